@@ -1,0 +1,1 @@
+"""Accounts: log in and out, password reset, invitations, staff accounts and the profile page."""

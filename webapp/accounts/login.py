@@ -1,0 +1,29 @@
+"""Flask-Login wiring: load the user from the session, send strangers to the login page."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from webapp.accounts.models import User
+from webapp.extensions import db, login_manager
+
+
+def load_user(identity: str) -> User | None:
+    """Load the session's user; a stale ``session_version`` or a deactivated account logs out."""
+    user_id, _, version = identity.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    """Configure Flask-Login."""
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"

@@ -1,0 +1,336 @@
+"""Account operations: authenticate with throttling, reset passwords, invitations, staff accounts.
+
+Services change the session and flush; the view commits once, then delivers e-mail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select, update
+
+from webapp.accounts.models import Invitation, LoginAttempt, PasswordResetToken, Role, User
+from webapp.accounts.passwords import DUMMY_HASH, hash_password, verify_password
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.learners.levels import Education, default_targets
+from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
+from webapp.mail.services import queue_templated_mail
+from webapp.organisations.models import Organisation
+
+INVITATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are compared and stored trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Look a user up by e-mail, whatever its case."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def email_taken(email: str) -> bool:
+    """True when an account with this e-mail exists."""
+    return find_user_by_email(email) is not None
+
+
+# Logging in ---------------------------------------------------------------------------------
+
+
+def _recent_failures(column: object, value: str) -> int:
+    since = utcnow() - timedelta(minutes=current_app.config["NORSKVEI_LOGIN_WINDOW_MINUTES"])
+    return (
+        db.session.scalar(
+            select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.attempted_at >= since,
+                column == value,
+            )
+        )
+        or 0
+    )
+
+
+def is_throttled(email: str, ip_address: str) -> bool:
+    """True after too many failed logins in the window for this account or this address."""
+    limit = current_app.config["NORSKVEI_LOGIN_MAX_FAILURES"]
+    return (
+        _recent_failures(LoginAttempt.email, normalise_email(email)[:254]) >= limit
+        or _recent_failures(LoginAttempt.ip_address, ip_address[:64]) >= limit
+    )
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of a login attempt."""
+
+    user: User | None
+    throttled: bool = False
+
+
+def authenticate(email: str, password: str, ip_address: str) -> LoginResult:
+    """Check credentials unless throttled, and record the attempt either way."""
+    email = normalise_email(email)[:254]
+    ip_address = (ip_address or "unknown")[:64]
+    if is_throttled(email, ip_address):
+        return LoginResult(user=None, throttled=True)
+    user = find_user_by_email(email)
+    if user is None:
+        verify_password(DUMMY_HASH, password)  # same cost as a real check
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.active
+    db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok))
+    if ok and user is not None:
+        user.last_login_at = utcnow()
+        db.session.flush()
+        return LoginResult(user=user)
+    db.session.flush()
+    return LoginResult(user=None)
+
+
+# Passwords ----------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_reset_token(user: User, hours: int | None = None) -> str:
+    """Create a single-use reset token for ``user`` and return it (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    valid_hours = hours or current_app.config["NORSKVEI_RESET_TOKEN_HOURS"]
+    db.session.add(
+        PasswordResetToken(
+            user=user,
+            token_hash=_token_hash(token),
+            expires_at=utcnow() + timedelta(hours=valid_hours),
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def reset_link(token: str) -> str:
+    """The absolute address of the reset page for ``token``."""
+    path = url_for("accounts.reset_password", token=token)
+    return current_app.config["NORSKVEI_BASE_URL"] + path
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link when the address belongs to an active account; say nothing otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = issue_reset_token(user)
+    queue_templated_mail(
+        user.email,
+        user.locale,
+        "password_reset",
+        user=user,
+        link=reset_link(token),
+        hours=current_app.config["NORSKVEI_RESET_TOKEN_HOURS"],
+    )
+
+
+def find_usable_reset_token(token: str) -> PasswordResetToken | None:
+    """Return the reset token if it exists, is unused and has not expired."""
+    if not token or len(token) > 128:
+        return None
+    record = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+    )
+    if record is None or record.used_at is not None or record.expires_at <= utcnow():
+        return None
+    if not record.user.active:
+        return None
+    return record
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Store a new password and end the user's other sessions."""
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    db.session.flush()
+
+
+def reset_password(record: PasswordResetToken, new_password: str) -> User:
+    """Use a reset token: set the password and spend this and every other open token."""
+    now = utcnow()
+    set_password(record.user, new_password)
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == record.user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    db.session.flush()
+    return record.user
+
+
+def update_profile(user: User, name: str, locale: str) -> None:
+    """Change a user's display name and interface language."""
+    user.name = name.strip()
+    user.locale = locale
+    db.session.flush()
+
+
+# Invitations --------------------------------------------------------------------------------
+
+
+def new_invitation_code() -> str:
+    """A ten-character code that is easy to read aloud and type on a phone."""
+    return "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(10))
+
+
+def normalise_code(code: str) -> str:
+    """Codes are typed in any case, with spaces or dashes; compare them bare and upper-case."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())[:16]
+
+
+def create_invitation(
+    actor: User, home_municipality: Organisation, max_uses: int, valid_days: int
+) -> Invitation:
+    """Issue an invitation code from ``actor``'s organisation for learners of a municipality."""
+    assert actor.organisation is not None
+    invitation = Invitation(
+        code=new_invitation_code(),
+        organisation=actor.organisation,
+        home_municipality=home_municipality,
+        created_by=actor,
+        expires_at=utcnow() + timedelta(days=valid_days),
+        max_uses=max_uses,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def find_usable_invitation(code: str) -> Invitation | None:
+    """Return the invitation for ``code`` if it is not expired, revoked or used up."""
+    normalised = normalise_code(code)
+    if not normalised:
+        return None
+    invitation = db.session.scalar(select(Invitation).where(Invitation.code == normalised))
+    if invitation is None or invitation.revoked_at is not None:
+        return None
+    if invitation.expires_at <= utcnow() or invitation.used_count >= invitation.max_uses:
+        return None
+    return invitation
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    """Stop an invitation code from being used again."""
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        db.session.flush()
+
+
+@dataclass(frozen=True)
+class LearnerSignup:
+    """What a learner tells us when joining."""
+
+    name: str
+    email: str
+    password: str
+    locale: str
+    birth_date: date
+    settlement_date: date
+    first_language: FirstLanguage
+    education: Education
+    employment: Employment
+    working_hours: str
+    phone: str | None
+
+
+class InvitationUsedUp(Exception):
+    """The invitation was spent by someone else between the form and the save."""
+
+
+def register_learner(invitation: Invitation, signup: LearnerSignup) -> User:
+    """Create a learner account and profile from an invitation, spending one use of it."""
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_count < Invitation.max_uses,
+            Invitation.revoked_at.is_(None),
+        )
+        .values(used_count=Invitation.used_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise InvitationUsedUp
+    targets = default_targets(signup.education)
+    user = User(
+        email=normalise_email(signup.email),
+        name=signup.name.strip(),
+        password_hash=hash_password(signup.password),
+        locale=signup.locale,
+        role=Role.LEARNER,
+        organisation_id=invitation.organisation_id,
+    )
+    user.learner_profile = LearnerProfile(
+        birth_date=signup.birth_date,
+        settlement_date=signup.settlement_date,
+        home_municipality_id=invitation.home_municipality_id,
+        first_language=signup.first_language,
+        education=signup.education,
+        target_listening=targets.listening,
+        target_reading=targets.reading,
+        target_writing=targets.writing,
+        target_oral=targets.oral,
+        employment=signup.employment,
+        working_hours=signup.working_hours.strip(),
+        phone=signup.phone or None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    db.session.refresh(invitation)
+    return user
+
+
+# Staff accounts -----------------------------------------------------------------------------
+
+WELCOME_TOKEN_HOURS = 72
+
+
+def create_staff_account(
+    actor: User, organisation: Organisation, name: str, email: str, role: Role, locale: str
+) -> User:
+    """Create a staff account with no usable password and e-mail a link to choose one."""
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+        locale=locale,
+        role=role,
+        organisation=organisation,
+    )
+    db.session.add(user)
+    db.session.flush()
+    token = issue_reset_token(user, hours=WELCOME_TOKEN_HOURS)
+    queue_templated_mail(
+        user.email,
+        user.locale,
+        "staff_welcome",
+        user=user,
+        organisation=organisation,
+        invited_by=actor,
+        link=reset_link(token),
+        hours=WELCOME_TOKEN_HOURS,
+    )
+    return user
+
+
+def set_account_active(user: User, active: bool) -> None:
+    """Deactivate or reactivate an account; deactivating ends its sessions."""
+    if user.active != active:
+        user.active = active
+        user.session_version += 1
+        db.session.flush()

@@ -1,0 +1,129 @@
+"""Configuration: defaults, overridden from the environment, checked before start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+LOCALES = ("nb", "uk", "ru", "en")
+DEFAULT_LOCALE = "nb"
+TIMEZONE = "Europe/Oslo"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot work; the message is one line for the operator."""
+
+
+def _int_env(environ: dict[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _bool_env(environ: dict[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return the secret key kept in the instance folder, creating it on first run."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        key = key_file.read_text(encoding="utf-8").strip()
+        if len(key) >= 32:
+            return key
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key + "\n", encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the common ``postgres://`` spellings onto the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the app configuration from defaults and the environment, failing on bad values."""
+    env = dict(os.environ if environ is None else environ)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'norskvei.sqlite3'}"
+    database_url = normalise_database_url(database_url)
+    scheme = urlsplit(database_url).scheme
+    if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+        raise ConfigError(
+            f"DATABASE_URL must be a sqlite:// or postgresql:// address, got scheme {scheme!r}"
+        )
+
+    secret_key = env.get("SECRET_KEY") or load_secret_key(instance_path)
+    if len(secret_key) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters long")
+
+    mail_port = _int_env(env, "MAIL_PORT", 25)
+    if not 0 < mail_port < 65536:
+        raise ConfigError(f"MAIL_PORT must be between 1 and 65535, got {mail_port}")
+
+    default_locale = env.get("NORSKVEI_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    if default_locale not in LOCALES:
+        raise ConfigError(
+            f"NORSKVEI_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, got {default_locale!r}"
+        )
+
+    reset_hours = _int_env(env, "NORSKVEI_RESET_TOKEN_HOURS", 2)
+    if reset_hours < 1:
+        raise ConfigError("NORSKVEI_RESET_TOKEN_HOURS must be at least 1")
+
+    secure_cookies = _bool_env(env, "NORSKVEI_SECURE_COOKIES", False)
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if scheme.startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 30}}
+
+    return {
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": mail_port,
+        "MAIL_FROM": env.get("MAIL_FROM", "Norskvei <noreply@norskvei.no>"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool_env(env, "MAIL_USE_TLS", False),
+        "BABEL_DEFAULT_LOCALE": default_locale,
+        "BABEL_DEFAULT_TIMEZONE": TIMEZONE,
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "LOCALES": LOCALES,
+        "MAX_CONTENT_LENGTH": _int_env(env, "NORSKVEI_MAX_UPLOAD_BYTES", 2 * 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "NORSKVEI_BASE_URL": env.get("NORSKVEI_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "NORSKVEI_RESET_TOKEN_HOURS": reset_hours,
+        "NORSKVEI_INVITATION_DAYS": _int_env(env, "NORSKVEI_INVITATION_DAYS", 30),
+        "NORSKVEI_LOGIN_MAX_FAILURES": _int_env(env, "NORSKVEI_LOGIN_MAX_FAILURES", 5),
+        "NORSKVEI_LOGIN_WINDOW_MINUTES": _int_env(env, "NORSKVEI_LOGIN_WINDOW_MINUTES", 15),
+        "NORSKVEI_PAGE_SIZE": _int_env(env, "NORSKVEI_PAGE_SIZE", 25),
+        "NORSKVEI_TRUSTED_PROXIES": _int_env(env, "NORSKVEI_TRUSTED_PROXIES", 0),
+    }

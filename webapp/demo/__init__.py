@@ -1,0 +1,1 @@
+"""Demo data: a small, realistic region to try the platform with."""

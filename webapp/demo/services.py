@@ -1,0 +1,191 @@
+"""Create the demo region; running it again adds only what is missing."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from webapp.accounts.models import Role, User
+from webapp.accounts.passwords import hash_password
+from webapp.demo import data
+from webapp.extensions import db
+from webapp.learners.levels import Education, Level, default_targets
+from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
+from webapp.organisations.models import Organisation
+
+
+@dataclass
+class SeedReport:
+    """How many rows the seed added."""
+
+    organisations: int = 0
+    staff: int = 0
+    learners: int = 0
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in ascii_text.lower() if ch.isalnum() or ch == ".")
+
+
+def _ensure_organisations(report: SeedReport) -> dict[str, Organisation]:
+    existing = {org.name: org for org in db.session.scalars(select(Organisation))}
+    for name, kind, number in data.ORGANISATIONS:
+        if name not in existing:
+            existing[name] = Organisation(name=name, kind=kind, municipality_number=number)
+            db.session.add(existing[name])
+            report.organisations += 1
+    db.session.flush()
+    return existing
+
+
+def _existing_emails() -> set[str]:
+    return set(db.session.scalars(select(User.email)))
+
+
+def _learner(
+    *,
+    email: str,
+    name: str,
+    locale: str,
+    organisation: Organisation,
+    home: Organisation,
+    birth_date: date,
+    settlement_date: date,
+    first_language: FirstLanguage,
+    education: Education,
+    employment: Employment,
+    working_hours: str,
+    current_level: Level | None,
+    password_hash: str,
+) -> User:
+    targets = default_targets(education)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=password_hash,
+        locale=locale,
+        role=Role.LEARNER,
+        organisation=organisation,
+    )
+    user.learner_profile = LearnerProfile(
+        birth_date=birth_date,
+        settlement_date=settlement_date,
+        home_municipality=home,
+        first_language=first_language,
+        education=education,
+        current_level=current_level,
+        target_listening=targets.listening,
+        target_reading=targets.reading,
+        target_writing=targets.writing,
+        target_oral=targets.oral,
+        employment=employment,
+        working_hours=working_hours,
+    )
+    return user
+
+
+def _generated_learners(orgs: dict[str, Organisation], password_hash: str) -> list[User]:
+    """The 59 generated learners, the same ones on every run (a fixed seed)."""
+    rng = random.Random(data.DEMO_SEED)
+    educations = [edu for edu, count in data.EDUCATION_QUOTA for _ in range(count)]
+    rng.shuffle(educations)
+    homes = ["Drammen kommune"] * 35 + ["Flesberg kommune"] * 12 + ["Rollag kommune"] * 12
+    rng.shuffle(homes)
+    learners = []
+    for index, education in enumerate(educations):
+        roll = rng.random()
+        if roll < 0.05:
+            first, last = data.OTHER_NAMES[index % len(data.OTHER_NAMES)]
+            language, locale = FirstLanguage.OTHER, rng.choice(("en", "nb"))
+        else:
+            language = FirstLanguage.UKRAINIAN if roll < 0.8 else FirstLanguage.RUSSIAN
+            locale = language.value
+            woman = rng.random() < 0.6
+            first = rng.choice(data.WOMEN_FIRST if woman else data.MEN_FIRST)
+            last = rng.choice(data.LAST_NAMES)
+        age = rng.choice([rng.randint(19, 54)] * 6 + [rng.randint(55, 66)])
+        birth = date(2026 - age, rng.randint(1, 12), rng.randint(1, 28))
+        settled = date(2023, 1, 15) + timedelta(days=rng.randint(0, 365 * 3 + 280))
+        employment = rng.choices(
+            list(Employment), weights=[40, 20, 20, 20]
+        )[0]
+        home = orgs[homes[index]]
+        # Flesberg and Rollag have no evening classes: their learners study with Nordlys.
+        provider = orgs["Drammen kommune"] if home.name == "Drammen kommune" else (
+            orgs["Nordlys Språkskole AS"]
+        )
+        level = rng.choice([None, Level.A1, Level.A1, Level.A2, Level.A2, Level.B1])
+        learners.append(
+            _learner(
+                email=f"{_slug(first)}.{_slug(last)}.{index + 1}@example.org",
+                name=f"{first} {last}",
+                locale=locale,
+                organisation=provider,
+                home=home,
+                birth_date=birth,
+                settlement_date=settled,
+                first_language=language,
+                education=education,
+                employment=employment,
+                working_hours=rng.choice(data.WORKING_HOURS[employment]),
+                current_level=level,
+                password_hash=password_hash,
+            )
+        )
+    return learners
+
+
+def seed_demo() -> SeedReport:
+    """Create the demo organisations, staff and 60 learners that do not exist yet."""
+    report = SeedReport()
+    orgs = _ensure_organisations(report)
+    emails = _existing_emails()
+    password_hash = hash_password(data.DEMO_PASSWORD)
+
+    for email, name, role, org_name, locale in data.STAFF:
+        if email in emails:
+            continue
+        db.session.add(
+            User(
+                email=email,
+                name=name,
+                password_hash=password_hash,
+                locale=locale,
+                role=role,
+                organisation=orgs[org_name] if org_name else None,
+            )
+        )
+        report.staff += 1
+
+    fixed = data.FIXED_LEARNER
+    candidates = [
+        _learner(
+            email=str(fixed["email"]),
+            name=str(fixed["name"]),
+            locale=str(fixed["locale"]),
+            organisation=orgs[str(fixed["organisation"])],
+            home=orgs[str(fixed["home"])],
+            birth_date=date.fromisoformat(str(fixed["birth_date"])),
+            settlement_date=date.fromisoformat(str(fixed["settlement_date"])),
+            first_language=FirstLanguage(fixed["first_language"]),
+            education=Education(fixed["education"]),
+            employment=Employment(fixed["employment"]),
+            working_hours=str(fixed["working_hours"]),
+            current_level=Level.A2,
+            password_hash=password_hash,
+        ),
+        *_generated_learners(orgs, password_hash),
+    ]
+    for learner in candidates:
+        if learner.email in emails:
+            continue
+        db.session.add(learner)
+        emails.add(learner.email)
+        report.learners += 1
+    db.session.flush()
+    return report

@@ -1,0 +1,1 @@
+"""Four interface languages: choosing the locale, the language switcher, formatting helpers."""

@@ -1,0 +1,1 @@
+"""Learners: the profile a learner keeps, and the learner lists staff see."""

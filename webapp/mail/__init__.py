@@ -1,0 +1,1 @@
+"""Outgoing e-mail: an outbox table, delivered over SMTP after the request has committed."""

@@ -1,0 +1,90 @@
+"""Queue e-mail in the outbox inside the current transaction; deliver it after commit."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.mail.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+def queue_mail(to_address: str, subject: str, body_text: str) -> OutboxMessage:
+    """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
+    message = OutboxMessage(to_address=to_address, subject=subject[:200], body_text=body_text)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def queue_templated_mail(
+    to_address: str, locale: str, template: str, **context: object
+) -> OutboxMessage:
+    """Render ``mail/<template>.txt`` in the recipient's language and queue it.
+
+    The template's first line is the subject; the rest is the body.
+    """
+    with force_locale(locale):
+        rendered = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = rendered.strip().partition("\n")
+    return queue_mail(to_address, subject.strip(), body.strip() + "\n")
+
+
+def _send_over_smtp(message: OutboxMessage) -> None:
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email.set_content(message.body_text)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+def deliver_pending(limit: int = 100) -> int:
+    """Send queued messages over SMTP (or log them when no server is set); return how many went.
+
+    Each message is marked and committed on its own, so a crash sends at most one twice.
+    """
+    pending = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    sent = 0
+    for message in pending:
+        message.attempts += 1
+        try:
+            if current_app.config["MAIL_SERVER"]:
+                _send_over_smtp(message)
+            else:
+                logger.info(
+                    "e-mail (no MAIL_SERVER set) to %s: %s\n%s",
+                    message.to_address,
+                    message.subject,
+                    message.body_text,
+                )
+        except (OSError, smtplib.SMTPException) as error:
+            message.last_error = str(error)[:500]
+            logger.warning("could not send message %s: %s", message.id, error)
+        else:
+            message.sent_at = utcnow()
+            message.last_error = None
+            sent += 1
+        db.session.commit()
+    return sent

@@ -1,0 +1,1 @@
+"""Organisations: municipalities, providers, and municipal centres that are both."""

@@ -1,0 +1,1 @@
+"""Site-wide pages: the front page, dashboards, error pages, security headers."""

@@ -1,0 +1,42 @@
+"""Figures for the dashboards, each scoped to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from webapp.access import policy
+from webapp.accounts.models import Invitation, User
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.organisations.models import Organisation
+
+
+@dataclass(frozen=True)
+class StaffSummary:
+    """Counts shown on a staff dashboard."""
+
+    learners: int
+    open_invitations: int
+    organisations: int
+
+
+def staff_summary(actor: User) -> StaffSummary:
+    """Count the learners, open invitation codes and organisations ``actor`` may see."""
+    learners = db.session.scalar(
+        select(func.count()).select_from(policy.learners_visible_to(actor).subquery())
+    )
+    open_invitations = db.session.scalar(
+        select(func.count()).select_from(
+            policy.invitations_visible_to(actor)
+            .where(
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+                Invitation.used_count < Invitation.max_uses,
+            )
+            .subquery()
+        )
+    )
+    organisations = db.session.scalar(select(func.count(Organisation.id)))
+    return StaffSummary(learners or 0, open_invitations or 0, organisations or 0)
