@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp.config import ConfigError, build_config
+from webapp.config import ConfigError, build_config, engine_options_for
 from webapp.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
@@ -38,6 +38,9 @@ def _load_configuration(app: Flask, test_config: dict[str, Any] | None) -> None:
         raise SystemExit(2) from None
     if test_config:
         app.config.from_mapping(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options_for(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
     proxies = app.config["NORSKVEI_TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -47,7 +50,9 @@ def _load_configuration(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
 
 
 def _init_extensions(app: Flask) -> None:
@@ -61,10 +66,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
+    from scheduling import cli as scheduler_cli
     from webapp.access import rules
     from webapp.accounts import login as accounts_login
     from webapp.accounts.views import bp as accounts_bp
     from webapp.demo import cli as demo_cli
+    from webapp.entitlement import cli as entitlement_cli
     from webapp.i18n import labels, locales
     from webapp.i18n.views import bp as i18n_bp
     from webapp.learners.views import bp as learners_bp
@@ -72,7 +79,6 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers
     from webapp.pages.views import bp as pages_bp
-    from scheduling import cli as scheduler_cli
 
     rules.init_app(app)
     accounts_login.init_app(app)
@@ -84,4 +90,5 @@ def _register_features(app: Flask) -> None:
         app.register_blueprint(blueprint)
     mail_cli.init_app(app)
     demo_cli.init_app(app)
+    entitlement_cli.init_app(app)
     scheduler_cli.init_app(app)

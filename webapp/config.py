@@ -61,6 +61,13 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def engine_options_for(database_url: str) -> dict[str, Any]:
+    """Connection settings that suit the database kind."""
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+
+
 def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the app configuration from defaults and the environment, failing on bad values."""
     env = dict(os.environ if environ is None else environ)
@@ -91,14 +98,10 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         raise ConfigError("NORSKVEI_RESET_TOKEN_HOURS must be at least 1")
 
     secure_cookies = _bool_env(env, "NORSKVEI_SECURE_COOKIES", False)
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
-    if scheme.startswith("sqlite"):
-        engine_options = {"connect_args": {"timeout": 30}}
 
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": mail_port,
         "MAIL_FROM": env.get("MAIL_FROM", "Norskvei <noreply@norskvei.no>"),
@@ -107,7 +110,9 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "MAIL_USE_TLS": _bool_env(env, "MAIL_USE_TLS", False),
         "BABEL_DEFAULT_LOCALE": default_locale,
         "BABEL_DEFAULT_TIMEZONE": TIMEZONE,
-        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(
+            Path(__file__).resolve().parent.parent / "translations"
+        ),
         "LOCALES": LOCALES,
         "MAX_CONTENT_LENGTH": _int_env(env, "NORSKVEI_MAX_UPLOAD_BYTES", 2 * 1024 * 1024),
         "MAX_FORM_MEMORY_SIZE": 500_000,

@@ -74,6 +74,12 @@ def rule_for_endpoint(app: Flask, endpoint: str) -> AccessRule | None:
     return getattr(view, "access_rule", None)
 
 
+def undeclared_endpoints(app: Flask) -> list[str]:
+    """Endpoints in the URL map that declare no access rule (they are refused at run time)."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    return sorted(e for e in endpoints if rule_for_endpoint(app, e) is None)
+
+
 def enforce_access_rule() -> object | None:
     """Before each request: refuse callers the route's rule does not allow."""
     if request.endpoint is None:

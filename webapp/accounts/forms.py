@@ -30,8 +30,8 @@ from wtforms.validators import (
 
 from webapp.accounts.passwords import MAX_LENGTH, PasswordProblem, password_problem
 from webapp.accounts.services import email_taken
-from webapp.i18n.locales import locale_choices
 from webapp.i18n.labels import EDUCATION_LABELS, EMPLOYMENT_LABELS, FIRST_LANGUAGE_LABELS, choices
+from webapp.i18n.locales import locale_choices
 
 PASSWORD_MESSAGES = {
     PasswordProblem.TOO_SHORT: _l("The password must be at least 10 characters long."),
@@ -71,7 +71,10 @@ def employment_choices() -> list[tuple[str, LazyString]]:
 EMAIL_VALIDATORS = [
     InputRequired(message=_l("Enter your e-mail address.")),
     Length(max=254, message=_l("The e-mail address is too long.")),
-    Email(message=_l("Enter a valid e-mail address, like name@example.no."), check_deliverability=False),
+    Email(
+        message=_l("Enter a valid e-mail address, like name@example.no."),
+        check_deliverability=False,
+    ),
 ]
 
 
@@ -206,7 +209,9 @@ class JoinForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=32, message=_l("The phone number is too long.")),
-            Regexp(r"^\+?[0-9 ()-]{5,31}$", message=_l("Enter a phone number, like +47 400 00 000.")),
+            Regexp(
+                r"^\+?[0-9 ()-]{5,31}$", message=_l("Enter a phone number, like +47 400 00 000.")
+            ),
         ],
     )
     submit = SubmitField(_l("Create my account"))
@@ -214,7 +219,10 @@ class JoinForm(FlaskForm):
     def validate_email(self, field: EmailField) -> None:
         if field.data and email_taken(field.data):
             raise ValidationError(
-                _l("An account with this e-mail address already exists. Log in or reset the password.")
+                _l(
+                    "An account with this e-mail address already exists. "
+                    "Log in or reset the password."
+                )
             )
 
     def validate_settlement_date(self, field: DateField) -> None:

@@ -119,9 +119,9 @@ def join_details(code: str) -> Response | tuple[str, int] | str:
     invitation = services.find_usable_invitation(code)
     if invitation is None:
         form = InvitationCodeForm(code=code[:32])
-        form.code.errors.append(
+        form.code.errors = [
             _("This code is not valid. It may have expired or been used. Ask for a new one.")
-        )
+        ]
         return render_template("accounts/join.html", form=form), 404
     form = JoinForm(code=invitation.code)
     if request.method == "GET":

@@ -111,13 +111,13 @@ def _generated_learners(orgs: dict[str, Organisation], password_hash: str) -> li
         age = rng.choice([rng.randint(19, 54)] * 6 + [rng.randint(55, 66)])
         birth = date(2026 - age, rng.randint(1, 12), rng.randint(1, 28))
         settled = date(2023, 1, 15) + timedelta(days=rng.randint(0, 365 * 3 + 280))
-        employment = rng.choices(
-            list(Employment), weights=[40, 20, 20, 20]
-        )[0]
+        employment = rng.choices(list(Employment), weights=[40, 20, 20, 20])[0]
         home = orgs[homes[index]]
         # Flesberg and Rollag have no evening classes: their learners study with Nordlys.
-        provider = orgs["Drammen kommune"] if home.name == "Drammen kommune" else (
-            orgs["Nordlys Språkskole AS"]
+        provider = (
+            orgs["Drammen kommune"]
+            if home.name == "Drammen kommune"
+            else (orgs["Nordlys Språkskole AS"])
         )
         level = rng.choice([None, Level.A1, Level.A1, Level.A2, Level.A2, Level.B1])
         learners.append(

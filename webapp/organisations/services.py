@@ -6,7 +6,9 @@ from webapp.extensions import db
 from webapp.organisations.models import Organisation, OrganisationKind
 
 
-def create_organisation(name: str, kind: OrganisationKind, municipality_number: str | None) -> Organisation:
+def create_organisation(
+    name: str, kind: OrganisationKind, municipality_number: str | None
+) -> Organisation:
     """Add a municipality, provider or municipal centre; providers carry no municipality number."""
     organisation = Organisation(
         name=name.strip(),

@@ -75,7 +75,10 @@ def staff(organisation_id: int) -> Response | str:
         )
         db.session.commit()
         flash(
-            _("%(name)s now has an account and gets an e-mail to choose a password.", name=user.name),
+            _(
+                "%(name)s now has an account and gets an e-mail to choose a password.",
+                name=user.name,
+            ),
             "success",
         )
         return redirect(url_for("organisations.staff", organisation_id=organisation.id))

@@ -1,0 +1,82 @@
+# Norskvei: `make run` serves the demo, `make test` checks everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+PG_HOST ?= 127.0.0.1
+PG_USER ?= postgres
+STAMP := $(VENV)/.installed
+
+.PHONY: help run test lint format translations translations-update migrate seed scheduler clean
+
+help:
+	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:$(PORT) with the scheduler"
+	@echo "make test   install, lint, run the test suite on SQLite and (when reachable) PostgreSQL"
+
+$(PY):
+	$(PYTHON_BOOT) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile --use-fuzzy -d translations -D messages >/dev/null
+
+translations-update: $(STAMP)
+	$(VENV)/bin/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext \
+		-k pgettext:1c,2 -k lazy_pgettext:1c,2 --no-location --sort-output \
+		--project=Norskvei -o translations/messages.pot . >/dev/null
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+		--ignore-obsolete >/dev/null
+	$(PY) translations/english_catalogue.py translations/en/LC_MESSAGES/messages.po
+
+migrate: $(STAMP)
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) demo seed
+
+run: translations seed
+	@echo ""
+	@echo "Norskvei is starting at http://127.0.0.1:$(PORT)"
+	@echo "Demo logins, password norskvei-demo:"
+	@echo "  learner@example.org  teacher@example.org  coordinator@example.org  admin@example.org"
+	@echo ""
+	@$(FLASK) scheduler run & SCHED=$$!; \
+	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+scheduler: translations migrate
+	$(FLASK) scheduler run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: translations lint
+	@echo "== tests on SQLite =="
+	$(PY) -m pytest
+	@if pg_isready -h $(PG_HOST) -q 2>/dev/null; then \
+		db=norskvei_test_$$$$; \
+		echo "== tests on PostgreSQL (database $$db) =="; \
+		psql -h $(PG_HOST) -U $(PG_USER) -d postgres -q -c "CREATE DATABASE $$db" || exit 1; \
+		TEST_DATABASE_URL=postgresql+psycopg://$(PG_USER)@$(PG_HOST)/$$db $(PY) -m pytest; \
+		status=$$?; \
+		psql -h $(PG_HOST) -U $(PG_USER) -d postgres -q -c "DROP DATABASE IF EXISTS $$db WITH (FORCE)"; \
+		exit $$status; \
+	else \
+		echo "== PostgreSQL is not reachable at $(PG_HOST): the PostgreSQL run was SKIPPED =="; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,218 @@
+"""Fixtures: one app per test session, a clean database per test, factories for common rows.
+
+The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL`` names one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from webapp import create_app
+from webapp.accounts.models import Role, User
+from webapp.accounts.passwords import hash_password
+from webapp.extensions import db
+from webapp.learners.levels import Education, default_targets
+from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
+from webapp.organisations.models import Organisation, OrganisationKind
+
+PASSWORD = "Fjordhest-og-brunost-42"
+PASSWORD_HASH = hash_password(PASSWORD)
+TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    path = Path(tmp_path_factory.mktemp("db")) / "test.sqlite3"
+    return f"sqlite:///{path}"
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests start with empty ``g``, as they do in production.
+
+    Each test holds an app context open (so it can use ``db.session``); Flask reuses it for
+    requests, and without this reset the user Flask-Login cached for one request, or the
+    locale Flask-Babel chose, would leak into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        _reset_request_globals()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _reset_request_globals()
+
+
+def _reset_request_globals() -> None:
+    if has_app_context():
+        for key in list(vars(g)):
+            delattr(g, key)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The application, on a fresh schema, for the whole test session."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET,
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_SERVER": "",
+            "NORSKVEI_BASE_URL": "http://norskvei.test",
+        }
+    )
+    app.test_client_class = FreshRequestClient
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app: Flask) -> Iterator[None]:
+    """Give each test empty tables and default settings."""
+    saved = dict(app.config)
+    with app.app_context():
+        yield
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(table.name for table in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+    app.config.clear()
+    app.config.update(saved)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser without cookies."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    """Runs ``flask`` commands against the test app."""
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Creates organisations and users with sensible defaults; every call makes new rows."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def organisation(
+        self, kind: OrganisationKind = OrganisationKind.MUNICIPALITY, name: str | None = None
+    ) -> Organisation:
+        n = next(self._counter)
+        org = Organisation(
+            name=name or f"{kind.value.title()} {n}",
+            kind=kind,
+            municipality_number=None if kind is OrganisationKind.PROVIDER else f"{n % 10000:04d}",
+        )
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    def user(
+        self,
+        role: Role,
+        organisation: Organisation | None = None,
+        email: str | None = None,
+        locale: str = "nb",
+        name: str | None = None,
+    ) -> User:
+        n = next(self._counter)
+        if organisation is None and role is not Role.ADMIN:
+            kind = (
+                OrganisationKind.MUNICIPALITY
+                if role is Role.COORDINATOR
+                else OrganisationKind.PROVIDER
+            )
+            organisation = self.organisation(kind)
+        user = User(
+            email=email or f"{role.value}{n}@example.org",
+            name=name or f"{role.value.title()} {n}",
+            password_hash=PASSWORD_HASH,
+            locale=locale,
+            role=role,
+            organisation=organisation,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def learner(
+        self,
+        organisation: Organisation | None = None,
+        home: Organisation | None = None,
+        email: str | None = None,
+        locale: str = "uk",
+        education: Education = Education.HIGHER,
+        birth_date: date = date(1985, 5, 17),
+        settlement_date: date = date(2025, 9, 1),
+        employment: Employment = Employment.NOT_WORKING,
+    ) -> User:
+        home = home or self.organisation(OrganisationKind.MUNICIPALITY)
+        organisation = organisation or home
+        user = self.user(Role.LEARNER, organisation, email=email, locale=locale)
+        targets = default_targets(education)
+        db.session.add(
+            LearnerProfile(
+                user_id=user.id,
+                birth_date=birth_date,
+                settlement_date=settlement_date,
+                home_municipality=home,
+                first_language=FirstLanguage.UKRAINIAN,
+                education=education,
+                target_listening=targets.listening,
+                target_reading=targets.reading,
+                target_writing=targets.writing,
+                target_oral=targets.oral,
+                employment=employment,
+            )
+        )
+        db.session.commit()
+        return user
+
+
+@pytest.fixture
+def factory(app: Flask) -> Factory:
+    """Build rows for a test."""
+    return Factory()
+
+
+def login(client: FlaskClient, user_or_email: User | str, password: str = PASSWORD):
+    """Log ``client`` in and return the response."""
+    email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def login_as(client: FlaskClient, user: User) -> None:
+    """Put ``user`` in the client's session without a password check (for access-rule tests).
+
+    The real log-in, with its password hashing, is tested in test_login.py; authorization
+    tests log in hundreds of times and only need the session.
+    """
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True

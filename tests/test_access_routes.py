@@ -1,0 +1,276 @@
+"""Every route declares who may call it, and each role sees only its own organisation's rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+
+from tests.conftest import TEST_SECRET, login_as
+from webapp import create_app
+from webapp.access.rules import undeclared_endpoints
+from webapp.accounts.models import Invitation, Role, User
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.organisations.models import Organisation, OrganisationKind
+
+
+def test_every_route_declares_an_access_rule(app):
+    assert undeclared_endpoints(app) == []
+
+
+def test_a_new_route_without_a_rule_is_caught_and_refused(tmp_path):
+    fresh = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        }
+    )
+
+    @fresh.route("/forgotten-admin-tool")
+    def forgotten_admin_tool() -> str:
+        return "secret data"
+
+    assert undeclared_endpoints(fresh) == ["forgotten_admin_tool"]
+    response = fresh.test_client().get("/forgotten-admin-tool")
+    assert response.status_code == 403
+    assert b"secret data" not in response.data
+
+
+@dataclass
+class World:
+    """Two of everything, so each role has an own and an other organisation."""
+
+    mun_a: Organisation
+    mun_b: Organisation
+    prov_a: Organisation
+    prov_b: Organisation
+    users: dict[str, User]
+    learner_a: User
+    learner_b: User
+    colleague: dict[str, User]
+    other_staff: dict[str, User]
+    invitation: dict[str, Invitation]
+    other_invitation: Invitation
+
+
+def _invitation(org: Organisation, home: Organisation, code: str) -> Invitation:
+    invitation = Invitation(
+        code=code,
+        organisation=org,
+        home_municipality=home,
+        expires_at=utcnow() + timedelta(days=5),
+        max_uses=3,
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+@pytest.fixture
+def world(factory) -> World:
+    mun_a = factory.organisation(OrganisationKind.MUNICIPALITY, "Kommune A")
+    mun_b = factory.organisation(OrganisationKind.MUNICIPALITY, "Kommune B")
+    prov_a = factory.organisation(OrganisationKind.PROVIDER, "Tilbyder A")
+    prov_b = factory.organisation(OrganisationKind.PROVIDER, "Tilbyder B")
+    learner_a = factory.learner(organisation=prov_a, home=mun_a)
+    learner_b = factory.learner(organisation=prov_b, home=mun_b)
+    users = {
+        "learner": learner_a,
+        "teacher": factory.user(Role.TEACHER, prov_a),
+        "coordinator": factory.user(Role.COORDINATOR, mun_a),
+        "provider_admin": factory.user(Role.PROVIDER_ADMIN, prov_a),
+        "admin": factory.user(Role.ADMIN),
+    }
+    colleague = {
+        "coordinator": factory.user(Role.COORDINATOR, mun_a),
+        "provider_admin": factory.user(Role.TEACHER, prov_a),
+        "admin": factory.user(Role.TEACHER, prov_a),
+    }
+    other_staff = {
+        "coordinator": factory.user(Role.COORDINATOR, mun_b),
+        "provider_admin": factory.user(Role.TEACHER, prov_b),
+        "admin": factory.user(Role.TEACHER, prov_b),
+    }
+    invitation = {
+        "teacher": _invitation(prov_a, mun_a, "TEACHERAAA"),
+        "coordinator": _invitation(mun_a, mun_a, "COORDAAAAA"),
+        "provider_admin": _invitation(prov_a, mun_b, "PROVAAAAAA"),
+    }
+    other_invitation = _invitation(prov_b, mun_b, "OTHERBBBBB")
+    return World(
+        mun_a,
+        mun_b,
+        prov_a,
+        prov_b,
+        users,
+        learner_a,
+        learner_b,
+        colleague,
+        other_staff,
+        invitation,
+        other_invitation,
+    )
+
+
+ROLES = ("anonymous", "learner", "teacher", "coordinator", "provider_admin", "admin")
+
+
+# endpoint -> (method, url for "own", url for "other") built from the world and the role.
+def _own_org(w: World, role: str) -> Organisation:
+    return {"coordinator": w.mun_a, "provider_admin": w.prov_a}.get(role, w.mun_a)
+
+
+def _other_org(w: World, role: str) -> Organisation:
+    return {"coordinator": w.mun_b, "provider_admin": w.prov_b}.get(role, w.mun_b)
+
+
+def _colleague_id(w: World, role: str, own: bool) -> int:
+    table = w.colleague if own else w.other_staff
+    return table.get(role, table["admin"]).id
+
+
+def _invitation_id(w: World, role: str, own: bool) -> int:
+    if not own:
+        return w.other_invitation.id
+    return w.invitation.get(role, w.other_invitation).id
+
+
+ROUTES = {
+    "static": lambda w, r, own: ("GET", "/static/css/main.css"),
+    "pages.home": lambda w, r, own: ("GET", "/"),
+    "pages.dashboard": lambda w, r, own: ("GET", "/dashboard"),
+    "pages.healthz": lambda w, r, own: ("GET", "/healthz"),
+    "accounts.login": lambda w, r, own: ("GET", "/login"),
+    "accounts.logout": lambda w, r, own: ("POST", "/logout"),
+    "accounts.forgot_password": lambda w, r, own: ("GET", "/password/forgot"),
+    "accounts.reset_password": lambda w, r, own: ("GET", "/password/reset/not-a-token"),
+    "accounts.join": lambda w, r, own: ("GET", "/join"),
+    "accounts.join_details": lambda w, r, own: ("GET", "/join/NOSUCHCODE"),
+    "accounts.profile": lambda w, r, own: ("GET", "/profile"),
+    "i18n.switch_language": lambda w, r, own: ("POST", "/language"),
+    "learners.learner_list": lambda w, r, own: ("GET", "/learners"),
+    "learners.learner_detail": lambda w, r, own: (
+        "GET",
+        f"/learners/{(w.learner_a if own else w.learner_b).id}",
+    ),
+    "organisations.organisation_list": lambda w, r, own: ("GET", "/organisations"),
+    "organisations.staff": lambda w, r, own: (
+        "GET",
+        f"/organisations/{(_own_org(w, r) if own else _other_org(w, r)).id}/staff",
+    ),
+    "organisations.set_staff_active": lambda w, r, own: (
+        "POST",
+        f"/organisations/staff/{_colleague_id(w, r, own)}/active",
+    ),
+    "organisations.invitations": lambda w, r, own: ("GET", "/invitations"),
+    "organisations.revoke_invitation": lambda w, r, own: (
+        "POST",
+        f"/invitations/{_invitation_id(w, r, own)}/revoke",
+    ),
+}
+
+LOGIN = -302  # a redirect to the log-in page (a plain 302 may go anywhere)
+# endpoint -> {role: (status for own, status for other)}.
+EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    "static": dict.fromkeys(ROLES, (200, 200)),
+    "pages.home": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
+    "pages.dashboard": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},
+    "pages.healthz": dict.fromkeys(ROLES, (200, 200)),
+    "accounts.login": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
+    "accounts.logout": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (302, 302))},
+    "accounts.forgot_password": dict.fromkeys(ROLES, (200, 200)),
+    "accounts.reset_password": dict.fromkeys(ROLES, (400, 400)),
+    "accounts.join": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
+    "accounts.join_details": {"anonymous": (404, 404), **dict.fromkeys(ROLES[1:], (302, 302))},
+    "accounts.profile": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},
+    "i18n.switch_language": dict.fromkeys(ROLES, (302, 302)),
+    "learners.learner_list": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (200, 200)),
+    },
+    "learners.learner_detail": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        "teacher": (200, 404),
+        "coordinator": (200, 404),
+        "provider_admin": (200, 404),
+        "admin": (200, 200),
+    },
+    "organisations.organisation_list": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "teacher", "coordinator", "provider_admin"), (403, 403)),
+        "admin": (200, 200),
+    },
+    "organisations.staff": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        "teacher": (403, 403),
+        "coordinator": (200, 404),
+        "provider_admin": (200, 404),
+        "admin": (200, 200),
+    },
+    "organisations.set_staff_active": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        "teacher": (403, 403),
+        "coordinator": (302, 404),
+        "provider_admin": (302, 404),
+        "admin": (302, 302),
+    },
+    "organisations.invitations": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin"), (200, 200)),
+        "admin": (403, 403),
+    },
+    "organisations.revoke_invitation": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin"), (302, 404)),
+        "admin": (403, 403),
+    },
+}
+
+
+def test_the_table_describes_every_route(app: Flask):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert set(ROUTES) == endpoints, "describe new routes in ROUTES and EXPECTED"
+    assert set(EXPECTED) == endpoints
+    for endpoint, by_role in EXPECTED.items():
+        assert set(by_role) == set(ROLES), endpoint
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_each_role_sees_own_but_not_other_organisation(app: Flask, world: World, endpoint: str):
+    failures = []
+    for role in ROLES:
+        for own, expected in zip((True, False), EXPECTED[endpoint][role], strict=True):
+            client = app.test_client()
+            if role != "anonymous":
+                login_as(client, world.users[role])
+            method, url = ROUTES[endpoint](world, role, own)
+            response = client.open(url, method=method, data={"active": "0"})
+            status = response.status_code
+            if status == 302 and response.headers["Location"].startswith("/login"):
+                status = LOGIN
+            if status != expected:
+                failures.append(
+                    f"{role} {method} {url} ({'own' if own else 'other'}): {status}, "
+                    f"expected {expected}"
+                )
+            response.close()
+    assert failures == []
+
+
+def test_learner_list_shows_only_visible_learners(app: Flask, world: World):
+    for role, sees_b in (("teacher", False), ("coordinator", False), ("admin", True)):
+        client = app.test_client()
+        login_as(client, world.users[role])
+        page = client.get("/learners").get_data(as_text=True)
+        assert f'/learners/{world.learner_a.id}"' in page, role
+        assert (f'/learners/{world.learner_b.id}"' in page) is sees_b, role
