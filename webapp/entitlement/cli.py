@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
+
 import click
 from flask import Flask
+
+from webapp.entitlement.rules import (
+    EDUCATION_LEVELS,
+    RULE_SETS,
+    EntitlementInputs,
+    EntitlementRefusal,
+    EntitlementResult,
+    Leave,
+    compute,
+)
 
 
 @click.group("entitlement")
@@ -14,3 +28,116 @@ def entitlement_cli() -> None:
 def init_app(app: Flask) -> None:
     """Register the ``flask entitlement`` commands."""
     app.cli.add_command(entitlement_cli)
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class _Refused(Exception):
+    """A command-line input the command refuses, with a one-line reason."""
+
+
+def _fail(reason: str) -> click.exceptions.Exit:
+    """Print a one-line reason on stderr and return the exit (code 2) to raise."""
+    click.echo(f"Error: {reason}", err=True)
+    return click.exceptions.Exit(2)
+
+
+def _parse_date(option: str, value: str) -> date:
+    """Parse a YYYY-MM-DD option value, refusing anything else."""
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _Refused(f"{option}: {value!r} is not a date (YYYY-MM-DD).") from None
+
+
+def _parse_leave(value: str) -> Leave:
+    """Parse a FROM:TO leave option value."""
+    first, sep, last = value.partition(":")
+    if not sep:
+        raise _Refused(f"--leave: {value!r} is not FROM:TO (YYYY-MM-DD:YYYY-MM-DD).")
+    return Leave(_parse_date("--leave", first), _parse_date("--leave", last))
+
+
+def _summary(rule_set_name: str, result: EntitlementResult) -> str:
+    """Format a result as a short human-readable summary."""
+    flags = ", ".join(result.flags) or "none"
+    return "\n".join(
+        [
+            f"Rule set:   {rule_set_name}",
+            f"Status:     {result.status}",
+            f"Last day:   {result.last_day.isoformat()} ({result.days_left} days left)",
+            f"Extensions: {result.extensions_used} used, {result.extensions_left} decision(s)"
+            f" and {result.extension_months_left} month(s) left",
+            f"Grant:      NOK {result.grant_nok:,}",
+            f"Flags:      {flags}",
+        ]
+    )
+
+
+@entitlement_cli.command("explain")
+@click.option("--start", "start_text", required=True, metavar="YYYY-MM-DD")
+@click.option("--education", required=True, type=click.Choice(EDUCATION_LEVELS))
+@click.option("--leave", "leave_texts", multiple=True, metavar="FROM:TO")
+@click.option("--extension", "extensions", multiple=True, type=int, metavar="MONTHS")
+@click.option("--discontinued", "discontinued_text", metavar="YYYY-MM-DD")
+@click.option("--birth-date", "birth_text", metavar="YYYY-MM-DD")
+@click.option("--settled", "settled_text", metavar="YYYY-MM-DD")
+@click.option(
+    "--rule-set",
+    "rule_set_id",
+    type=click.Choice(sorted(RULE_SETS)),
+    default="tcp_37d_2023",
+    show_default=True,
+)
+@click.option("--today", "today_text", required=True, metavar="YYYY-MM-DD")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def explain(
+    start_text: str,
+    education: str,
+    leave_texts: tuple[str, ...],
+    extensions: tuple[int, ...],
+    discontinued_text: str | None,
+    birth_text: str | None,
+    settled_text: str | None,
+    rule_set_id: str,
+    today_text: str,
+    as_json: bool,
+) -> None:
+    """Compute a learner's last day, days left, status, extensions, grant and flags."""
+    rule_set = RULE_SETS[rule_set_id]
+    try:
+        inputs = EntitlementInputs(
+            start=_parse_date("--start", start_text),
+            education=education,
+            leaves=tuple(_parse_leave(text) for text in leave_texts),
+            extension_months=extensions,
+            discontinued_on=(
+                _parse_date("--discontinued", discontinued_text) if discontinued_text else None
+            ),
+            birth_date=_parse_date("--birth-date", birth_text) if birth_text else None,
+            settlement_date=_parse_date("--settled", settled_text) if settled_text else None,
+        )
+        today = _parse_date("--today", today_text)
+        result = compute(rule_set, inputs, today)
+    except _Refused as refused:
+        raise _fail(str(refused)) from None
+    except EntitlementRefusal as refusal:
+        raise _fail(f"{refusal.message} [{refusal.code}]") from None
+
+    if not as_json:
+        click.echo(_summary(rule_set.name, result))
+        return
+    payload = {
+        "last_day": result.last_day.isoformat(),
+        "days_left": result.days_left,
+        "status": result.status,
+        "extensions_used": result.extensions_used,
+        "extensions_left": result.extensions_left,
+        "extension_months_left": result.extension_months_left,
+        "grant_nok": result.grant_nok,
+        "flags": list(result.flags),
+    }
+    click.echo(json.dumps(payload))

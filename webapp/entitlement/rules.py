@@ -188,7 +188,7 @@ class EntitlementResult:
 
 
 def add_months(day: date, months: int) -> date:
-    """Return ``day`` plus whole calendar months, on the month's last day where ``day`` is missing."""
+    """Return ``day`` plus calendar months, clamped to the month's last day where it is missing."""
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
     month = month0 + 1
@@ -275,7 +275,7 @@ def check_extension(
 
 
 def validate_extensions(rule_set: RuleSet, education: str, months: Sequence[int]) -> None:
-    """Refuse a list of extension decisions unless each, in order, passes :func:`check_extension`."""
+    """Refuse extension decisions unless each, in order, passes :func:`check_extension`."""
     for index, new in enumerate(months):
         check_extension(rule_set, education, months[:index], new)
 
@@ -341,7 +341,7 @@ def grant_rate(rule_set: RuleSet, year: int) -> GrantRate:
 
 
 def grant_nok(rule_set: RuleSet, start: date, decisions: int) -> int:
-    """Return the per-person grant plus the extension grant per decision, at the start year's rate."""
+    """Return the per-person grant plus the grant per extension decision (start-year rates)."""
     rate = grant_rate(rule_set, start.year)
     return rate.per_person_nok + rate.per_extension_nok * decisions
 

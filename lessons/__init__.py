@@ -1,0 +1,1 @@
+"""The curriculum: lesson files (Markdown with YAML front matter) and their loader."""
