@@ -6,6 +6,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from webapp.clock import oslo_today
+from webapp.entitlement.sweep import run_daily_sweep
+from webapp.extensions import db
 from webapp.mail.services import deliver_pending
 
 logger = logging.getLogger(__name__)
@@ -21,13 +24,24 @@ def deliver_outbox() -> int:
     return total
 
 
+def daily_entitlement_sweep() -> None:
+    """Store today's flags for every learner and notify each new crossing once."""
+    run_daily_sweep(oslo_today())
+    db.session.commit()
+
+
 @dataclass(frozen=True)
 class JobSpec:
-    """A job and how often it runs."""
+    """A job and when it runs: every N seconds, or daily at an Oslo time."""
 
     name: str
     function: Callable[[], object]
-    every_seconds: int
+    every_seconds: int | None = None
+    daily_at: str | None = None  # "HH:MM", Europe/Oslo
 
 
-JOBS: tuple[JobSpec, ...] = (JobSpec("deliver_outbox", deliver_outbox, every_seconds=30),)
+# The sweep runs before the outbox is emptied, so its notices go out in the same tick.
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec("daily_entitlement_sweep", daily_entitlement_sweep, daily_at="06:00"),
+    JobSpec("deliver_outbox", deliver_outbox, every_seconds=30),
+)

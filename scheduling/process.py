@@ -37,13 +37,22 @@ def run_forever(app: Flask) -> None:
     """Run the jobs on their intervals until the process is stopped."""
     scheduler = BlockingScheduler(timezone="Europe/Oslo")
     for job in JOBS:
+        if job.daily_at:
+            hour, minute = job.daily_at.split(":")
+            trigger: dict[str, object] = {
+                "trigger": "cron",
+                "hour": int(hour),
+                "minute": int(minute),
+            }
+        else:
+            trigger = {"trigger": "interval", "seconds": job.every_seconds}
         scheduler.add_job(
             _in_app_context(app, job),
-            "interval",
-            seconds=job.every_seconds,
+            **trigger,
             id=job.name,
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=3600,
         )
     logger.info("scheduler started with %s job(s)", len(JOBS))
     try:

@@ -56,6 +56,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from webapp import models  # noqa: F401  (the whole schema, for SQLAlchemy and Alembic)
     from webapp.i18n.locales import select_locale
 
     db.init_app(app)
@@ -72,6 +73,7 @@ def _register_features(app: Flask) -> None:
     from webapp.accounts.views import bp as accounts_bp
     from webapp.demo import cli as demo_cli
     from webapp.entitlement import cli as entitlement_cli
+    from webapp.entitlement.views import bp as entitlement_bp
     from webapp.i18n import labels, locales
     from webapp.i18n.views import bp as i18n_bp
     from webapp.learners.views import bp as learners_bp
@@ -86,7 +88,14 @@ def _register_features(app: Flask) -> None:
     labels.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
-    for blueprint in (pages_bp, accounts_bp, i18n_bp, learners_bp, organisations_bp):
+    for blueprint in (
+        pages_bp,
+        accounts_bp,
+        i18n_bp,
+        learners_bp,
+        organisations_bp,
+        entitlement_bp,
+    ):
         app.register_blueprint(blueprint)
     mail_cli.init_app(app)
     demo_cli.init_app(app)

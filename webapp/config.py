@@ -98,6 +98,12 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         raise ConfigError("NORSKVEI_RESET_TOKEN_HOURS must be at least 1")
 
     secure_cookies = _bool_env(env, "NORSKVEI_SECURE_COOKIES", False)
+    far_days = _int_env(env, "NORSKVEI_FLAG_DEADLINE_FAR_DAYS", 90)
+    near_days = _int_env(env, "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS", 30)
+    if not 0 < near_days < far_days <= 365:
+        raise ConfigError(
+            "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS and _FAR_DAYS must satisfy 0 < near < far <= 365"
+        )
 
     return {
         "SECRET_KEY": secret_key,
@@ -131,4 +137,6 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "NORSKVEI_LOGIN_WINDOW_MINUTES": _int_env(env, "NORSKVEI_LOGIN_WINDOW_MINUTES", 15),
         "NORSKVEI_PAGE_SIZE": _int_env(env, "NORSKVEI_PAGE_SIZE", 25),
         "NORSKVEI_TRUSTED_PROXIES": _int_env(env, "NORSKVEI_TRUSTED_PROXIES", 0),
+        "NORSKVEI_FLAG_DEADLINE_FAR_DAYS": far_days,
+        "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS": near_days,
     }

@@ -152,3 +152,18 @@ def get_visible_staff_or_404(actor: User, user_id: int) -> User:
     if user is None or user.organisation is None or not may_manage_staff(actor, user.organisation):
         abort(404)
     return user
+
+
+# Entitlements ---------------------------------------------------------------------------------
+
+
+def may_change_entitlement(actor: User, learner: User) -> bool:
+    """Coordinators of the learner's home municipality (and admins) register decisions."""
+    if actor.role is Role.ADMIN:
+        return may_view_learner(actor, learner)
+    return actor.role is Role.COORDINATOR and may_view_learner(actor, learner)
+
+
+def may_see_entitlement_audit(actor: User, learner: User) -> bool:
+    """The audit trail is for the learner's coordinators and administrators."""
+    return may_change_entitlement(actor, learner)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from webapp.accounts.models import Invitation, LoginAttempt, PasswordResetToken, Role, User
 from webapp.accounts.passwords import DUMMY_HASH, hash_password, verify_password
 from webapp.db_types import utcnow
+from webapp.entitlement.services import ensure_entitlement as open_entitlement
 from webapp.extensions import db
 from webapp.learners.levels import Education, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
@@ -292,6 +293,7 @@ def register_learner(invitation: Invitation, signup: LearnerSignup) -> User:
     db.session.add(user)
     db.session.flush()
     db.session.refresh(invitation)
+    open_entitlement(user)  # the right arises at settlement; the start is registered later
     return user
 
 

@@ -11,11 +11,15 @@ from sqlalchemy import select
 
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
+from webapp.clock import oslo_today
 from webapp.demo import data
+from webapp.entitlement import services as entitlement_services
 from webapp.extensions import db
 from webapp.learners.levels import Education, Level, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
 from webapp.organisations.models import Organisation
+from webapp.studytime.models import StudySource
+from webapp.studytime.services import record_study_time
 
 
 @dataclass
@@ -140,6 +144,44 @@ def _generated_learners(orgs: dict[str, Organisation], password_hash: str) -> li
     return learners
 
 
+def _seed_entitlement(learner: User, rng: random.Random, today: date, admin: User) -> None:
+    """Give a demo learner a realistic record: a start, maybe leave, extensions or dropping out."""
+    profile = learner.learner_profile
+    assert profile is not None
+    entitlement = entitlement_services.ensure_entitlement(learner)
+    start = profile.settlement_date + timedelta(days=rng.randint(7, 75))
+    if start > today:
+        return  # settled recently: training has not started yet
+    entitlement_services.set_start(
+        admin, learner, start - timedelta(days=rng.randint(0, 10)), start, "Demo"
+    )
+    if rng.random() < 0.2:
+        first = start + timedelta(days=rng.randint(30, 200))
+        entitlement_services.add_leave(
+            admin, learner, first, first + timedelta(days=rng.randint(7, 60)), "Fødselspermisjon"
+        )
+    near_end = entitlement.last_day and entitlement.last_day < today + timedelta(days=90)
+    if near_end and rng.random() < 0.5:
+        entitlement_services.add_extension(
+            admin, learner, entitlement.last_day - timedelta(days=20), rng.choice([3, 6]), "Demo"
+        )
+    if rng.random() < 0.05:
+        entitlement_services.register_dropout(
+            admin, learner, start + timedelta(days=rng.randint(20, 120)), "Flyttet fra kommunen"
+        )
+
+
+def _seed_study_time(learner: User, rng: random.Random, today: date) -> None:
+    """Eight weeks of study days: some learners study often, some rarely, some not at all."""
+    habit = rng.choice([0.0, 0.1, 0.3, 0.5, 0.7])
+    for back in range(56):
+        if rng.random() < habit:
+            day = today - timedelta(days=back)
+            record_study_time(learner.id, day, StudySource.LESSON, rng.randint(10, 50) * 60)
+            if rng.random() < 0.5:
+                record_study_time(learner.id, day, StudySource.REVIEW, rng.randint(3, 15) * 60)
+
+
 def seed_demo() -> SeedReport:
     """Create the demo organisations, staff and 60 learners that do not exist yet."""
     report = SeedReport()
@@ -181,11 +223,26 @@ def seed_demo() -> SeedReport:
         ),
         *_generated_learners(orgs, password_hash),
     ]
+    added = []
     for learner in candidates:
         if learner.email in emails:
             continue
         db.session.add(learner)
         emails.add(learner.email)
+        added.append(learner)
         report.learners += 1
+    db.session.flush()
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
+    today = oslo_today()
+    rng = random.Random(data.DEMO_SEED + 1)
+    for learner in added:
+        if learner.email == data.FIXED_LEARNER["email"]:
+            entitlement_services.ensure_entitlement(learner)
+            start = learner.learner_profile.settlement_date + timedelta(days=14)
+            entitlement_services.set_start(admin, learner, start, start, "Demo")
+        else:
+            _seed_entitlement(learner, rng, today, admin)
+        _seed_study_time(learner, rng, today)
     db.session.flush()
     return report

@@ -9,6 +9,9 @@ from datetime import date
 import click
 from flask import Flask
 
+from webapp.accounts.models import User
+from webapp.clock import oslo_today
+from webapp.entitlement import services
 from webapp.entitlement.rules import (
     EDUCATION_LEVELS,
     RULE_SETS,
@@ -16,8 +19,11 @@ from webapp.entitlement.rules import (
     EntitlementRefusal,
     EntitlementResult,
     Leave,
+    RuleSet,
     compute,
 )
+from webapp.entitlement.sweep import run_daily_sweep
+from webapp.extensions import db
 
 
 @click.group("entitlement")
@@ -78,8 +84,9 @@ def _summary(rule_set_name: str, result: EntitlementResult) -> str:
 
 
 @entitlement_cli.command("explain")
-@click.option("--start", "start_text", required=True, metavar="YYYY-MM-DD")
-@click.option("--education", required=True, type=click.Choice(EDUCATION_LEVELS))
+@click.option("--learner", "learner_id", type=int, help="Explain a stored learner (by user id).")
+@click.option("--start", "start_text", metavar="YYYY-MM-DD")
+@click.option("--education", type=click.Choice(EDUCATION_LEVELS))
 @click.option("--leave", "leave_texts", multiple=True, metavar="FROM:TO")
 @click.option("--extension", "extensions", multiple=True, type=int, metavar="MONTHS")
 @click.option("--discontinued", "discontinued_text", metavar="YYYY-MM-DD")
@@ -95,8 +102,9 @@ def _summary(rule_set_name: str, result: EntitlementResult) -> str:
 @click.option("--today", "today_text", required=True, metavar="YYYY-MM-DD")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def explain(
-    start_text: str,
-    education: str,
+    learner_id: int | None,
+    start_text: str | None,
+    education: str | None,
     leave_texts: tuple[str, ...],
     extensions: tuple[int, ...],
     discontinued_text: str | None,
@@ -109,24 +117,67 @@ def explain(
     """Compute a learner's last day, days left, status, extensions, grant and flags."""
     rule_set = RULE_SETS[rule_set_id]
     try:
-        inputs = EntitlementInputs(
-            start=_parse_date("--start", start_text),
-            education=education,
-            leaves=tuple(_parse_leave(text) for text in leave_texts),
-            extension_months=extensions,
-            discontinued_on=(
-                _parse_date("--discontinued", discontinued_text) if discontinued_text else None
-            ),
-            birth_date=_parse_date("--birth-date", birth_text) if birth_text else None,
-            settlement_date=_parse_date("--settled", settled_text) if settled_text else None,
-        )
+        if learner_id is not None:
+            rule_set, inputs = _stored_inputs(learner_id)
+        elif not start_text or not education:
+            raise _Refused("--start and --education are required unless --learner is given.")
+        else:
+            inputs = _inputs_from_options(
+                start_text,
+                education,
+                leave_texts,
+                extensions,
+                discontinued_text,
+                birth_text,
+                settled_text,
+            )
         today = _parse_date("--today", today_text)
         result = compute(rule_set, inputs, today)
     except _Refused as refused:
         raise _fail(str(refused)) from None
     except EntitlementRefusal as refusal:
         raise _fail(f"{refusal.message} [{refusal.code}]") from None
+    _print_result(rule_set, result, as_json)
 
+
+def _inputs_from_options(
+    start_text: str,
+    education: str,
+    leave_texts: tuple[str, ...],
+    extensions: tuple[int, ...],
+    discontinued_text: str | None,
+    birth_text: str | None,
+    settled_text: str | None,
+) -> EntitlementInputs:
+    """Build the rules' inputs from the command-line options."""
+    return EntitlementInputs(
+        start=_parse_date("--start", start_text),
+        education=education,
+        leaves=tuple(_parse_leave(text) for text in leave_texts),
+        extension_months=extensions,
+        discontinued_on=(
+            _parse_date("--discontinued", discontinued_text) if discontinued_text else None
+        ),
+        birth_date=_parse_date("--birth-date", birth_text) if birth_text else None,
+        settlement_date=_parse_date("--settled", settled_text) if settled_text else None,
+    )
+
+
+def _stored_inputs(learner_id: int) -> tuple[RuleSet, EntitlementInputs]:
+    """The rule set and inputs of a stored learner, exactly as the app uses them."""
+    learner = db.session.get(User, learner_id)
+    if learner is None or learner.learner_profile is None:
+        raise _Refused(f"--learner: no learner with id {learner_id}.")
+    entitlement = services.get_entitlement(learner)
+    if entitlement is None or entitlement.start_date is None:
+        raise _Refused(f"--learner: learner {learner_id} has no registered start date.")
+    return services.rule_set_for(entitlement), services.inputs_for(
+        entitlement, learner.learner_profile
+    )
+
+
+def _print_result(rule_set: RuleSet, result: EntitlementResult, as_json: bool) -> None:
+    """Print the result as a summary or as JSON."""
     if not as_json:
         click.echo(_summary(rule_set.name, result))
         return
@@ -141,3 +192,19 @@ def explain(
         "flags": list(result.flags),
     }
     click.echo(json.dumps(payload))
+
+
+@entitlement_cli.command("sweep")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Sweep as of this day.")
+def sweep(today_text: str | None) -> None:
+    """Run the daily sweep now: store flags and notify new crossings (safe to repeat)."""
+    try:
+        today = _parse_date("--today", today_text) if today_text else oslo_today()
+    except _Refused as refused:
+        raise _fail(str(refused)) from None
+    run = run_daily_sweep(today)
+    db.session.commit()
+    click.echo(
+        f"sweep {today.isoformat()}: {run.learners} learners, {run.flags_raised} flags raised, "
+        f"{run.flags_cleared} cleared, {run.notifications} notification(s)"
+    )

@@ -48,6 +48,37 @@ EMPLOYMENT_LABELS: dict[Employment, LazyString] = {
     Employment.SHIFT_WORK: _l("Working shifts"),
 }
 
+STATUS_LABELS: dict[str, LazyString] = {
+    "not_entitled": _l("Not entitled"),
+    "discontinued": _l("Dropped out"),
+    "not_started": _l("Not started"),
+    "expired": _l("Period over"),
+    "on_leave": _l("On leave"),
+    "active": _l("Active"),
+    "no_record": _l("Not registered"),
+}
+
+FLAG_LABELS: dict[str, LazyString] = {
+    "deadline_90": _l("90 days or fewer left"),
+    "deadline_30": _l("30 days or fewer left"),
+    "expired": _l("Period over"),
+    "on_leave": _l("On leave"),
+    "at_risk": _l("At risk"),
+    "extension_possible": _l("Extension possible"),
+    "time_running_unused": _l("Working, time running unused"),
+}
+
+AUDIT_ACTION_LABELS: dict[str, LazyString] = {
+    "opened": _l("Record opened"),
+    "start": _l("Start registered"),
+    "leave_added": _l("Leave registered"),
+    "leave_removed": _l("Leave removed"),
+    "extension_added": _l("Extension registered"),
+    "extension_removed": _l("Extension removed"),
+    "discontinued": _l("Dropping out registered"),
+    "discontinuation_withdrawn": _l("Dropping out withdrawn"),
+}
+
 _ALL_LABELS: dict[enum.Enum, LazyString] = {
     **ROLE_LABELS,
     **KIND_LABELS,
@@ -70,6 +101,24 @@ def label(value: enum.Enum | None) -> str:
     return str(text) if text is not None else str(value.value)
 
 
+def status_label(code: str) -> str:
+    """The translated name of an entitlement status."""
+    return str(STATUS_LABELS.get(code, code))
+
+
+def flag_label(code: str) -> str:
+    """The translated name of a flag."""
+    return str(FLAG_LABELS.get(code, code))
+
+
+def audit_action_label(code: str) -> str:
+    """The translated name of an audited change."""
+    return str(AUDIT_ACTION_LABELS.get(code, code))
+
+
 def init_app(app: Flask) -> None:
-    """Offer ``label`` to templates as a filter."""
+    """Offer the label functions to templates as filters."""
     app.add_template_filter(label, "label")
+    app.add_template_filter(status_label, "status_label")
+    app.add_template_filter(flag_label, "flag_label")
+    app.add_template_filter(audit_action_label, "audit_action_label")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -48,7 +48,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict[str, object]:
-        here = request.full_path.rstrip("?") if request else "/"
+        if not has_request_context():
+            return {"language_names": LANGUAGE_NAMES}
+        here = request.full_path.rstrip("?")
         form = LanguageForm(formdata=None, next=here, locale=select_locale())
         return {
             "language_names": LANGUAGE_NAMES,

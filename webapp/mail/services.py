@@ -6,7 +6,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -34,8 +34,13 @@ def queue_templated_mail(
 
     The template's first line is the subject; the rest is the body.
     """
-    with force_locale(locale):
-        rendered = render_template(f"mail/{template}.txt", **context)
+    if has_request_context():
+        with force_locale(locale):
+            rendered = render_template(f"mail/{template}.txt", **context)
+    else:  # a scheduler job: links are built against the public base address
+        base_url = current_app.config["NORSKVEI_BASE_URL"]
+        with current_app.test_request_context("/", base_url=base_url), force_locale(locale):
+            rendered = render_template(f"mail/{template}.txt", **context)
     subject, _, body = rendered.strip().partition("\n")
     return queue_mail(to_address, subject.strip(), body.strip() + "\n")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _pl
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import SelectField, StringField, SubmitField
@@ -17,11 +18,11 @@ class OrganisationForm(FlaskForm):
     """A new municipality, provider or municipal centre."""
 
     name = StringField(
-        _l("Name"),
+        _pl("organisation", "Name"),
         validators=[
-            InputRequired(message=_l("Enter a name.")),
+            InputRequired(message=_pl("organisation", "Enter the organisation's name.")),
             Length(max=120, message=_l("The name can be at most 120 characters long.")),
-            Regexp(r".*\S.*", message=_l("Enter a name.")),
+            Regexp(r".*\S.*", message=_pl("organisation", "Enter the organisation's name.")),
         ],
     )
     kind = SelectField(_l("Kind"), choices=lambda: choices(KIND_LABELS))

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from flask import request
+from sqlalchemy import Select, func, select
+
+from webapp.extensions import db
 
 MAX_PAGE = 100_000
 
@@ -13,3 +21,43 @@ def page_number() -> int:
     if not raw.isdigit():
         return 1
     return min(max(int(raw), 1), MAX_PAGE)
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of rows from a multi-column query, shaped like Flask-SQLAlchemy's pagination."""
+
+    items: Sequence[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate_rows(stmt: Select[Any], page: int, per_page: int) -> RowPage:
+    """Run a count and one page of ``stmt``; a page past the end shows the last page."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = total or 0
+    last_page = max(1, math.ceil(total / per_page))
+    page = min(page, last_page)
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return RowPage(items=rows, page=page, per_page=per_page, total=total)

@@ -1,0 +1,208 @@
+"""Flags as SQL expressions, so the overview, the learner page and the daily sweep filter in SQL.
+
+The deadline flags mean the same as in ``rules.compute`` (a test holds the two together); the
+activity flags need the study-time log, which only the database has:
+
+- ``at_risk``: active (not on leave) and either below the target level with ``at_risk_days``
+  or fewer left, or no study activity for ``idle_days`` days (having started at least that
+  long ago);
+- ``time_running_unused``: employed, active, and under ``unused_hours`` of study in the last
+  ``unused_window_days`` days: the report's core problem, time running out while the learner works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import (
+    ColumnElement,
+    Subquery,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
+
+from webapp.entitlement.models import Entitlement, LeavePeriod
+from webapp.entitlement.rules import (
+    ACTIVE,
+    DISCONTINUED,
+    EXPIRED,
+    FLAG_DEADLINE_30,
+    FLAG_DEADLINE_90,
+    FLAG_EXPIRED,
+    FLAG_EXTENSION_POSSIBLE,
+    FLAG_ON_LEAVE,
+    NOT_ENTITLED,
+    NOT_STARTED,
+    ON_LEAVE,
+    RULE_SETS,
+)
+from webapp.learners.models import EMPLOYED, LearnerProfile
+from webapp.studytime.models import StudyDay
+
+FLAG_AT_RISK = "at_risk"
+FLAG_TIME_RUNNING_UNUSED = "time_running_unused"
+ALL_FLAGS = (
+    FLAG_DEADLINE_90,
+    FLAG_DEADLINE_30,
+    FLAG_EXPIRED,
+    FLAG_ON_LEAVE,
+    FLAG_AT_RISK,
+    FLAG_EXTENSION_POSSIBLE,
+    FLAG_TIME_RUNNING_UNUSED,
+)
+NO_RECORD = "no_record"
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    """Thresholds for the flags; the deadline ones come from configuration."""
+
+    deadline_far_days: int = 90
+    deadline_near_days: int = 30
+    extension_window_days: int = 60
+    at_risk_days: int = 90
+    idle_days: int = 14
+    unused_hours: float = 2.0
+    unused_window_days: int = 28
+
+
+def activity_subquery(today: date, settings: FlagSettings) -> Subquery:
+    """Per learner: study seconds and the last study day within the activity window."""
+    since = today - timedelta(days=settings.unused_window_days - 1)
+    return (
+        select(
+            StudyDay.learner_id.label("learner_id"),
+            func.sum(StudyDay.seconds).label("seconds"),
+            func.max(StudyDay.day).label("last_study_day"),
+        )
+        .where(StudyDay.day >= since, StudyDay.day <= today)
+        .group_by(StudyDay.learner_id)
+        .subquery("activity")
+    )
+
+
+class FlagExpressions:
+    """The status and flag expressions for one day, over Entitlement, LearnerProfile, activity."""
+
+    def __init__(self, today: date, settings: FlagSettings, activity: Subquery) -> None:
+        self.today = today
+        self.settings = settings
+        self.activity = activity
+        e = Entitlement
+        not_discontinued = or_(e.discontinued_on.is_(None), e.discontinued_on > today)
+        self.on_leave_today = exists().where(
+            LeavePeriod.learner_id == e.learner_id,
+            LeavePeriod.first_day <= today,
+            LeavePeriod.last_day >= today,
+        )
+        self.running = and_(
+            e.entitled.is_(True),
+            e.start_date <= today,
+            e.last_day >= today,
+            not_discontinued,
+        )
+        self.active = and_(self.running, ~self.on_leave_today)
+        self.expired = and_(
+            e.entitled.is_(True), e.start_date.is_not(None), e.last_day < today, not_discontinued
+        )
+        self.status = case(
+            (e.learner_id.is_(None), literal(NO_RECORD)),
+            (e.entitled.is_(False), literal(NOT_ENTITLED)),
+            (e.discontinued_on <= today, literal(DISCONTINUED)),
+            (or_(e.start_date.is_(None), e.start_date > today), literal(NOT_STARTED)),
+            (e.last_day < today, literal(EXPIRED)),
+            (self.on_leave_today, literal(ON_LEAVE)),
+            else_=literal(ACTIVE),
+        )
+
+    def _days_left_at_most(self, days: int) -> ColumnElement[bool]:
+        return Entitlement.last_day <= self.today + timedelta(days=days - 1)
+
+    def _extension_room(self) -> ColumnElement[bool]:
+        """Under both caps of the learner's rule set and education group."""
+        conditions = []
+        upper = ("upper_secondary", "higher")
+        for rule_set in RULE_SETS.values():
+            for group_is_upper in (True, False):
+                education = [
+                    level for level in rule_set.extension_caps if (level in upper) is group_is_upper
+                ]
+                if not education:
+                    continue
+                cap = rule_set.extension_caps[education[0]]
+                conditions.append(
+                    and_(
+                        Entitlement.rule_set == rule_set.id,
+                        LearnerProfile.education.in_(education),
+                        Entitlement.extensions_used < cap.max_decisions,
+                        Entitlement.extension_months + rule_set.min_decision_months
+                        <= cap.max_months,
+                    )
+                )
+        return or_(*conditions) if conditions else false()
+
+    def _below_target(self) -> ColumnElement[bool]:
+        # CEFR codes sort as text in level order: A1 < A2 < B1 < B2 < C1.
+        p = LearnerProfile
+        return or_(
+            p.current_level.is_(None),
+            p.current_level < p.target_listening,
+            p.current_level < p.target_reading,
+            p.current_level < p.target_writing,
+            p.current_level < p.target_oral,
+        )
+
+    def flag(self, name: str) -> ColumnElement[bool]:
+        """The expression that is true when flag ``name`` is raised."""
+        s = self.settings
+        seconds = func.coalesce(self.activity.c.seconds, 0)
+        last_study = self.activity.c.last_study_day
+        if name == FLAG_DEADLINE_90:
+            return and_(self.running, self._days_left_at_most(s.deadline_far_days))
+        if name == FLAG_DEADLINE_30:
+            return and_(self.running, self._days_left_at_most(s.deadline_near_days))
+        if name == FLAG_EXPIRED:
+            return self.expired
+        if name == FLAG_ON_LEAVE:
+            return and_(self.running, self.on_leave_today)
+        if name == FLAG_EXTENSION_POSSIBLE:
+            return and_(
+                self.running,
+                self._days_left_at_most(s.extension_window_days),
+                self._extension_room(),
+            )
+        if name == FLAG_AT_RISK:
+            idle_since = self.today - timedelta(days=s.idle_days)
+            return and_(
+                self.active,
+                or_(
+                    and_(self._below_target(), self._days_left_at_most(s.at_risk_days)),
+                    and_(
+                        Entitlement.start_date <= idle_since,
+                        or_(last_study.is_(None), last_study <= idle_since),
+                    ),
+                ),
+            )
+        if name == FLAG_TIME_RUNNING_UNUSED:
+            return and_(
+                self.active,
+                LearnerProfile.employment.in_(EMPLOYED),
+                seconds < int(s.unused_hours * 3600),
+            )
+        raise ValueError(f"unknown flag {name!r}")
+
+    def flag_columns(self) -> list[ColumnElement[bool]]:
+        """Every flag as a labelled boolean column, in ``ALL_FLAGS`` order."""
+        return [self.flag(name).label(f"flag_{name}") for name in ALL_FLAGS]
+
+
+def flags_of(row: object) -> tuple[str, ...]:
+    """The raised flags of a row selected with ``flag_columns``."""
+    return tuple(name for name in ALL_FLAGS if getattr(row, f"flag_{name}", False))

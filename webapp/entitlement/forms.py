@@ -1,0 +1,94 @@
+"""Forms for registering entitlement decisions and filtering the overview."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SearchField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+REASON_LENGTH = Length(max=500, message=_l("Keep it under 500 characters."))
+
+
+class StartForm(FlaskForm):
+    """The decision on training and the day the period starts."""
+
+    decision_date = DateField(_l("Date of the decision (optional)"), validators=[Optional()])
+    start_date = DateField(
+        _l("Start date"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
+    reason = StringField(_l("Note (optional)"), validators=[Optional(), REASON_LENGTH])
+    submit = SubmitField(_l("Save the start"))
+
+
+class LeaveForm(FlaskForm):
+    """An approved leave period, both days included."""
+
+    first_day = DateField(
+        _l("First day of leave"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
+    last_day = DateField(
+        _l("Last day of leave"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[InputRequired(message=_l("Give a short reason.")), REASON_LENGTH],
+    )
+    submit = SubmitField(_l("Register the leave"))
+
+    def validate_last_day(self, field: DateField) -> None:
+        if field.data and self.first_day.data and field.data < self.first_day.data:
+            raise ValidationError(_l("The leave cannot end before it starts."))
+
+
+class ExtensionForm(FlaskForm):
+    """A decision on extended training."""
+
+    decided_on = DateField(
+        _l("Date of the decision"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
+    months = IntegerField(
+        _l("Months"),
+        validators=[
+            InputRequired(message=_l("Enter a number.")),
+            NumberRange(min=1, max=6, message=_l("A decision is for 1 to 6 months.")),
+        ],
+    )
+    note = StringField(_l("Note (optional)"), validators=[Optional(), REASON_LENGTH])
+    submit = SubmitField(_l("Register the extension"))
+
+
+class DropoutForm(FlaskForm):
+    """The learner dropped out of training they began."""
+
+    on = DateField(
+        _l("Date the learner dropped out"),
+        validators=[InputRequired(message=_l("Enter a date."))],
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[InputRequired(message=_l("Give a short reason.")), REASON_LENGTH],
+    )
+    submit = SubmitField(_l("Register dropping out"))
+
+
+class CorrectionForm(FlaskForm):
+    """Undo a registration made by mistake; the reason goes into the audit trail."""
+
+    reason = StringField(
+        _l("Why is this being corrected?"),
+        validators=[InputRequired(message=_l("Give a short reason.")), REASON_LENGTH],
+    )
+    submit = SubmitField(_l("Remove"))
+
+
+class OverviewForm(FlaskForm):
+    """Filters and sorting for the overview (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Name"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+    flag = SelectField(_l("Flag"), choices=[], validate_choice=False)
+    sort = SelectField(_l("Sort by"), choices=[], validate_choice=False)

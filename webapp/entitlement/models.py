@@ -1,0 +1,159 @@
+"""A learner's entitlement record, its leave, extension decisions, audit trail and stored flags.
+
+The deadline fields (``last_day`` and the extension counts) are derived: the services recompute
+them with the pure rules in ``rules.py`` after every change, so that the daily sweep and the
+overview can filter and sort on them in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
+
+if TYPE_CHECKING:
+    from webapp.accounts.models import User
+
+
+class Entitlement(db.Model):
+    """The right to Norwegian training of one learner."""
+
+    __tablename__ = "entitlements"
+    __table_args__ = (
+        CheckConstraint(
+            "start_date IS NULL OR start_date >= settlement_date", name="start_after_settlement"
+        ),
+        CheckConstraint(
+            "extensions_used >= 0 AND extension_months >= 0", name="extensions_positive"
+        ),
+        Index("ix_entitlements_last_day", "last_day"),
+    )
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule_set: Mapped[str] = mapped_column(String(40))
+    settlement_date: Mapped[date] = mapped_column(Date)
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    discontinued_on: Mapped[date | None] = mapped_column(Date)
+    discontinued_reason: Mapped[str | None] = mapped_column(String(500))
+    # Derived by the services from the rules; never edited by hand.
+    entitled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_day: Mapped[date | None] = mapped_column(Date)
+    extensions_used: Mapped[int] = mapped_column(Integer, default=0)
+    extension_months: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    learner: Mapped[User] = relationship()
+    leaves: Mapped[list[LeavePeriod]] = relationship(
+        order_by="LeavePeriod.first_day", cascade="all, delete-orphan"
+    )
+    extensions: Mapped[list[ExtensionDecision]] = relationship(
+        order_by="ExtensionDecision.decided_on", cascade="all, delete-orphan"
+    )
+
+
+class LeavePeriod(db.Model):
+    """Approved leave; both days are included, and it moves the last day on."""
+
+    __tablename__ = "leave_periods"
+    __table_args__ = (
+        CheckConstraint("last_day >= first_day", name="ends_after_start"),
+        Index("ix_leave_periods_learner_days", "learner_id", "first_day", "last_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("entitlements.learner_id", ondelete="CASCADE")
+    )
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ExtensionDecision(db.Model):
+    """A decision on extended training of 1–6 months, made by a municipality."""
+
+    __tablename__ = "extension_decisions"
+    __table_args__ = (
+        CheckConstraint("months >= 1 AND months <= 6", name="months_in_range"),
+        Index("ix_extension_decisions_learner", "learner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("entitlements.learner_id", ondelete="CASCADE")
+    )
+    decided_on: Mapped[date] = mapped_column(Date)
+    months: Mapped[int] = mapped_column(Integer)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    decided_by: Mapped[User | None] = relationship()
+
+
+class EntitlementAudit(db.Model):
+    """One change to a learner's entitlement: who, when, what before and after, and why."""
+
+    __tablename__ = "entitlement_audit"
+    __table_args__ = (Index("ix_entitlement_audit_learner_at", "learner_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[str] = mapped_column(Text, default="{}")
+    after: Mapped[str] = mapped_column(Text, default="{}")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class LearnerFlag(db.Model):
+    """A flag the daily sweep found raised, kept so each crossing is notified once."""
+
+    __tablename__ = "learner_flags"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    flag: Mapped[str] = mapped_column(String(30), primary_key=True)
+    raised_on: Mapped[date] = mapped_column(Date)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SweepRun(db.Model):
+    """One run of the daily entitlement sweep."""
+
+    __tablename__ = "sweep_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_for: Mapped[date] = mapped_column(Date, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    learners: Mapped[int] = mapped_column(Integer, default=0)
+    flags_raised: Mapped[int] = mapped_column(Integer, default=0)
+    flags_cleared: Mapped[int] = mapped_column(Integer, default=0)
+    notifications: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,119 @@
+"""The learner overview with deadlines and flags, for pages and for CSV export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, asc, desc, func, or_
+
+from webapp.access import policy
+from webapp.accounts.models import User
+from webapp.entitlement import rules
+from webapp.entitlement.flags import (
+    ALL_FLAGS,
+    NO_RECORD,
+    FlagExpressions,
+    FlagSettings,
+    activity_subquery,
+    flags_of,
+)
+from webapp.entitlement.models import Entitlement
+from webapp.extensions import db
+from webapp.learners.models import LearnerProfile
+
+SORTS = ("name", "last_day", "status")
+STATUS_FILTERS = (*rules.STATUSES, NO_RECORD)
+
+
+@dataclass(frozen=True)
+class OverviewFilter:
+    """What the user asked to see."""
+
+    status: str = ""
+    flag: str = ""
+    search: str = ""
+    sort: str = "last_day"
+    descending: bool = False
+    flagged_only: bool = False
+
+
+def overview_query(
+    actor: User, today: date, settings: FlagSettings, wanted: OverviewFilter
+) -> Select[Any]:
+    """Learners ``actor`` may see, with entitlement, activity, status and flag columns."""
+    activity = activity_subquery(today, settings)
+    exprs = FlagExpressions(today, settings, activity)
+    stmt = (
+        policy.learners_visible_to(actor)
+        .add_columns(
+            LearnerProfile,
+            Entitlement,
+            func.coalesce(activity.c.seconds, 0).label("study_seconds"),
+            activity.c.last_study_day.label("last_study_day"),
+            exprs.status.label("status"),
+            *exprs.flag_columns(),
+        )
+        .outerjoin(Entitlement, Entitlement.learner_id == User.id)
+        .outerjoin(activity, activity.c.learner_id == User.id)
+    )
+    if wanted.status in STATUS_FILTERS:
+        stmt = stmt.where(exprs.status == wanted.status)
+    if wanted.flag in ALL_FLAGS:
+        stmt = stmt.where(exprs.flag(wanted.flag))
+    elif wanted.flagged_only:
+        stmt = stmt.where(or_(*(exprs.flag(name) for name in ALL_FLAGS)))
+    term = wanted.search.strip().lower()[:100]
+    if term:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(func.lower(User.name).like(f"%{escaped}%", escape="\\"))
+    order = desc if wanted.descending else asc
+    if wanted.sort == "name":
+        keys = [order(User.name)]
+    elif wanted.sort == "status":
+        keys = [order(exprs.status), asc(Entitlement.last_day)]
+    else:  # last_day: learners without a last day come last either way
+        keys = [Entitlement.last_day.is_(None), order(Entitlement.last_day)]
+    return stmt.order_by(*keys, User.id)
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """One learner in the overview, ready for a template or a CSV line."""
+
+    learner: User
+    profile: LearnerProfile
+    entitlement: Entitlement | None
+    status: str
+    days_left: int | None
+    study_hours: float
+    last_study_day: date | None
+    flags: tuple[str, ...]
+
+
+def to_row(row: Any, today: date) -> OverviewRow:
+    """Shape a result row of ``overview_query``."""
+    entitlement = row.Entitlement
+    left = None
+    if entitlement is not None and entitlement.start_date and entitlement.last_day:
+        left = rules.days_left(entitlement.start_date, entitlement.last_day, today)
+    return OverviewRow(
+        learner=row.User,
+        profile=row.LearnerProfile,
+        entitlement=entitlement,
+        status=row.status,
+        days_left=left,
+        study_hours=round((row.study_seconds or 0) / 3600, 1),
+        last_study_day=row.last_study_day,
+        flags=flags_of(row),
+    )
+
+
+def learner_row(
+    actor: User, learner_id: int, today: date, settings: FlagSettings
+) -> OverviewRow | None:
+    """The overview row of one learner ``actor`` may see (flags included), or None."""
+    stmt = overview_query(actor, today, settings, OverviewFilter()).where(User.id == learner_id)
+    result = db.session.execute(stmt).first()
+    return to_row(result, today) if result is not None else None

@@ -1,0 +1,329 @@
+"""Register and correct a learner's entitlement; each change is audited and re-derives the deadline.
+
+Services flush; the view commits once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.accounts.models import User
+from webapp.entitlement import rules
+from webapp.entitlement.flags import FlagSettings
+from webapp.entitlement.models import (
+    Entitlement,
+    EntitlementAudit,
+    ExtensionDecision,
+    LeavePeriod,
+)
+from webapp.extensions import db
+from webapp.learners.models import LearnerProfile
+
+DEFAULT_RULE_SET = rules.TCP_37D_2023.id
+
+
+class EntitlementError(Exception):
+    """A change the rules or the record's state refuse; ``code`` selects the translated text."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+
+
+def flag_settings() -> FlagSettings:
+    """Flag thresholds, with the deadline ones from configuration."""
+    config = current_app.config
+    return FlagSettings(
+        deadline_far_days=config["NORSKVEI_FLAG_DEADLINE_FAR_DAYS"],
+        deadline_near_days=config["NORSKVEI_FLAG_DEADLINE_NEAR_DAYS"],
+    )
+
+
+def rule_set_for(entitlement: Entitlement) -> rules.RuleSet:
+    """The learner's rule set with the configured flag thresholds."""
+    settings = flag_settings()
+    return dataclasses.replace(
+        rules.get_rule_set(entitlement.rule_set),
+        deadline_90_days=settings.deadline_far_days,
+        deadline_30_days=settings.deadline_near_days,
+    )
+
+
+def inputs_for(entitlement: Entitlement, profile: LearnerProfile) -> rules.EntitlementInputs:
+    """The pure rules' inputs from the stored records."""
+    assert entitlement.start_date is not None
+    return rules.EntitlementInputs(
+        start=entitlement.start_date,
+        education=profile.education.value,
+        leaves=tuple(rules.Leave(p.first_day, p.last_day) for p in entitlement.leaves),
+        extension_months=tuple(d.months for d in entitlement.extensions),
+        discontinued_on=entitlement.discontinued_on,
+        birth_date=profile.birth_date,
+        settlement_date=entitlement.settlement_date,
+    )
+
+
+def evaluate(
+    entitlement: Entitlement, profile: LearnerProfile, today: date
+) -> rules.EntitlementResult | None:
+    """The rules' answer on ``today``; None before a start date is registered."""
+    if entitlement.start_date is None:
+        return None
+    return rules.compute(rule_set_for(entitlement), inputs_for(entitlement, profile), today)
+
+
+def refresh_derived(entitlement: Entitlement, profile: LearnerProfile) -> None:
+    """Recompute the stored last day, entitlement by age and extension counts from the rules."""
+    rule_set = rules.get_rule_set(entitlement.rule_set)
+    entitlement.entitled = rules.is_entitled_by_age(
+        rule_set, profile.birth_date, entitlement.settlement_date
+    )
+    entitlement.extensions_used = len(entitlement.extensions)
+    entitlement.extension_months = sum(d.months for d in entitlement.extensions)
+    if entitlement.start_date is None:
+        entitlement.last_day = None
+    else:
+        entitlement.last_day = rules.last_day(rule_set, inputs_for(entitlement, profile))
+
+
+def snapshot(entitlement: Entitlement | None) -> dict[str, Any]:
+    """A plain, JSON-ready picture of the record for the audit trail."""
+    if entitlement is None:
+        return {}
+    return {
+        "rule_set": entitlement.rule_set,
+        "settlement_date": _iso(entitlement.settlement_date),
+        "decision_date": _iso(entitlement.decision_date),
+        "start_date": _iso(entitlement.start_date),
+        "last_day": _iso(entitlement.last_day),
+        "leave": [
+            {"from": _iso(p.first_day), "to": _iso(p.last_day), "reason": p.reason}
+            for p in entitlement.leaves
+        ],
+        "extensions": [
+            {"decided_on": _iso(d.decided_on), "months": d.months} for d in entitlement.extensions
+        ],
+        "discontinued_on": _iso(entitlement.discontinued_on),
+        "discontinued_reason": entitlement.discontinued_reason,
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _record(actor: User | None, learner: User, action: str, before: dict, reason: str) -> None:
+    entitlement = db.session.get(Entitlement, learner.id)
+    db.session.add(
+        EntitlementAudit(
+            learner_id=learner.id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            before=json.dumps(before, ensure_ascii=False, sort_keys=True),
+            after=json.dumps(snapshot(entitlement), ensure_ascii=False, sort_keys=True),
+            reason=reason.strip()[:500],
+        )
+    )
+    db.session.flush()
+
+
+def _profile(learner: User) -> LearnerProfile:
+    if learner.learner_profile is None:
+        raise EntitlementError("not_a_learner")
+    return learner.learner_profile
+
+
+def get_entitlement(learner: User) -> Entitlement | None:
+    """The learner's entitlement record, if one is registered."""
+    return db.session.get(Entitlement, learner.id)
+
+
+def ensure_entitlement(learner: User, actor: User | None = None) -> Entitlement:
+    """Open an entitlement record from the learner's settlement date if none exists."""
+    entitlement = get_entitlement(learner)
+    if entitlement is not None:
+        return entitlement
+    profile = _profile(learner)
+    entitlement = Entitlement(
+        learner_id=learner.id,
+        rule_set=DEFAULT_RULE_SET,
+        settlement_date=profile.settlement_date,
+        extensions=[],
+        leaves=[],
+    )
+    db.session.add(entitlement)
+    refresh_derived(entitlement, profile)
+    db.session.flush()
+    _record(actor, learner, "opened", {}, "")
+    return entitlement
+
+
+def _change(learner: User, actor: User, action: str, reason: str, apply: Any) -> Entitlement:
+    """Apply a change, re-derive the deadline and write the audit entry."""
+    entitlement = ensure_entitlement(learner, actor)
+    profile = _profile(learner)
+    before = snapshot(entitlement)
+    apply(entitlement, profile)
+    refresh_derived(entitlement, profile)
+    db.session.flush()
+    db.session.expire(entitlement, ["leaves", "extensions"])
+    _record(actor, learner, action, before, reason)
+    return entitlement
+
+
+def set_start(
+    actor: User, learner: User, decision_date: date | None, start_date: date, reason: str
+) -> Entitlement:
+    """Register or correct the decision and start dates (the period runs from the start)."""
+
+    def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
+        if start_date < entitlement.settlement_date:
+            raise EntitlementError("start_before_settlement")
+        entitlement.decision_date = decision_date
+        entitlement.start_date = start_date
+
+    return _change(learner, actor, "start", reason, apply)
+
+
+def add_leave(
+    actor: User, learner: User, first_day: date, last_day: date, reason: str
+) -> Entitlement:
+    """Register approved leave; it moves the last day on by its days (overlaps count once)."""
+
+    def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
+        try:
+            rules.validate_leave(first_day, last_day)
+        except rules.EntitlementRefusal as refusal:
+            raise EntitlementError(refusal.code, refusal.message) from None
+        if entitlement.start_date is None:
+            raise EntitlementError("not_started")
+        entitlement.leaves.append(
+            LeavePeriod(
+                first_day=first_day,
+                last_day=last_day,
+                reason=reason.strip()[:500],
+                created_by_id=actor.id,
+            )
+        )
+
+    return _change(learner, actor, "leave_added", reason, apply)
+
+
+def remove_leave(actor: User, learner: User, leave_id: int, reason: str) -> Entitlement:
+    """Correct a mistake: remove a registered leave period."""
+
+    def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
+        leave = next((p for p in entitlement.leaves if p.id == leave_id), None)
+        if leave is None:
+            raise EntitlementError("no_such_record")
+        entitlement.leaves.remove(leave)
+
+    return _change(learner, actor, "leave_removed", reason, apply)
+
+
+def add_extension(
+    actor: User, learner: User, decided_on: date, months: int, note: str
+) -> Entitlement:
+    """Register an extension decision, refused beyond the caps of the learner's education."""
+
+    def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
+        if entitlement.start_date is None:
+            raise EntitlementError("not_started")
+        if actor.organisation_id is None and profile.home_municipality_id is None:
+            raise EntitlementError("no_municipality")
+        try:
+            rules.check_extension(
+                rules.get_rule_set(entitlement.rule_set),
+                profile.education.value,
+                [d.months for d in entitlement.extensions],
+                months,
+            )
+        except rules.EntitlementRefusal as refusal:
+            raise EntitlementError(refusal.code, refusal.message) from None
+        entitlement.extensions.append(
+            ExtensionDecision(
+                decided_on=decided_on,
+                months=months,
+                municipality_id=profile.home_municipality_id,
+                decided_by_id=actor.id,
+                note=note.strip()[:500],
+            )
+        )
+
+    return _change(learner, actor, "extension_added", note, apply)
+
+
+def remove_extension(actor: User, learner: User, decision_id: int, reason: str) -> Entitlement:
+    """Correct a mistake: remove a registered extension decision."""
+
+    def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
+        decision = next((d for d in entitlement.extensions if d.id == decision_id), None)
+        if decision is None:
+            raise EntitlementError("no_such_record")
+        entitlement.extensions.remove(decision)
+
+    return _change(learner, actor, "extension_removed", reason, apply)
+
+
+def register_dropout(actor: User, learner: User, on: date, reason: str) -> Entitlement:
+    """Register that the learner dropped out: the municipality's duty ends from that day."""
+
+    def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
+        if entitlement.start_date is None:
+            raise EntitlementError("not_started")
+        if on < entitlement.start_date:
+            raise EntitlementError("dropout_before_start")
+        entitlement.discontinued_on = on
+        entitlement.discontinued_reason = reason.strip()[:500]
+
+    return _change(learner, actor, "discontinued", reason, apply)
+
+
+def withdraw_dropout(actor: User, learner: User, reason: str) -> Entitlement:
+    """Correct a mistake: the learner did not drop out after all."""
+
+    def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
+        entitlement.discontinued_on = None
+        entitlement.discontinued_reason = None
+
+    return _change(learner, actor, "discontinuation_withdrawn", reason, apply)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit row, decoded for display."""
+
+    changed_at: Any
+    actor_name: str
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str
+
+
+def audit_trail(learner: User, limit: int = 200) -> list[AuditEntry]:
+    """The newest changes to a learner's entitlement first."""
+    rows = db.session.scalars(
+        select(EntitlementAudit)
+        .where(EntitlementAudit.learner_id == learner.id)
+        .order_by(EntitlementAudit.changed_at.desc(), EntitlementAudit.id.desc())
+        .limit(limit)
+    )
+    return [
+        AuditEntry(
+            changed_at=row.changed_at,
+            actor_name=row.actor.name if row.actor else "",
+            action=row.action,
+            before=json.loads(row.before),
+            after=json.loads(row.after),
+            reason=row.reason,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,326 @@
+"""Entitlement pages: the overview and CSV export, a learner's record, the learner's own view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from webapp.access import policy
+from webapp.access.rules import roles
+from webapp.accounts.models import Role, User
+from webapp.clock import oslo_today
+from webapp.entitlement import exports, services
+from webapp.entitlement.flags import ALL_FLAGS
+from webapp.entitlement.forms import (
+    CorrectionForm,
+    DropoutForm,
+    ExtensionForm,
+    LeaveForm,
+    OverviewForm,
+    StartForm,
+)
+from webapp.entitlement.overview import (
+    SORTS,
+    STATUS_FILTERS,
+    OverviewFilter,
+    learner_row,
+    overview_query,
+    to_row,
+)
+from webapp.entitlement.refusals import refusal_message
+from webapp.extensions import db
+from webapp.i18n.labels import flag_label, status_label
+from webapp.learners.levels import has_upper_secondary_or_more
+from webapp.pages.listing import page_number, paginate_rows
+from webapp.studytime import services as studytime
+
+bp = Blueprint("entitlement", __name__, template_folder="templates")
+
+STAFF = (Role.TEACHER, Role.COORDINATOR, Role.PROVIDER_ADMIN, Role.ADMIN)
+DECIDERS = (Role.COORDINATOR, Role.ADMIN)
+PER_PAGE = 25
+
+
+def _overview_form() -> tuple[OverviewForm, OverviewFilter]:
+    form = OverviewForm(request.args)
+    form.status.choices = [("", _("All"))] + [(s, status_label(s)) for s in STATUS_FILTERS]
+    form.flag.choices = [("", _("All"))] + [(f, flag_label(f)) for f in ALL_FLAGS]
+    form.sort.choices = [
+        ("last_day", _("Last day, soonest first")),
+        ("-last_day", _("Last day, latest first")),
+        ("name", _("Name")),
+        ("status", _("Status")),
+    ]
+    sort = request.args.get("sort", "last_day")
+    descending = sort.startswith("-")
+    sort = sort.lstrip("-")
+    wanted = OverviewFilter(
+        status=request.args.get("status", ""),
+        flag=request.args.get("flag", ""),
+        search=(request.args.get("q", "") or "")[:100],
+        sort=sort if sort in SORTS else "last_day",
+        descending=descending,
+    )
+    return form, wanted
+
+
+@bp.route("/entitlements")
+@roles(*STAFF)
+def overview() -> str:
+    form, wanted = _overview_form()
+    today = oslo_today()
+    stmt = overview_query(current_user, today, services.flag_settings(), wanted)
+    page = paginate_rows(stmt, page_number(), PER_PAGE)
+    rows = [to_row(row, today) for row in page.items]
+    query_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "entitlement/overview.html",
+        form=form,
+        page=page,
+        rows=rows,
+        today=today,
+        query_args=query_args,
+    )
+
+
+@bp.route("/entitlements.csv")
+@roles(*STAFF)
+def overview_csv() -> Response:
+    _form, wanted = _overview_form()
+    today = oslo_today()
+    stmt = overview_query(current_user, today, services.flag_settings(), wanted)
+    body = exports.overview_csv(stmt, today)
+    filename = f"norskvei-overview-{today.isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _record_page(learner: User, forms: dict[str, Any] | None = None, status: int = 200):
+    today = oslo_today()
+    profile = learner.learner_profile
+    entitlement = services.get_entitlement(learner)
+    result = services.evaluate(entitlement, profile, today) if entitlement else None
+    row = learner_row(current_user, learner.id, today, services.flag_settings())
+    may_change = policy.may_change_entitlement(current_user, learner)
+    forms = forms or {}
+    context = {
+        "learner": learner,
+        "profile": profile,
+        "entitlement": entitlement,
+        "result": result,
+        "flags": row.flags if row else (),
+        "today": today,
+        "may_change": may_change,
+        "audit": (
+            services.audit_trail(learner)
+            if policy.may_see_entitlement_audit(current_user, learner)
+            else None
+        ),
+        "start_form": forms.get("start") or StartForm(obj=entitlement, formdata=None),
+        "leave_form": forms.get("leave") or LeaveForm(formdata=None),
+        "extension_form": forms.get("extension") or ExtensionForm(formdata=None),
+        "dropout_form": forms.get("dropout") or DropoutForm(formdata=None),
+        "correction_form": CorrectionForm(formdata=None),
+    }
+    return render_template("entitlement/record.html", **context), status
+
+
+@bp.route("/learners/<int:user_id>/entitlement")
+@roles(*STAFF)
+def record(user_id: int):
+    learner = policy.get_visible_learner_or_404(current_user, user_id)
+    return _record_page(learner)
+
+
+def _learner_to_change(user_id: int) -> User:
+    learner = policy.get_visible_learner_or_404(current_user, user_id)
+    if not policy.may_change_entitlement(current_user, learner):
+        abort(403)
+    return learner
+
+
+def _apply(
+    learner: User, name: str, form: Any, change: Callable[[], object], done: str
+) -> WerkzeugResponse | tuple[str, int]:
+    """Validate ``form``, run ``change``, commit; on refusal re-render with the message."""
+    if form.validate_on_submit():
+        try:
+            change()
+        except services.EntitlementError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal_message(refusal.code))
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for("entitlement.record", user_id=learner.id))
+    return _record_page(learner, {name: form}, status=400)
+
+
+@bp.route("/learners/<int:user_id>/entitlement/start", methods=["POST"])
+@roles(*DECIDERS)
+def set_start(user_id: int):
+    learner = _learner_to_change(user_id)
+    form = StartForm()
+    return _apply(
+        learner,
+        "start",
+        form,
+        lambda: services.set_start(
+            current_user,
+            learner,
+            form.decision_date.data,
+            form.start_date.data,
+            form.reason.data or "",
+        ),
+        _("The start is saved."),
+    )
+
+
+@bp.route("/learners/<int:user_id>/entitlement/leave", methods=["POST"])
+@roles(*DECIDERS)
+def add_leave(user_id: int):
+    learner = _learner_to_change(user_id)
+    form = LeaveForm()
+    return _apply(
+        learner,
+        "leave",
+        form,
+        lambda: services.add_leave(
+            current_user, learner, form.first_day.data, form.last_day.data, form.reason.data
+        ),
+        _("The leave is registered and the last day moved on."),
+    )
+
+
+@bp.route("/learners/<int:user_id>/entitlement/leave/<int:leave_id>/remove", methods=["POST"])
+@roles(*DECIDERS)
+def remove_leave(user_id: int, leave_id: int):
+    learner = _learner_to_change(user_id)
+    form = CorrectionForm()
+    return _apply(
+        learner,
+        "correction",
+        form,
+        lambda: services.remove_leave(current_user, learner, leave_id, form.reason.data),
+        _("The leave is removed."),
+    )
+
+
+@bp.route("/learners/<int:user_id>/entitlement/extension", methods=["POST"])
+@roles(*DECIDERS)
+def add_extension(user_id: int):
+    learner = _learner_to_change(user_id)
+    form = ExtensionForm()
+    return _apply(
+        learner,
+        "extension",
+        form,
+        lambda: services.add_extension(
+            current_user, learner, form.decided_on.data, form.months.data, form.note.data or ""
+        ),
+        _("The extension is registered."),
+    )
+
+
+@bp.route(
+    "/learners/<int:user_id>/entitlement/extension/<int:decision_id>/remove", methods=["POST"]
+)
+@roles(*DECIDERS)
+def remove_extension(user_id: int, decision_id: int):
+    learner = _learner_to_change(user_id)
+    form = CorrectionForm()
+    return _apply(
+        learner,
+        "correction",
+        form,
+        lambda: services.remove_extension(current_user, learner, decision_id, form.reason.data),
+        _("The extension is removed."),
+    )
+
+
+@bp.route("/learners/<int:user_id>/entitlement/dropout", methods=["POST"])
+@roles(*DECIDERS)
+def register_dropout(user_id: int):
+    learner = _learner_to_change(user_id)
+    form = DropoutForm()
+    return _apply(
+        learner,
+        "dropout",
+        form,
+        lambda: services.register_dropout(current_user, learner, form.on.data, form.reason.data),
+        _("Dropping out is registered."),
+    )
+
+
+@bp.route("/learners/<int:user_id>/entitlement/dropout/withdraw", methods=["POST"])
+@roles(*DECIDERS)
+def withdraw_dropout(user_id: int):
+    learner = _learner_to_change(user_id)
+    form = CorrectionForm()
+    return _apply(
+        learner,
+        "correction",
+        form,
+        lambda: services.withdraw_dropout(current_user, learner, form.reason.data),
+        _("Dropping out is withdrawn."),
+    )
+
+
+# The learner's own pages ----------------------------------------------------------------------
+
+
+@bp.route("/my/entitlement")
+@roles(Role.LEARNER)
+def my_entitlement() -> str:
+    today = oslo_today()
+    learner = current_user
+    profile = learner.learner_profile
+    entitlement = services.get_entitlement(learner)
+    result = services.evaluate(entitlement, profile, today) if entitlement else None
+    row = learner_row(learner, learner.id, today, services.flag_settings())
+    four_weeks_ago = today - timedelta(days=27)
+    return render_template(
+        "entitlement/mine.html",
+        profile=profile,
+        entitlement=entitlement,
+        result=result,
+        flags=row.flags if row else (),
+        today=today,
+        hours_total=studytime.hours_between(learner.id, date(2000, 1, 1), today),
+        hours_four_weeks=studytime.hours_between(learner.id, four_weeks_ago, today),
+        upper_secondary=has_upper_secondary_or_more(profile.education),
+    )
+
+
+@bp.route("/my/study-hours")
+@roles(Role.LEARNER)
+def my_study_hours() -> str:
+    today = oslo_today()
+    learner = current_user
+    entitlement = services.get_entitlement(learner)
+    first = (entitlement.start_date if entitlement and entitlement.start_date else None) or (
+        learner.learner_profile.settlement_date
+    )
+    months = studytime.monthly_hours(learner.id, first, today)
+    return render_template(
+        "entitlement/study_hours.html",
+        learner=learner,
+        profile=learner.learner_profile,
+        entitlement=entitlement,
+        months=months,
+        total=round(sum(m.total for m in months), 2),
+        first=first,
+        today=today,
+    )

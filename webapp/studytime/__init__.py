@@ -1,0 +1,1 @@
+"""Study time: how long each learner studied, per day and source (lessons, reviews, classes)."""

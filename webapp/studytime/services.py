@@ -1,0 +1,72 @@
+"""Study-time sums for pages and statements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.studytime.models import StudyDay, StudySource
+
+
+@dataclass(frozen=True)
+class MonthHours:
+    """Hours studied in one calendar month, by source."""
+
+    month: date  # the first day of the month
+    lessons: float
+    reviews: float
+    classes: float
+
+    @property
+    def total(self) -> float:
+        return round(self.lessons + self.reviews + self.classes, 2)
+
+
+def monthly_hours(learner_id: int, first: date, last: date) -> list[MonthHours]:
+    """Hours per month between two days (both included), oldest month first."""
+    rows = db.session.execute(
+        select(StudyDay.day, StudyDay.source, StudyDay.seconds).where(
+            StudyDay.learner_id == learner_id, StudyDay.day >= first, StudyDay.day <= last
+        )
+    )
+    seconds: dict[date, dict[StudySource, int]] = defaultdict(lambda: defaultdict(int))
+    for day, source, secs in rows:
+        seconds[day.replace(day=1)][source] += secs
+    return [
+        MonthHours(
+            month=month,
+            lessons=round(by_source[StudySource.LESSON] / 3600, 2),
+            reviews=round(by_source[StudySource.REVIEW] / 3600, 2),
+            classes=round(by_source[StudySource.CLASS] / 3600, 2),
+        )
+        for month, by_source in sorted(seconds.items())
+    ]
+
+
+def hours_between(learner_id: int, first: date, last: date) -> float:
+    """Total hours studied between two days, both included."""
+    seconds = db.session.scalar(
+        select(func.coalesce(func.sum(StudyDay.seconds), 0)).where(
+            StudyDay.learner_id == learner_id, StudyDay.day >= first, StudyDay.day <= last
+        )
+    )
+    return round((seconds or 0) / 3600, 1)
+
+
+def hours_this_week(learner_id: int, today: date) -> float:
+    """Hours studied since Monday of this week."""
+    return hours_between(learner_id, today - timedelta(days=today.weekday()), today)
+
+
+def record_study_time(learner_id: int, day: date, source: StudySource, seconds: int) -> None:
+    """Add seconds to a learner's day (capped at a full day); used by lessons, reviews, classes."""
+    row = db.session.get(StudyDay, (learner_id, day, source))
+    if row is None:
+        row = StudyDay(learner_id=learner_id, day=day, source=source, seconds=0)
+        db.session.add(row)
+    row.seconds = min(86_400, row.seconds + max(0, seconds))
+    db.session.flush()
