@@ -133,6 +133,10 @@ def _colleague_id(w: World, role: str, own: bool) -> int:
     return table.get(role, table["admin"]).id
 
 
+def _learner_url(w: World, own: bool) -> str:
+    return f"/learners/{(w.learner_a if own else w.learner_b).id}"
+
+
 def _invitation_id(w: World, role: str, own: bool) -> int:
     if not own:
         return w.other_invitation.id
@@ -171,6 +175,28 @@ ROUTES = {
         "POST",
         f"/invitations/{_invitation_id(w, r, own)}/revoke",
     ),
+    "entitlement.overview": lambda w, r, own: ("GET", "/entitlements"),
+    "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
+    "entitlement.my_entitlement": lambda w, r, own: ("GET", "/my/entitlement"),
+    "entitlement.my_study_hours": lambda w, r, own: ("GET", "/my/study-hours"),
+    "entitlement.record": lambda w, r, own: ("GET", f"{_learner_url(w, own)}/entitlement"),
+    **{
+        f"entitlement.{name}": (
+            lambda suffix: lambda w, r, own: (
+                "POST",
+                f"{_learner_url(w, own)}/entitlement/{suffix}",
+            )
+        )(suffix)
+        for name, suffix in (
+            ("set_start", "start"),
+            ("add_leave", "leave"),
+            ("remove_leave", "leave/1/remove"),
+            ("add_extension", "extension"),
+            ("remove_extension", "extension/1/remove"),
+            ("register_dropout", "dropout"),
+            ("withdraw_dropout", "dropout/withdraw"),
+        )
+    },
 }
 
 LOGIN = -302  # a redirect to the log-in page (a plain 302 may go anywhere)
@@ -234,6 +260,51 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         **dict.fromkeys(("teacher", "coordinator", "provider_admin"), (302, 404)),
         "admin": (403, 403),
     },
+    **dict.fromkeys(
+        ("entitlement.overview", "entitlement.overview_csv"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "learner": (403, 403),
+            **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (200, 200)),
+        },
+    ),
+    **dict.fromkeys(
+        ("entitlement.my_entitlement", "entitlement.my_study_hours"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "learner": (200, 200),
+            **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+        },
+    ),
+    "entitlement.record": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        "teacher": (200, 404),
+        "coordinator": (200, 404),
+        "provider_admin": (200, 404),
+        "admin": (200, 200),
+    },
+    # Posting an empty form: the deciders get the form back with errors (400) for their own
+    # learners and 404 for others; everyone else is refused before the form is read.
+    **dict.fromkeys(
+        (
+            "entitlement.set_start",
+            "entitlement.add_leave",
+            "entitlement.remove_leave",
+            "entitlement.add_extension",
+            "entitlement.remove_extension",
+            "entitlement.register_dropout",
+            "entitlement.withdraw_dropout",
+        ),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "learner": (403, 403),
+            "teacher": (403, 403),
+            "coordinator": (400, 404),
+            "provider_admin": (403, 403),
+            "admin": (400, 400),
+        },
+    ),
 }
 
 

@@ -30,6 +30,7 @@ from wtforms.validators import (
 
 from webapp.accounts.passwords import MAX_LENGTH, PasswordProblem, password_problem
 from webapp.accounts.services import email_taken
+from webapp.clock import oslo_today
 from webapp.i18n.labels import EDUCATION_LABELS, EMPLOYMENT_LABELS, FIRST_LANGUAGE_LABELS, choices
 from webapp.i18n.locales import locale_choices
 
@@ -159,12 +160,12 @@ class InvitationCodeForm(FlaskForm):
 
 
 def _not_in_future(form: FlaskForm, field: DateField) -> None:
-    if field.data and field.data > date.today():
+    if field.data and field.data > oslo_today():
         raise ValidationError(_l("The date cannot be in the future."))
 
 
 def _plausible_birth_date(form: FlaskForm, field: DateField) -> None:
-    if field.data and not date(1900, 1, 1) <= field.data <= date.today():
+    if field.data and not date(1900, 1, 1) <= field.data <= oslo_today():
         raise ValidationError(_l("Enter your real date of birth."))
 
 

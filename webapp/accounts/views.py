@@ -171,9 +171,11 @@ def profile() -> Response | str:
         return redirect(url_for("accounts.profile"))
     if password.submit.data and password.validate_on_submit():
         if verify_password(current_user.password_hash, password.current.data):
-            services.set_password(current_user, password.password.data)
+            # The User itself: handing login_user the proxy makes current_user point at itself.
+            user = current_user._get_current_object()
+            services.set_password(user, password.password.data)
             db.session.commit()
-            login_user(current_user)  # the session carries the new session version
+            login_user(user)  # the session carries the new session version
             flash(_("Your password is changed. You are logged out everywhere else."), "success")
             return redirect(url_for("accounts.profile"))
         password.current.errors.append(_("The current password is wrong."))

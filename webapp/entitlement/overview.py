@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, asc, desc, func, or_
+from sqlalchemy import Select, asc, case, desc, func, or_
 
 from webapp.access import policy
 from webapp.accounts.models import User
@@ -23,6 +23,7 @@ from webapp.entitlement.models import Entitlement
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
 
+NOT_STARTED = rules.NOT_STARTED
 SORTS = ("name", "last_day", "status")
 STATUS_FILTERS = (*rules.STATUSES, NO_RECORD)
 
@@ -73,8 +74,9 @@ def overview_query(
         keys = [order(User.name)]
     elif wanted.sort == "status":
         keys = [order(exprs.status), asc(Entitlement.last_day)]
-    else:  # last_day: learners without a last day come last either way
-        keys = [Entitlement.last_day.is_(None), order(Entitlement.last_day)]
+    else:  # last_day: running periods first, then not started, then the ended ones
+        priority = case((exprs.running, 0), (exprs.status == NOT_STARTED, 1), else_=2)
+        keys = [priority, Entitlement.last_day.is_(None), order(Entitlement.last_day)]
     return stmt.order_by(*keys, User.id)
 
 
@@ -96,7 +98,8 @@ def to_row(row: Any, today: date) -> OverviewRow:
     """Shape a result row of ``overview_query``."""
     entitlement = row.Entitlement
     left = None
-    if entitlement is not None and entitlement.start_date and entitlement.last_day:
+    running = row.status in (rules.ACTIVE, rules.ON_LEAVE, rules.NOT_STARTED)
+    if running and entitlement is not None and entitlement.start_date and entitlement.last_day:
         left = rules.days_left(entitlement.start_date, entitlement.last_day, today)
     return OverviewRow(
         learner=row.User,
