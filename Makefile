@@ -11,7 +11,7 @@ PG_HOST ?= 127.0.0.1
 PG_USER ?= postgres
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint format translations translations-update migrate seed scheduler clean
+.PHONY: help run test lint format translations translations-update migrate seed scheduler clean bench
 
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:$(PORT) with the scheduler"
@@ -80,3 +80,6 @@ test: translations lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis translations/*/LC_MESSAGES/*.mo
+
+bench: translations
+	$(PY) -m bench.run

@@ -102,7 +102,7 @@ def test_session_cookie_flags(app, client, factory):
 
 def test_missing_csrf_token_is_refused_and_writes_nothing(app, client, factory):
     app.config["WTF_CSRF_ENABLED"] = True
-    coordinator = factory.user(Role.COORDINATOR)
+    coordinator = factory.user(Role.COORDINATOR, locale="en")
     # log in through the form, which needs the token from the page
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import login
+from tests.conftest import login_as
 from webapp.accounts import services
 from webapp.accounts.models import Invitation, Role, User
 from webapp.accounts.passwords import verify_password
@@ -81,7 +81,7 @@ def coordinator(factory) -> User:
 
 def test_a_coordinator_creates_a_code_for_their_municipality(client, factory, coordinator):
     factory.organisation(OrganisationKind.MUNICIPALITY)  # another one, not offered
-    login(client, coordinator)
+    login_as(client, coordinator)
 
     form = client.get("/invitations")
     options = re.findall(r'<option (selected )?value="(\d+)">', text(form))
@@ -109,7 +109,7 @@ def test_a_coordinator_creates_a_code_for_their_municipality(client, factory, co
 
 def test_a_coordinator_cannot_name_another_municipality(client, factory, coordinator):
     other = factory.organisation(OrganisationKind.MUNICIPALITY)
-    login(client, coordinator)
+    login_as(client, coordinator)
     response = client.post(
         "/invitations", data={"home_municipality": other.id, "max_uses": 1, "valid_days": 10}
     )
@@ -123,7 +123,7 @@ def test_a_coordinator_cannot_name_another_municipality(client, factory, coordin
     [(0, 10, "Enter a number from 1 to 500."), (1, 400, "Enter a number from 1 to 365.")],
 )
 def test_code_limits_are_checked(client, coordinator, max_uses, valid_days, message):
-    login(client, coordinator)
+    login_as(client, coordinator)
     response = client.post(
         "/invitations",
         data={
@@ -140,7 +140,7 @@ def test_a_provider_teacher_can_name_any_municipality(client, factory):
     teacher = factory.user(Role.TEACHER, locale="en")  # in a provider
     first = factory.organisation(OrganisationKind.MUNICIPALITY)
     second = factory.organisation(OrganisationKind.MUNICIPALITY)
-    login(client, teacher)
+    login_as(client, teacher)
 
     options = re.findall(r'<option (?:selected )?value="(\d+)">', text(client.get("/invitations")))
     assert sorted(options) == sorted([str(first.id), str(second.id)])
@@ -158,7 +158,7 @@ def test_a_provider_teacher_can_name_any_municipality(client, factory):
 
 def test_a_learner_cannot_issue_codes(client, factory):
     learner = factory.learner()
-    login(client, learner)
+    login_as(client, learner)
     response = client.post(
         "/invitations",
         data={"home_municipality": learner.organisation_id, "max_uses": 1, "valid_days": 5},
@@ -278,7 +278,10 @@ def test_an_expired_code_does_not_work(client, coordinator):
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
 
-    for response in (client.get(f"/join/{invitation.code}", headers=EN), join(client, invitation.code)):
+    for response in (
+        client.get(f"/join/{invitation.code}", headers=EN),
+        join(client, invitation.code),
+    ):
         assert response.status_code == 404
         assert BAD_CODE in text(response)
     assert count(User) == 1
@@ -409,7 +412,7 @@ def test_normalise_code():
 
 def test_the_issuing_organisation_revokes_a_code(client, coordinator):
     invitation = make_invitation(coordinator, max_uses=5)
-    login(client, coordinator)
+    login_as(client, coordinator)
 
     response = client.post(f"/invitations/{invitation.id}/revoke")
 
@@ -427,7 +430,7 @@ def test_the_issuing_organisation_revokes_a_code(client, coordinator):
 def test_a_coordinator_of_another_municipality_cannot_revoke(client, factory, coordinator):
     invitation = make_invitation(coordinator)
     stranger = factory.user(Role.COORDINATOR, locale="en")
-    login(client, stranger)
+    login_as(client, stranger)
 
     response = client.post(f"/invitations/{invitation.id}/revoke", headers=EN)
 

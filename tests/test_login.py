@@ -221,8 +221,7 @@ def test_only_failures_within_the_window_count(client, factory, minutes_ago, thr
 def test_successful_logins_do_not_count_as_failures(client, factory):
     teacher = factory.user(Role.TEACHER)
     db.session.add_all(
-        LoginAttempt(email=teacher.email, ip_address="127.0.0.1", succeeded=True)
-        for _ in range(6)
+        LoginAttempt(email=teacher.email, ip_address="127.0.0.1", succeeded=True) for _ in range(6)
     )
     db.session.commit()
     assert post_login(client, teacher.email, PASSWORD).status_code == 302

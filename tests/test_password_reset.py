@@ -11,7 +11,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, login, login_as
 from webapp.accounts.models import PasswordResetToken, Role, User
 from webapp.accounts.passwords import verify_password
 from webapp.accounts.services import issue_reset_token
@@ -170,7 +170,7 @@ def test_the_emailed_link_sets_the_password_and_logs_in(client, factory):
 def test_a_reset_ends_other_sessions(app, client, factory):
     teacher = factory.user(Role.TEACHER)
     elsewhere = app.test_client()
-    login(elsewhere, teacher)
+    login_as(elsewhere, teacher)
     assert elsewhere.get("/dashboard").status_code == 200
 
     assert choose(client, new_token(teacher)).status_code == 302

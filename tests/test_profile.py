@@ -6,7 +6,7 @@ import html
 
 import pytest
 
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, login, login_as
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import verify_password
 from webapp.extensions import db
@@ -48,7 +48,7 @@ def teacher(factory) -> User:
 
 
 def test_the_profile_shows_the_current_details(client, teacher):
-    login(client, teacher)
+    login_as(client, teacher)
     page = text(client.get("/profile"))
     assert '<html lang="en">' in page
     assert f"{teacher.email} · Teacher" in page
@@ -57,7 +57,7 @@ def test_the_profile_shows_the_current_details(client, teacher):
 
 
 def test_name_and_language_change_persist(client, teacher):
-    login(client, teacher)
+    login_as(client, teacher)
 
     response = save_details(client, "  Kari Nordmann-Berg ", "uk")
 
@@ -77,7 +77,7 @@ def test_name_and_language_change_persist(client, teacher):
 
 
 def test_an_unknown_language_is_refused(client, teacher):
-    login(client, teacher)
+    login_as(client, teacher)
     before = snapshot(teacher)
     response = save_details(client, "Kari", "de")
     assert response.status_code == 200
@@ -90,7 +90,7 @@ def test_an_unknown_language_is_refused(client, teacher):
     [("x" * 500, "The name can be at most 120 characters long."), ("   ", "Enter a name.")],
 )
 def test_a_bad_name_is_refused(client, teacher, name, message):
-    login(client, teacher)
+    login_as(client, teacher)
     before = snapshot(teacher)
 
     response = save_details(client, name, "en")
@@ -101,7 +101,7 @@ def test_a_bad_name_is_refused(client, teacher, name, message):
 
 
 def test_a_password_change_needs_the_current_password(client, teacher):
-    login(client, teacher)
+    login_as(client, teacher)
     before = snapshot(teacher)
 
     response = change_password(client, "Not-my-password-123")
@@ -114,7 +114,7 @@ def test_a_password_change_needs_the_current_password(client, teacher):
 
 
 def test_a_weak_new_password_is_refused(client, teacher):
-    login(client, teacher)
+    login_as(client, teacher)
     before = snapshot(teacher)
     response = change_password(client, PASSWORD, "KariNordmann-2031")
     assert "The password must not contain your name or e-mail address." in text(response)
@@ -122,7 +122,7 @@ def test_a_weak_new_password_is_refused(client, teacher):
 
 
 def test_a_mismatching_confirmation_is_refused(client, teacher):
-    login(client, teacher)
+    login_as(client, teacher)
     before = snapshot(teacher)
     response = change_password(client, PASSWORD, NEW_PASSWORD, confirm=NEW_PASSWORD + "!")
     assert "The two passwords are not the same." in text(response)
@@ -131,9 +131,9 @@ def test_a_mismatching_confirmation_is_refused(client, teacher):
 
 def test_a_password_change_keeps_this_session_and_ends_the_others(app, client, teacher):
     earlier = app.test_client()
-    login(earlier, teacher)
+    login_as(earlier, teacher)
     assert earlier.get("/dashboard").status_code == 200
-    login(client, teacher)
+    login_as(client, teacher)
     _, _, _, version = snapshot(teacher)
 
     response = change_password(client, PASSWORD)

@@ -65,7 +65,14 @@ def engine_options_for(database_url: str) -> dict[str, Any]:
     """Connection settings that suit the database kind."""
     if database_url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    # PostgreSQL's JIT compiler costs more than it saves on our short queries (measured: 400 ms
+    # of a 500 ms sweep query), so it is off for the app's connections.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 10,
+        "connect_args": {"options": "-c jit=off"},
+    }
 
 
 def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:

@@ -205,6 +205,6 @@ def sweep(today_text: str | None) -> None:
     run = run_daily_sweep(today)
     db.session.commit()
     click.echo(
-        f"sweep {today.isoformat()}: {run.learners} learners, {run.flags_raised} flags raised, "
-        f"{run.flags_cleared} cleared, {run.notifications} notification(s)"
+        f"sweep {today.isoformat()}: {run.learners} learners, {run.learners_changed} with "
+        f"changed flags, {run.notifications} notification(s)"
     )

@@ -60,6 +60,16 @@ ALL_FLAGS = (
 NO_RECORD = "no_record"
 
 
+def bit(flag: str) -> int:
+    """The flag's bit in a stored flag set."""
+    return 1 << ALL_FLAGS.index(flag)
+
+
+def flags_in(mask: int) -> tuple[str, ...]:
+    """The flags in a stored bit set, in ``ALL_FLAGS`` order."""
+    return tuple(flag for flag in ALL_FLAGS if mask & bit(flag))
+
+
 @dataclass(frozen=True)
 class FlagSettings:
     """Thresholds for the flags; the deadline ones come from configuration."""
@@ -197,6 +207,13 @@ class FlagExpressions:
                 seconds < int(s.unused_hours * 3600),
             )
         raise ValueError(f"unknown flag {name!r}")
+
+    def mask(self) -> ColumnElement[int]:
+        """All flags of a row as one integer bit set (one pass over the rows)."""
+        total: ColumnElement[int] = literal(0)
+        for name in ALL_FLAGS:
+            total = total + case((self.flag(name), bit(name)), else_=0)
+        return total
 
     def flag_columns(self) -> list[ColumnElement[bool]]:
         """Every flag as a labelled boolean column, in ``ALL_FLAGS`` order."""

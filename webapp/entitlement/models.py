@@ -131,17 +131,22 @@ class EntitlementAudit(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
-class LearnerFlag(db.Model):
-    """A flag the daily sweep found raised, kept so each crossing is notified once."""
+class LearnerFlagState(db.Model):
+    """The flags the last sweep found raised for a learner, as a bit set (see ``flags.bit``).
 
-    __tablename__ = "learner_flags"
+    ``pending`` holds the flags raised since the last notification; the sweep clears it once
+    the notices are queued, in the same transaction, so each crossing is told once.
+    """
+
+    __tablename__ = "learner_flag_states"
+    __table_args__ = (Index("ix_learner_flag_states_pending", "pending"),)
 
     learner_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    flag: Mapped[str] = mapped_column(String(30), primary_key=True)
-    raised_on: Mapped[date] = mapped_column(Date)
-    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    flags: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    changed_on: Mapped[date] = mapped_column(Date)
 
 
 class SweepRun(db.Model):
@@ -154,6 +159,5 @@ class SweepRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     learners: Mapped[int] = mapped_column(Integer, default=0)
-    flags_raised: Mapped[int] = mapped_column(Integer, default=0)
-    flags_cleared: Mapped[int] = mapped_column(Integer, default=0)
+    learners_changed: Mapped[int] = mapped_column(Integer, default=0)
     notifications: Mapped[int] = mapped_column(Integer, default=0)

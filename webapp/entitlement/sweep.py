@@ -1,4 +1,10 @@
-"""The daily sweep: store today's flags with set-based statements and notify each crossing once."""
+"""The daily sweep: one set-based statement stores today's flags; each crossing is notified once.
+
+The statement computes every learner's flag set in a single pass, compares it with the stored
+set, and writes only the learners whose flags changed (an upsert), adding newly raised flags to
+``pending``. Notices for pending flags are queued and ``pending`` cleared in the same transaction,
+so a crash repeats nothing and loses nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,21 @@ import logging
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import delete, exists, func, insert, literal, select, update
+from flask import current_app
+from sqlalchemy import Date, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.accounts.models import Role, User
 from webapp.db_types import utcnow
 from webapp.entitlement.flags import (
-    ALL_FLAGS,
     FLAG_AT_RISK,
     FLAG_TIME_RUNNING_UNUSED,
     FlagExpressions,
     activity_subquery,
+    bit,
+    flags_in,
 )
-from webapp.entitlement.models import Entitlement, LearnerFlag, SweepRun
+from webapp.entitlement.models import Entitlement, LearnerFlagState, SweepRun
 from webapp.entitlement.rules import (
     FLAG_DEADLINE_30,
     FLAG_DEADLINE_90,
@@ -31,7 +40,7 @@ from webapp.mail.services import queue_templated_mail
 
 logger = logging.getLogger(__name__)
 
-# Flags the learner hears about; the coordinator's digest lists every flag but on_leave.
+# Flags the learner hears about; the coordinator's digest adds at_risk.
 LEARNER_NOTICES = (
     FLAG_DEADLINE_90,
     FLAG_DEADLINE_30,
@@ -40,65 +49,74 @@ LEARNER_NOTICES = (
     FLAG_TIME_RUNNING_UNUSED,
 )
 COORDINATOR_NOTICES = (*LEARNER_NOTICES, FLAG_AT_RISK)
+LEARNER_MASK = sum(bit(flag) for flag in LEARNER_NOTICES)
+COORDINATOR_MASK = sum(bit(flag) for flag in COORDINATOR_NOTICES)
 
 
-def store_flags(today: date) -> tuple[int, int]:
-    """Make ``learner_flags`` hold exactly the flags raised today; return (raised, cleared)."""
+def store_flags(today: date) -> int:
+    """Store every learner's flag set for ``today``; return how many learners changed."""
     settings = flag_settings()
     activity = activity_subquery(today, settings)
     exprs = FlagExpressions(today, settings, activity)
-    base = (
-        select(Entitlement.learner_id)
+    state = LearnerFlagState.__table__
+    computed = (
+        select(Entitlement.learner_id.label("learner_id"), exprs.mask().label("mask"))
         .join(LearnerProfile, LearnerProfile.user_id == Entitlement.learner_id)
         .outerjoin(activity, activity.c.learner_id == Entitlement.learner_id)
+        .subquery("computed")
     )
-    raised = cleared = 0
-    for flag in ALL_FLAGS:
-        current = base.where(exprs.flag(flag))
-        cleared += db.session.execute(
-            delete(LearnerFlag)
-            .where(LearnerFlag.flag == flag, LearnerFlag.learner_id.not_in(current))
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        new = current.add_columns(literal(flag), literal(today)).where(
-            ~exists().where(
-                LearnerFlag.learner_id == Entitlement.learner_id, LearnerFlag.flag == flag
-            )
-        )
-        raised += db.session.execute(
-            insert(LearnerFlag).from_select(["learner_id", "flag", "raised_on"], new)
-        ).rowcount
-    return raised, cleared
+    old = func.coalesce(state.c.flags, 0)
+    newly_raised = computed.c.mask - computed.c.mask.op("&")(old)
+    rows = (
+        select(computed.c.learner_id, computed.c.mask, newly_raised, literal(today, Date))
+        .select_from(computed.outerjoin(state, state.c.learner_id == computed.c.learner_id))
+        .where(computed.c.mask != old)
+    )
+    insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
+    statement = insert(state).from_select(["learner_id", "flags", "pending", "changed_on"], rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[state.c.learner_id],
+        set_={
+            "flags": statement.excluded.flags,
+            "pending": state.c.pending.op("|")(statement.excluded.pending),
+            "changed_on": statement.excluded.changed_on,
+        },
+    )
+    return db.session.execute(statement).rowcount
 
 
-def notify_new_flags() -> int:
-    """Queue one e-mail per new learner notice and one digest per coordinator; mark them sent."""
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def notify_pending_flags() -> int:
+    """Queue one e-mail per learner with new notices and one digest per coordinator."""
     pending = db.session.execute(
-        select(LearnerFlag.learner_id, LearnerFlag.flag, User, LearnerProfile.home_municipality_id)
-        .join(User, User.id == LearnerFlag.learner_id)
+        select(
+            LearnerFlagState.pending,
+            LearnerFlagState.flags,
+            User,
+            LearnerProfile.home_municipality_id,
+        )
+        .join(User, User.id == LearnerFlagState.learner_id)
         .join(LearnerProfile, LearnerProfile.user_id == User.id)
-        .where(LearnerFlag.notified_at.is_(None))
-        .order_by(LearnerFlag.learner_id, LearnerFlag.flag)
+        .where(LearnerFlagState.pending != 0)
+        .order_by(User.id)
     ).all()
     if not pending:
         return 0
     sent = 0
-    by_learner: dict[int, list[str]] = defaultdict(list)
-    learners: dict[int, User] = {}
     by_municipality: dict[int, list[tuple[User, str]]] = defaultdict(list)
-    for learner_id, flag, learner, municipality_id in pending:
-        learners[learner_id] = learner
-        if flag in LEARNER_NOTICES:
-            by_learner[learner_id].append(flag)
-        if flag in COORDINATOR_NOTICES:
-            by_municipality[municipality_id].append((learner, flag))
-    for learner_id, flags in by_learner.items():
-        learner = learners[learner_id]
-        if learner.active:
+    for pending_mask, current, learner, municipality_id in pending:
+        due = pending_mask & current  # a flag cleared before it was told is not told
+        learner_flags = flags_in(due & LEARNER_MASK)
+        if learner_flags and learner.active:
             queue_templated_mail(
-                learner.email, learner.locale, "flags_learner", user=learner, flags=flags
+                learner.email, learner.locale, "flags_learner", user=learner, flags=learner_flags
             )
             sent += 1
+        for flag in flags_in(due & COORDINATOR_MASK):
+            by_municipality[municipality_id].append((learner, flag))
     if by_municipality:
         coordinators = db.session.scalars(
             select(User).where(
@@ -108,15 +126,18 @@ def notify_new_flags() -> int:
             )
         )
         for coordinator in coordinators:
-            items = by_municipality[coordinator.organisation_id]
             queue_templated_mail(
-                coordinator.email, coordinator.locale, "flags_digest", user=coordinator, items=items
+                coordinator.email,
+                coordinator.locale,
+                "flags_digest",
+                user=coordinator,
+                items=by_municipality[coordinator.organisation_id],
             )
             sent += 1
     db.session.execute(
-        update(LearnerFlag)
-        .where(LearnerFlag.notified_at.is_(None))
-        .values(notified_at=utcnow())
+        update(LearnerFlagState)
+        .where(LearnerFlagState.pending != 0)
+        .values(pending=0)
         .execution_options(synchronize_session=False)
     )
     return sent
@@ -129,17 +150,18 @@ def run_daily_sweep(today: date) -> SweepRun:
     """
     run = SweepRun(run_for=today)
     db.session.add(run)
-    run.flags_raised, run.flags_cleared = store_flags(today)
-    run.notifications = notify_new_flags()
+    run.learners_changed = store_flags(today)
+    base_url = current_app.config["NORSKVEI_BASE_URL"]
+    with current_app.test_request_context("/", base_url=base_url):  # one context for all mail
+        run.notifications = notify_pending_flags()
     run.learners = db.session.scalar(select(func.count(Entitlement.learner_id))) or 0
     run.finished_at = utcnow()
     db.session.flush()
     logger.info(
-        "sweep %s: %s learners, %s flags raised, %s cleared, %s notifications",
+        "sweep %s: %s learners, %s changed, %s notifications",
         today,
         run.learners,
-        run.flags_raised,
-        run.flags_cleared,
+        run.learners_changed,
         run.notifications,
     )
     return run

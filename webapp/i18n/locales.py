@@ -44,16 +44,19 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     """Give every template the language names and the switcher form."""
 
-    from webapp.i18n.forms import LanguageForm
-
     @app.context_processor
     def language_context() -> dict[str, object]:
-        if not has_request_context():
-            return {"language_names": LANGUAGE_NAMES}
-        here = request.full_path.rstrip("?")
-        form = LanguageForm(formdata=None, next=here, locale=select_locale())
-        return {
-            "language_names": LANGUAGE_NAMES,
-            "language_form": form,
-            "locale_code": str(get_locale() or DEFAULT_LOCALE),
-        }
+        return {"language_names": LANGUAGE_NAMES, "language_switcher": language_switcher}
+
+
+def language_switcher() -> object:
+    """The switcher form for the current page, built only by templates that show it."""
+    from webapp.i18n.forms import LanguageForm
+
+    here = request.full_path.rstrip("?") if has_request_context() else "/"
+    return LanguageForm(formdata=None, next=here, locale=select_locale())
+
+
+def current_locale_code() -> str:
+    """The interface language of this request, for ``<html lang>``."""
+    return str(get_locale() or DEFAULT_LOCALE)

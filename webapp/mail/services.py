@@ -22,8 +22,7 @@ MAX_ATTEMPTS = 5
 def queue_mail(to_address: str, subject: str, body_text: str) -> OutboxMessage:
     """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
     message = OutboxMessage(to_address=to_address, subject=subject[:200], body_text=body_text)
-    db.session.add(message)
-    db.session.flush()
+    db.session.add(message)  # written with the rest of the unit of work, in one batch
     return message
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _pl
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
 from webapp.extensions import db
 from webapp.i18n.labels import KIND_LABELS, choices
@@ -28,9 +28,11 @@ class OrganisationForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=lambda: choices(KIND_LABELS))
     municipality_number = StringField(
         _l("Municipality number"),
+        # No Optional(): it would stop the chain before validate_municipality_number runs.
         validators=[
-            Optional(),
-            Regexp(r"^\d{4}$", message=_l("A municipality number has four digits, like 0301.")),
+            Regexp(
+                r"^([0-9]{4})?$", message=_l("A municipality number has four digits, like 0301.")
+            ),
         ],
     )
     submit = SubmitField(_l("Create"))
@@ -38,7 +40,10 @@ class OrganisationForm(FlaskForm):
     def validate_name(self, field: StringField) -> None:
         name = (field.data or "").strip()
         exists = db.session.scalar(
-            select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+            select(Organisation.id).where(
+                # SQLite's lower() folds only ASCII: compare exactly too (Ålesund, Ørland, ...)
+                or_(Organisation.name == name, func.lower(Organisation.name) == name.lower())
+            )
         )
         if exists:
             raise ValidationError(_l("An organisation with this name already exists."))

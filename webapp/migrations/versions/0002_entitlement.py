@@ -1,8 +1,8 @@
-"""entitlements, leave, extensions, audit, flags, sweeps, study days
+"""entitlements, leave, extensions, audit, flag states, sweeps, study days
 
 Revision ID: 0002_entitlement
 Revises: 0001_foundation
-Create Date: 2026-11-28 13:58:59.061021
+Create Date: 2026-11-28 14:04:50.098754
 
 """
 from alembic import op
@@ -26,8 +26,7 @@ def upgrade():
     sa.Column('started_at', webapp.db_types.UTCDateTime(), nullable=False),
     sa.Column('finished_at', webapp.db_types.UTCDateTime(), nullable=True),
     sa.Column('learners', sa.Integer(), nullable=False),
-    sa.Column('flags_raised', sa.Integer(), nullable=False),
-    sa.Column('flags_cleared', sa.Integer(), nullable=False),
+    sa.Column('learners_changed', sa.Integer(), nullable=False),
     sa.Column('notifications', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sweep_runs'))
     )
@@ -71,14 +70,17 @@ def upgrade():
     with op.batch_alter_table('entitlements', schema=None) as batch_op:
         batch_op.create_index('ix_entitlements_last_day', ['last_day'], unique=False)
 
-    op.create_table('learner_flags',
+    op.create_table('learner_flag_states',
     sa.Column('learner_id', sa.Integer(), nullable=False),
-    sa.Column('flag', sa.String(length=30), nullable=False),
-    sa.Column('raised_on', sa.Date(), nullable=False),
-    sa.Column('notified_at', webapp.db_types.UTCDateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['learner_id'], ['users.id'], name=op.f('fk_learner_flags_learner_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('learner_id', 'flag', name=op.f('pk_learner_flags'))
+    sa.Column('flags', sa.Integer(), nullable=False),
+    sa.Column('pending', sa.Integer(), nullable=False),
+    sa.Column('changed_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['learner_id'], ['users.id'], name=op.f('fk_learner_flag_states_learner_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('learner_id', name=op.f('pk_learner_flag_states'))
     )
+    with op.batch_alter_table('learner_flag_states', schema=None) as batch_op:
+        batch_op.create_index('ix_learner_flag_states_pending', ['pending'], unique=False)
+
     op.create_table('study_days',
     sa.Column('learner_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -142,7 +144,10 @@ def downgrade():
         batch_op.drop_index('ix_study_days_day')
 
     op.drop_table('study_days')
-    op.drop_table('learner_flags')
+    with op.batch_alter_table('learner_flag_states', schema=None) as batch_op:
+        batch_op.drop_index('ix_learner_flag_states_pending')
+
+    op.drop_table('learner_flag_states')
     with op.batch_alter_table('entitlements', schema=None) as batch_op:
         batch_op.drop_index('ix_entitlements_last_day')
 

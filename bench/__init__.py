@@ -1,0 +1,1 @@
+"""Benchmarks: national-scale data and the figures `make bench` prints."""

@@ -1,0 +1,229 @@
+"""`make bench`: measure the figures the issues name and write them to bench/results.md.
+
+Each figure is measured side by side in the same run, on SQLite and on PostgreSQL (when
+reachable), so that the machine's speed cancels out of the ratios.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import make_url
+
+from bench.generate import generate
+from webapp import create_app
+from webapp.accounts.models import User
+from webapp.clock import oslo_today
+from webapp.entitlement.models import Entitlement
+from webapp.entitlement.sweep import run_daily_sweep
+from webapp.extensions import db
+
+LEARNERS = int(os.environ.get("BENCH_LEARNERS", "100000"))
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+RESULTS = Path(__file__).with_name("results.md")
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh, empty database of ``kind`` for one measurement; removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{folder}/bench.sqlite3"
+        return
+    name = f"norskvei_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def postgres_reachable() -> bool:
+    """True when the PostgreSQL server for benchmarks answers."""
+    try:
+        engine = create_engine(make_url(PG_URL))
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def bench_app(url: str):
+    """The app, configured for a benchmark database."""
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789abcdef"}
+    )
+
+
+def timed(function, repeat: int = 3) -> float:
+    """The median wall time of ``function`` over ``repeat`` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def sweep_figures(kind: str) -> dict[str, float]:
+    """Daily sweep over LEARNERS learners beside one plain read of their entitlement rows."""
+    today = oslo_today()
+    with database(kind) as url:
+        app = bench_app(url)
+        with app.app_context():
+            db.create_all()
+            print(f"- generating {LEARNERS} learners on {kind}", file=sys.stderr)
+            started = time.perf_counter()
+            counts = generate(LEARNERS, today)
+            generated = time.perf_counter() - started
+            if kind == "postgresql":
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
+
+            def plain_read() -> None:
+                db.session.execute(select(Entitlement.__table__)).all()
+                db.session.rollback()
+
+            read = timed(plain_read)
+            started = time.perf_counter()
+            first_notifications = run_daily_sweep(today).notifications
+            db.session.commit()
+            first_time = time.perf_counter() - started
+            day_times = []
+            for offset in (1, 2, 3):
+                started = time.perf_counter()
+                run_daily_sweep(today + timedelta(days=offset))
+                db.session.commit()
+                day_times.append(time.perf_counter() - started)
+            daily = statistics.median(day_times)
+            db.session.remove()
+            db.engine.dispose()
+    return {
+        "generated_s": generated,
+        "study_days": counts["study_days"],
+        "read_s": read,
+        "first_sweep_s": first_time,
+        "first_notifications": first_notifications,
+        "daily_sweep_s": daily,
+        "ratio": daily / read,
+    }
+
+
+def overview_queries(kind: str, learners: int) -> int:
+    """SQL statements one coordinator's overview page runs, with ``learners`` learners in all."""
+    with database(kind) as url:
+        app = bench_app(url)
+        with app.app_context():
+            db.create_all()
+            generate(learners, oslo_today(), progress=False)
+            coordinator = db.session.scalar(
+                select(User).where(User.email == "coordinator1@bench.example.org")
+            )
+            identity = coordinator.get_id()
+            db.session.remove()
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = identity
+            session["_fresh"] = True
+        with app.app_context():
+            engine = db.engine
+        statements = []
+
+        def count(*_args, **_kwargs) -> None:
+            statements.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        response = client.get("/entitlements")
+        event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200, response.status_code
+        with app.app_context():
+            db.engine.dispose()
+    return len(statements)
+
+
+def machine() -> str:
+    """One line describing the machine the figures come from."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    sqlite = __import__("sqlite3").sqlite_version
+    try:
+        pg = subprocess.run(
+            ["psql", "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        pg = "psql not found"
+    return (
+        f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; SQLite {sqlite}; {pg}"
+    )
+
+
+def main() -> None:
+    """Run every benchmark and print the Markdown table."""
+    kinds = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
+    if len(kinds) == 1:
+        print("PostgreSQL is not reachable: its column is left out", file=sys.stderr)
+    sweep = {kind: sweep_figures(kind) for kind in kinds}
+    queries = {kind: (overview_queries(kind, 50), overview_queries(kind, 5_000)) for kind in kinds}
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}.",
+        f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {LEARNERS:,} learners.",
+        "",
+        "| figure | " + " | ".join(kinds) + " | goal |",
+        "| --- | " + " | ".join("---" for _ in kinds) + " | --- |",
+        "| generate learners, entitlements, leave, extensions, study days (s) | "
+        + " | ".join(f"{sweep[k]['generated_s']:.1f}" for k in kinds)
+        + " | |",
+        "| plain read of all entitlement rows (s) | "
+        + " | ".join(f"{sweep[k]['read_s']:.3f}" for k in kinds)
+        + " | |",
+        "| daily entitlement sweep, median of 3 days (s) | "
+        + " | ".join(f"{sweep[k]['daily_sweep_s']:.3f}" for k in kinds)
+        + " | |",
+        "| **sweep ÷ plain read** | "
+        + " | ".join(f"**{sweep[k]['ratio']:.2f}×**" for k in kinds)
+        + " | ≤ 3× |",
+        "| first sweep ever, with its notifications (s) | "
+        + " | ".join(
+            f"{sweep[k]['first_sweep_s']:.2f} ({sweep[k]['first_notifications']:,} e-mails)"
+            for k in kinds
+        )
+        + " | |",
+        "| SQL statements, municipality overview at 50 / 5,000 learners | "
+        + " | ".join(f"{queries[k][0]} / {queries[k][1]}" for k in kinds)
+        + " | equal |",
+        "",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    RESULTS.write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
