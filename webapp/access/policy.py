@@ -149,7 +149,11 @@ def municipalities_for_invitation(actor: User) -> Select[tuple[Organisation]]:
 def get_visible_staff_or_404(actor: User, user_id: int) -> User:
     """Load a staff account ``actor`` may manage."""
     user = db.session.scalar(staff_visible_to(actor).where(User.id == user_id))
-    if user is None or user.organisation is None or not may_manage_staff(actor, user.organisation):
+    if (
+        user is None
+        or user.organisation is None
+        or user.role not in creatable_staff_roles(actor, user.organisation)
+    ):
         abort(404)
     return user
 

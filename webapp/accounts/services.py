@@ -124,10 +124,25 @@ def reset_link(token: str) -> str:
     return current_app.config["NORSKVEI_BASE_URL"] + path
 
 
+MAX_RESETS_PER_HOUR = 3
+
+
+def _recent_reset_requests(user: User) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return (
+        db.session.scalar(
+            select(func.count(PasswordResetToken.id)).where(
+                PasswordResetToken.user_id == user.id, PasswordResetToken.created_at >= since
+            )
+        )
+        or 0
+    )
+
+
 def request_password_reset(email: str) -> None:
     """E-mail a reset link when the address belongs to an active account; say nothing otherwise."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.active or _recent_reset_requests(user) >= MAX_RESETS_PER_HOUR:
         return
     token = issue_reset_token(user)
     queue_templated_mail(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, asc, case, desc, func, or_
+from sqlalchemy import Select, asc, case, desc, func, or_, select
 
 from webapp.access import policy
 from webapp.accounts.models import User
@@ -120,3 +120,13 @@ def learner_row(
     stmt = overview_query(actor, today, settings, OverviewFilter()).where(User.id == learner_id)
     result = db.session.execute(stmt).first()
     return to_row(result, today) if result is not None else None
+
+
+def flagged_learners(
+    actor: User, today: date, settings: FlagSettings, limit: int = 10
+) -> tuple[int, list[OverviewRow]]:
+    """How many learners ``actor`` may see carry a flag, and the first ``limit`` of them."""
+    stmt = overview_query(actor, today, settings, OverviewFilter(flagged_only=True))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = [to_row(row, today) for row in db.session.execute(stmt.limit(limit))]
+    return total or 0, rows

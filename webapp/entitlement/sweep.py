@@ -82,7 +82,7 @@ def store_flags(today: date) -> int:
             "changed_on": statement.excluded.changed_on,
         },
     )
-    return db.session.execute(statement).rowcount
+    return len(db.session.execute(statement.returning(state.c.learner_id)).all())
 
 
 def _dialect() -> str:

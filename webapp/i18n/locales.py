@@ -42,7 +42,8 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Give every template the language names and the switcher form."""
+    """Give templates the language names, the switcher and the locale code."""
+    app.add_template_global(current_locale_code, "locale_code")
 
     @app.context_processor
     def language_context() -> dict[str, object]:

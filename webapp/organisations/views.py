@@ -102,10 +102,11 @@ def staff(organisation_id: int) -> Response | str:
 @bp.route("/organisations/staff/<int:user_id>/active", methods=["POST"])
 @roles(*STAFF_MANAGERS)
 def set_staff_active(user_id: int) -> Response:
-    user = policy.get_visible_staff_or_404(current_user, user_id)
-    if user.id == current_user.id:
+    if user_id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
-    elif ConfirmForm().validate_on_submit():
+        return redirect(url_for("pages.dashboard"))
+    user = policy.get_visible_staff_or_404(current_user, user_id)
+    if ConfirmForm().validate_on_submit():
         activate = request.form.get("active") == "1"
         account_services.set_account_active(user, activate)
         db.session.commit()

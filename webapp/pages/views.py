@@ -8,7 +8,11 @@ from werkzeug.wrappers import Response
 
 from webapp.access.rules import logged_in, public
 from webapp.accounts.models import Role
+from webapp.clock import oslo_today
+from webapp.entitlement import services as entitlement_services
+from webapp.entitlement.overview import flagged_learners, learner_row
 from webapp.pages.services import staff_summary
+from webapp.studytime import services as studytime
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -24,9 +28,19 @@ def home() -> Response | str:
 @bp.route("/dashboard")
 @logged_in
 def dashboard() -> str:
+    today = oslo_today()
+    settings = entitlement_services.flag_settings()
     if current_user.role is Role.LEARNER:
-        return render_template("pages/dashboard_learner.html", profile=current_user.learner_profile)
-    return render_template("pages/dashboard_staff.html", summary=staff_summary(current_user))
+        return render_template(
+            "pages/dashboard_learner.html",
+            profile=current_user.learner_profile,
+            deadline=learner_row(current_user, current_user.id, today, settings),
+            hours_week=studytime.hours_this_week(current_user.id, today),
+        )
+    flagged = flagged_learners(current_user, today, settings, limit=10)
+    return render_template(
+        "pages/dashboard_staff.html", summary=staff_summary(current_user), flagged=flagged
+    )
 
 
 @bp.route("/healthz")
