@@ -77,6 +77,7 @@ def _register_features(app: Flask) -> None:
     from webapp.i18n import labels, locales
     from webapp.i18n.views import bp as i18n_bp
     from webapp.learners.views import bp as learners_bp
+    from webapp.lessons import cli as lessons_cli
     from webapp.mail import cli as mail_cli
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers
@@ -100,4 +101,5 @@ def _register_features(app: Flask) -> None:
     mail_cli.init_app(app)
     demo_cli.init_app(app)
     entitlement_cli.init_app(app)
+    lessons_cli.init_app(app)
     scheduler_cli.init_app(app)

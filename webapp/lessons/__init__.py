@@ -1,0 +1,1 @@
+"""Lessons: the catalogue, the lesson player, vocabulary review, placement and study time."""
