@@ -40,6 +40,7 @@ migrate: $(STAMP)
 	$(FLASK) db upgrade
 
 seed: migrate
+	$(FLASK) lessons sync
 	$(FLASK) demo seed
 
 run: translations seed

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from tests.conftest import TEST_SECRET, login_as
 from webapp import create_app
@@ -70,6 +71,54 @@ def _invitation(org: Organisation, home: Organisation, code: str) -> Invitation:
     return invitation
 
 
+LESSON_CONTENT = {
+    "id": "access-lesson",
+    "track": "working-life",
+    "level": "A1",
+    "minutes": 10,
+    "title": {"nb": "Tilgang", "uk": "Доступ", "ru": "Доступ", "en": "Access"},
+    "goals": {"nb": ["Mål"], "uk": ["Мета"], "ru": ["Цель"], "en": ["Goal"]},
+    "vocabulary": [],
+    "blocks": [{"nb": "<p>Hei</p>", "uk": "<p>Привіт</p>", "ru": "<p>Привет</p>"}],
+    "exercises": [
+        {"id": "e1", "type": "choice", "question": "?", "options": ["a", "b"], "answer": "a"}
+    ],
+}
+
+
+def _lesson_with_cards(*learners: User) -> None:
+    import json
+
+    from webapp.lessons.models import Lesson, VocabCard
+
+    db.session.add(
+        Lesson(
+            id="access-lesson",
+            track="working-life",
+            level="A1",
+            position=1,
+            minutes=10,
+            title_nb="Tilgang",
+            digest="x" * 64,
+            content=json.dumps(LESSON_CONTENT),
+        )
+    )
+    db.session.flush()
+    for learner in learners:
+        db.session.add(
+            VocabCard(
+                learner_id=learner.id,
+                lesson_id="access-lesson",
+                word_nb="hei",
+                meaning="привіт",
+                direction="from_nb",
+                due=utcnow(),
+                state="{}",
+            )
+        )
+    db.session.commit()
+
+
 @pytest.fixture
 def world(factory) -> World:
     mun_a = factory.organisation(OrganisationKind.MUNICIPALITY, "Kommune A")
@@ -101,6 +150,7 @@ def world(factory) -> World:
         "provider_admin": _invitation(prov_a, mun_b, "PROVAAAAAA"),
     }
     other_invitation = _invitation(prov_b, mun_b, "OTHERBBBBB")
+    _lesson_with_cards(learner_a, learner_b)
     return World(
         mun_a,
         mun_b,
@@ -131,6 +181,13 @@ def _other_org(w: World, role: str) -> Organisation:
 def _colleague_id(w: World, role: str, own: bool) -> int:
     table = w.colleague if own else w.other_staff
     return table.get(role, table["admin"]).id
+
+
+def _card_id(w: World, own: bool) -> int:
+    from webapp.lessons.models import VocabCard
+
+    learner = w.learner_a if own else w.learner_b
+    return db.session.scalar(select(VocabCard.id).where(VocabCard.learner_id == learner.id))
 
 
 def _learner_url(w: World, own: bool) -> str:
@@ -176,6 +233,14 @@ ROUTES = {
         f"/invitations/{_invitation_id(w, r, own)}/revoke",
     ),
     "entitlement.overview": lambda w, r, own: ("GET", "/entitlements"),
+    "lessons.catalogue": lambda w, r, own: ("GET", "/lessons"),
+    "lessons.lesson_page": lambda w, r, own: ("GET", "/lessons/access-lesson"),
+    "lessons.answer": lambda w, r, own: ("POST", "/lessons/access-lesson/exercises/e1"),
+    "lessons.review": lambda w, r, own: ("GET", "/review"),
+    "lessons.rate_card": lambda w, r, own: ("POST", f"/review/{_card_id(w, own)}"),
+    "lessons.placement": lambda w, r, own: ("GET", "/placement"),
+    "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
+    "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
     "entitlement.my_entitlement": lambda w, r, own: ("GET", "/my/entitlement"),
     "entitlement.my_study_hours": lambda w, r, own: ("GET", "/my/study-hours"),
@@ -276,6 +341,38 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
         },
     ),
+    **dict.fromkeys(
+        ("lessons.catalogue", "lessons.lesson_page"),
+        {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},
+    ),
+    "lessons.answer": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    **dict.fromkeys(
+        ("lessons.review", "lessons.placement", "lessons.heartbeat"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "learner": (200, 200),
+            **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+        },
+    ),
+    # the learner's own card with no rating: 400; someone else's card: 404
+    "lessons.rate_card": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (400, 404),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    # "active=0" is not a level: the form is refused and the page redirects back (302)
+    "learners.set_level": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        "teacher": (302, 404),
+        "coordinator": (302, 404),
+        "provider_admin": (302, 404),
+        "admin": (302, 302),
+    },
     "entitlement.record": {
         "anonymous": (LOGIN, LOGIN),
         "learner": (403, 403),

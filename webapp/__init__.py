@@ -78,6 +78,7 @@ def _register_features(app: Flask) -> None:
     from webapp.i18n.views import bp as i18n_bp
     from webapp.learners.views import bp as learners_bp
     from webapp.lessons import cli as lessons_cli
+    from webapp.lessons.views import bp as lessons_bp
     from webapp.mail import cli as mail_cli
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers
@@ -96,6 +97,7 @@ def _register_features(app: Flask) -> None:
         learners_bp,
         organisations_bp,
         entitlement_bp,
+        lessons_bp,
     ):
         app.register_blueprint(blueprint)
     mail_cli.init_app(app)

@@ -3,6 +3,7 @@
 from webapp.accounts import models as accounts_models  # noqa: F401
 from webapp.entitlement import models as entitlement_models  # noqa: F401
 from webapp.learners import models as learners_models  # noqa: F401
+from webapp.lessons import models as lessons_models  # noqa: F401
 from webapp.mail import models as mail_models  # noqa: F401
 from webapp.organisations import models as organisations_models  # noqa: F401
 from webapp.studytime import models as studytime_models  # noqa: F401

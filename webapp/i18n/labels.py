@@ -79,6 +79,30 @@ AUDIT_ACTION_LABELS: dict[str, LazyString] = {
     "discontinuation_withdrawn": _l("Dropping out withdrawn"),
 }
 
+TRACK_LABELS: dict[str, LazyString] = {
+    "working-life": _l("Norwegian working life"),
+    "health-care": _l("Health and care"),
+    "construction": _l("Construction"),
+    "cleaning": _l("Cleaning and facility services"),
+    "hospitality": _l("Hotel, restaurant and kitchen"),
+    "agri-fish": _l("Agriculture and fish processing"),
+    "logistics": _l("Warehouse, transport and logistics"),
+    "retail": _l("Retail and customer service"),
+    "childcare": _l("Kindergarten and school assistant"),
+    "industry": _l("Industry and production"),
+    "office": _l("Office and administration"),
+}
+
+EXERCISE_INSTRUCTIONS: dict[str, LazyString] = {
+    "choice": _l("Choose the right answer"),
+    "fill": _l("Fill in the missing word"),
+    "match": _l("Match the pairs"),
+    "order": _l("Put the words in the right order"),
+    "listen": _l("Listen and choose"),
+    "dialogue": _l("Complete the dialogue"),
+    "writing": _l("Write a short text"),
+}
+
 _ALL_LABELS: dict[enum.Enum, LazyString] = {
     **ROLE_LABELS,
     **KIND_LABELS,
@@ -116,8 +140,20 @@ def audit_action_label(code: str) -> str:
     return str(AUDIT_ACTION_LABELS.get(code, code))
 
 
+def track_label(code: str) -> str:
+    """The translated name of a lesson track."""
+    return str(TRACK_LABELS.get(code, code))
+
+
+def exercise_instruction(kind: str) -> str:
+    """The instruction for an exercise type, in the interface language."""
+    return str(EXERCISE_INSTRUCTIONS.get(kind, kind))
+
+
 def init_app(app: Flask) -> None:
     """Offer the label functions to templates as filters."""
+    app.add_template_filter(track_label, "track_label")
+    app.add_template_filter(exercise_instruction, "exercise_instruction")
     app.add_template_filter(label, "label")
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(flag_label, "flag_label")

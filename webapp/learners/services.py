@@ -7,6 +7,8 @@ from sqlalchemy.orm import contains_eager
 
 from webapp.access import policy
 from webapp.accounts.models import User
+from webapp.extensions import db
+from webapp.learners.levels import Level
 from webapp.learners.models import LearnerProfile
 
 
@@ -26,3 +28,11 @@ def learner_list_query(actor: User, search: str = "") -> Select[tuple[User]]:
             )
         )
     return stmt.order_by(User.name, User.id)
+
+
+def set_current_level(learner: User, level: Level) -> None:
+    """A teacher overrides the learner's current level (after placement or in class)."""
+    profile = learner.learner_profile
+    assert profile is not None
+    profile.current_level = level
+    db.session.flush()

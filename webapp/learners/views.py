@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from webapp.access import policy
 from webapp.access.rules import roles
-from webapp.accounts.models import Role
+from webapp.accounts.models import Role, User
 from webapp.extensions import db
 from webapp.learners.forms import LearnerSearchForm
-from webapp.learners.services import learner_list_query
+from webapp.learners.levels import Level
+from webapp.learners.services import learner_list_query, set_current_level
+from webapp.lessons.forms import LevelForm
 from webapp.pages.listing import page_number
 
 bp = Blueprint("learners", __name__, template_folder="templates")
@@ -37,4 +41,26 @@ def learner_list() -> str:
 @roles(*STAFF)
 def learner_detail(user_id: int) -> str:
     learner = policy.get_visible_learner_or_404(current_user, user_id)
-    return render_template("learners/detail.html", learner=learner, profile=learner.learner_profile)
+    form = LevelForm(formdata=None, level=_level_value(learner))
+    return render_template(
+        "learners/detail.html", learner=learner, profile=learner.learner_profile, level_form=form
+    )
+
+
+def _level_value(learner: User) -> str:
+    level = learner.learner_profile.current_level if learner.learner_profile else None
+    return level.value if level else Level.A1.value
+
+
+@bp.route("/learners/<int:user_id>/level", methods=["POST"])
+@roles(*STAFF)
+def set_level(user_id: int) -> Response:
+    learner = policy.get_visible_learner_or_404(current_user, user_id)
+    form = LevelForm()
+    if form.validate_on_submit():
+        set_current_level(learner, Level(form.level.data))
+        db.session.commit()
+        flash(_("The level is set to %(level)s.", level=form.level.data), "success")
+    else:
+        flash(_("Choose a level from the list."), "error")
+    return redirect(url_for("learners.learner_detail", user_id=learner.id))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from flask import Flask
 
 from lessons.loader import CONTENT_DIR, check_all, lesson_files
+from webapp.extensions import db
+from webapp.lessons.services import LessonProblems, sync_lessons
 
 
 @click.group("lessons")
@@ -27,6 +30,27 @@ def check_command(paths: tuple[Path, ...]) -> None:
         click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
         raise SystemExit(1)
     click.echo(f"{len(files)} lesson file(s) checked, no problems")
+
+
+@lessons_cli.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def sync_command(paths: tuple[Path, ...]) -> None:
+    """Load the lessons into the database, all or nothing; unchanged files change nothing."""
+    files = _files(paths)
+    try:
+        with click.progressbar(length=len(files), label="lessons", file=sys.stderr) as bar:
+            report = sync_lessons(files, _root(), progress=bar.update)
+    except LessonProblems as refused:
+        db.session.rollback()
+        for problem in refused.problems:
+            click.echo(str(problem))
+        click.echo(f"nothing loaded: {len(refused.problems)} problem(s)", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(
+        f"{report.total_changed} changed ({report.added} added, {report.changed} updated, "
+        f"{report.archived} archived), {report.unchanged} unchanged"
+    )
 
 
 def _root() -> Path:

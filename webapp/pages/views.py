@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -11,6 +13,7 @@ from webapp.accounts.models import Role
 from webapp.clock import oslo_today
 from webapp.entitlement import services as entitlement_services
 from webapp.entitlement.overview import flagged_learners, learner_row
+from webapp.lessons import services as lesson_services
 from webapp.pages.services import staff_summary
 from webapp.studytime import services as studytime
 
@@ -36,6 +39,9 @@ def dashboard() -> str:
             profile=current_user.learner_profile,
             deadline=learner_row(current_user, current_user.id, today, settings),
             hours_week=studytime.hours_this_week(current_user.id, today),
+            hours_total=studytime.hours_between(current_user.id, date(2000, 1, 1), today),
+            due_cards=lesson_services.due_cards_count(current_user),
+            resume=lesson_services.lesson_to_resume(current_user),
         )
     flagged = flagged_learners(current_user, today, settings, limit=10)
     return render_template(

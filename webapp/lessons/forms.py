@@ -1,0 +1,28 @@
+"""Forms of the lesson player: each exercise posts its answer with a CSRF token."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SubmitField
+
+from webapp.learners.levels import Level
+
+MAX_ANSWER_LENGTH = 4000
+
+
+class AnswerForm(FlaskForm):
+    """Carries the CSRF token; the answer fields depend on the exercise type."""
+
+    submit = SubmitField(_l("Check"))
+
+
+class ReviewForm(FlaskForm):
+    """A rating for a review card."""
+
+
+class LevelForm(FlaskForm):
+    """A teacher sets a learner's current level by hand."""
+
+    level = SelectField(_l("Level now"), choices=[(level.value, level.value) for level in Level])
+    submit = SubmitField(_l("Set the level"))

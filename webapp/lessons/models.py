@@ -1,0 +1,162 @@
+"""Lessons as loaded from the curriculum, and each learner's progress, answers and review cards.
+
+Progress is keyed by the lesson's stable id, so editing a lesson keeps it; a removed lesson is
+archived, never deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
+
+
+class Lesson(db.Model):
+    """One lesson, with its content rendered once per version (no Markdown per request)."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (Index("ix_lessons_track_level_order", "track", "level", "position"),)
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    track: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(2))
+    position: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)
+    title_nb: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content: Mapped[str] = mapped_column(Text)  # rendered lesson as JSON (sanitized HTML inside)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LessonProgress(db.Model):
+    """How far a learner has come in one lesson."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (
+        CheckConstraint("best_score >= 0 AND best_score <= 100", name="score_percent"),
+    )
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    lesson_id: Mapped[str] = mapped_column(
+        ForeignKey("lessons.id", ondelete="RESTRICT"), primary_key=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    best_score: Mapped[int] = mapped_column(Integer, default=0)
+    last_exercise_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class ExerciseAnswer(db.Model):
+    """A learner's latest answer to one exercise, graded on the server."""
+
+    __tablename__ = "exercise_answers"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    lesson_id: Mapped[str] = mapped_column(
+        ForeignKey("lessons.id", ondelete="RESTRICT"), primary_key=True
+    )
+    exercise_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    answer: Mapped[str] = mapped_column(Text)  # JSON
+    correct: Mapped[bool | None] = mapped_column(Boolean)  # None: free writing, for the teacher
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WritingSubmission(db.Model):
+    """Free writing sent to the learner's teacher for feedback."""
+
+    __tablename__ = "writing_submissions"
+    __table_args__ = (Index("ix_writing_submissions_learner", "learner_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="RESTRICT"))
+    exercise_id: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class VocabCard(db.Model):
+    """One review card (a word in one direction) with its FSRS scheduling state."""
+
+    __tablename__ = "vocab_cards"
+    __table_args__ = (
+        Index("ix_vocab_cards_learner_due", "learner_id", "due"),
+        Index(
+            "uq_vocab_cards_word",
+            "learner_id",
+            "word_nb",
+            "direction",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="RESTRICT"))
+    word_nb: Mapped[str] = mapped_column(String(120))
+    meaning: Mapped[str] = mapped_column(String(200))  # in the learner's support language
+    example: Mapped[str] = mapped_column(String(300), default="")
+    direction: Mapped[str] = mapped_column(String(8))  # "from_nb" or "to_nb"
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(Text)  # fsrs Card.to_dict() as JSON
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VocabReview(db.Model):
+    """One review of a card: the rating and when."""
+
+    __tablename__ = "vocab_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("vocab_cards.id", ondelete="CASCADE"), index=True
+    )
+    rating: Mapped[int] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlacementResult(db.Model):
+    """A finished placement test."""
+
+    __tablename__ = "placement_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(2))
+    correct: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StudyPresence(db.Model):
+    """When a learner's page last reported activity; study time is credited between beats."""
+
+    __tablename__ = "study_presence"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_beat_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,386 @@
+"""Loading the curriculum, answering exercises, progress, vocabulary cards and study time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fsrs import Card, Rating, Scheduler
+from sqlalchemy import func, select
+
+from lessons.grading import Grade, grade, is_completed, lesson_score
+from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files
+from webapp.accounts.models import User
+from webapp.clock import oslo_day_of
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.lessons.models import (
+    ExerciseAnswer,
+    Lesson,
+    LessonProgress,
+    StudyPresence,
+    VocabCard,
+    VocabReview,
+    WritingSubmission,
+)
+from webapp.studytime.models import StudySource
+from webapp.studytime.services import record_study_time
+
+# --- Loading the curriculum ---------------------------------------------------------------
+
+
+class LessonProblems(Exception):
+    """The curriculum has problems; nothing was loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass
+class SyncReport:
+    """What a sync changed."""
+
+    added: int = 0
+    changed: int = 0
+    archived: int = 0
+    unchanged: int = 0
+
+    @property
+    def total_changed(self) -> int:
+        return self.added + self.changed + self.archived
+
+
+def sync_lessons(
+    paths: list[Path] | None = None,
+    root: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SyncReport:
+    """Load lesson files into the database; refuse everything if any file has a problem.
+
+    Unchanged files are left alone (a second run reports 0 changed); a lesson whose file is
+    gone is archived, and its learners' progress stays.
+    """
+    files = paths if paths is not None else lesson_files()
+    parsed, problems = check_all(files, root or CONTENT_DIR.parent.parent)
+    if problems:
+        raise LessonProblems(problems)
+    report = SyncReport()
+    existing = {lesson.id: lesson for lesson in db.session.scalars(select(Lesson))}
+    seen: set[str] = set()
+    now = utcnow()
+    for lesson_file in parsed:
+        data = lesson_file.data
+        seen.add(data["id"])
+        row = existing.get(data["id"])
+        fields = {
+            "track": data["track"],
+            "level": data["level"],
+            "position": data["order"],
+            "minutes": data["minutes"],
+            "title_nb": data["title"]["nb"],
+            "digest": lesson_file.digest,
+            "content": content_json(lesson_file),
+        }
+        if row is None:
+            db.session.add(Lesson(id=data["id"], version=1, updated_at=now, **fields))
+            report.added += 1
+        elif row.digest != lesson_file.digest or row.archived_at is not None:
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.version += 1
+            row.archived_at = None
+            row.updated_at = now
+            report.changed += 1
+        else:
+            report.unchanged += 1
+        if progress:
+            progress(1)
+    for lesson_id, row in existing.items():
+        if lesson_id not in seen and row.archived_at is None:
+            row.archived_at = now
+            report.archived += 1
+    db.session.flush()
+    return report
+
+
+_DECODED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def lesson_content(lesson: Lesson) -> dict[str, Any]:
+    """The rendered lesson, decoded once per version and process (keyed by its digest)."""
+    key = (lesson.id, lesson.digest)
+    content = _DECODED.get(key)
+    if content is None:
+        if len(_DECODED) > 1024:
+            _DECODED.clear()
+        content = _DECODED[key] = json.loads(lesson.content)
+    return content
+
+
+def support_language(user: User) -> str:
+    """The language a learner reads translations in: uk or ru, else English."""
+    profile = user.learner_profile
+    if profile is not None and profile.first_language.value in ("uk", "ru"):
+        return profile.first_language.value
+    return user.locale if user.locale in ("uk", "ru") else "en"
+
+
+# --- Answering ----------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerOutcome:
+    """What happened when a learner answered."""
+
+    grade: Grade
+    score: int
+    completed_now: bool
+
+
+def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any) -> AnswerOutcome:
+    """Grade and store an answer, update progress, and make review cards on completion."""
+    content = lesson_content(lesson)
+    exercise = next((e for e in content["exercises"] if e["id"] == exercise_id), None)
+    if exercise is None:
+        raise KeyError(exercise_id)
+    result = grade(exercise, answer, support_language(learner))
+    if exercise["type"] == "writing" and result.problem:
+        return AnswerOutcome(result, _progress(learner, lesson).best_score, False)
+    key = (learner.id, lesson.id, exercise_id)
+    stored = db.session.get(ExerciseAnswer, key)
+    if stored is None:
+        stored = ExerciseAnswer(
+            learner_id=learner.id, lesson_id=lesson.id, exercise_id=exercise_id, attempts=0
+        )
+        db.session.add(stored)
+    stored.answer = json.dumps(answer, ensure_ascii=False)
+    stored.correct = result.correct
+    stored.attempts += 1
+    stored.answered_at = utcnow()
+    if exercise["type"] == "writing":
+        db.session.add(
+            WritingSubmission(
+                learner_id=learner.id, lesson_id=lesson.id, exercise_id=exercise_id, text=answer
+            )
+        )
+    db.session.flush()
+    progress = _progress(learner, lesson)
+    progress.last_exercise_id = exercise_id
+    progress.updated_at = utcnow()
+    answers = db.session.scalars(
+        select(ExerciseAnswer).where(
+            ExerciseAnswer.learner_id == learner.id, ExerciseAnswer.lesson_id == lesson.id
+        )
+    ).all()
+    current = {a.exercise_id for a in answers}
+    score = lesson_score(
+        content["exercises"],
+        {a.exercise_id for a in answers if a.correct},
+        {a.exercise_id for a in answers if a.correct is None and a.exercise_id in current},
+    )
+    progress.best_score = max(progress.best_score, score)
+    completed_now = False
+    if progress.completed_at is None and is_completed(progress.best_score):
+        progress.completed_at = utcnow()
+        completed_now = True
+        create_cards(learner, lesson)
+    db.session.flush()
+    return AnswerOutcome(result, progress.best_score, completed_now)
+
+
+def _progress(learner: User, lesson: Lesson) -> LessonProgress:
+    progress = db.session.get(LessonProgress, (learner.id, lesson.id))
+    if progress is None:
+        progress = LessonProgress(learner_id=learner.id, lesson_id=lesson.id, best_score=0)
+        db.session.add(progress)
+        db.session.flush()
+    return progress
+
+
+def start_lesson(learner: User, lesson: Lesson) -> LessonProgress:
+    """Mark a lesson as started (opening it counts)."""
+    return _progress(learner, lesson)
+
+
+def stored_answers(learner: User, lesson: Lesson) -> dict[str, ExerciseAnswer]:
+    """The learner's latest answers in a lesson, by exercise id."""
+    rows = db.session.scalars(
+        select(ExerciseAnswer).where(
+            ExerciseAnswer.learner_id == learner.id, ExerciseAnswer.lesson_id == lesson.id
+        )
+    )
+    return {row.exercise_id: row for row in rows}
+
+
+# --- Vocabulary review (FSRS) ---------------------------------------------------------------
+
+DIRECTIONS = ("from_nb", "to_nb")
+
+
+def scheduler() -> Scheduler:
+    """The FSRS scheduler with its default parameters."""
+    return Scheduler(enable_fuzzing=False)
+
+
+def create_cards(learner: User, lesson: Lesson) -> int:
+    """Turn a completed lesson's words into review cards, both directions; return how many."""
+    language = support_language(learner)
+    existing = set(
+        db.session.execute(
+            select(VocabCard.word_nb, VocabCard.direction).where(VocabCard.learner_id == learner.id)
+        ).all()
+    )
+    now = utcnow()
+    made = 0
+    for entry in lesson_content(lesson)["vocabulary"]:
+        for direction in DIRECTIONS:
+            if (entry["nb"], direction) in existing:
+                continue
+            card = Card(due=now)
+            db.session.add(
+                VocabCard(
+                    learner_id=learner.id,
+                    lesson_id=lesson.id,
+                    word_nb=entry["nb"][:120],
+                    meaning=entry[language][:200],
+                    example=entry.get("example", "")[:300],
+                    direction=direction,
+                    due=now,
+                    state=json.dumps(card.to_dict()),
+                )
+            )
+            made += 1
+    db.session.flush()
+    return made
+
+
+def due_cards_count(learner: User, now: datetime | None = None) -> int:
+    """How many review cards are due now."""
+    moment = now or utcnow()
+    return (
+        db.session.scalar(
+            select(func.count(VocabCard.id)).where(
+                VocabCard.learner_id == learner.id, VocabCard.due <= moment
+            )
+        )
+        or 0
+    )
+
+
+def next_due_card(learner: User, now: datetime | None = None) -> VocabCard | None:
+    """The card that has waited longest."""
+    moment = now or utcnow()
+    return db.session.scalar(
+        select(VocabCard)
+        .where(VocabCard.learner_id == learner.id, VocabCard.due <= moment)
+        .order_by(VocabCard.due, VocabCard.id)
+        .limit(1)
+    )
+
+
+def review_card(card: VocabCard, rating: int, now: datetime | None = None) -> VocabCard:
+    """Apply a rating (1 again, 2 hard, 3 good, 4 easy) and store the new schedule."""
+    moment = now or utcnow()
+    state = Card.from_dict(json.loads(card.state))
+    updated, _log = scheduler().review_card(state, Rating(rating), moment)
+    card.state = json.dumps(updated.to_dict())
+    card.due = updated.due
+    card.reviews += 1
+    db.session.add(VocabReview(card_id=card.id, rating=rating, reviewed_at=moment))
+    db.session.flush()
+    return card
+
+
+# --- Study time -----------------------------------------------------------------------------
+
+BEAT_SECONDS = 30
+MAX_CREDIT_SECONDS = 60
+
+
+def heartbeat(learner: User, source: StudySource, now: datetime | None = None) -> int:
+    """Credit the time since the learner's last beat (from any tab), capped; return seconds.
+
+    Beats come every 30 s while a lesson or review is visible and the learner is active.
+    Time is credited once per learner, not per tab, so two open tabs never count twice; a
+    gap longer than the cap (idle, closed, asleep) earns at most the cap.
+    """
+    moment = now or utcnow()
+    presence = db.session.get(StudyPresence, learner.id)
+    if presence is None:
+        db.session.add(StudyPresence(learner_id=learner.id, last_beat_at=moment))
+        db.session.flush()
+        return 0
+    elapsed = (moment - presence.last_beat_at).total_seconds()
+    if elapsed <= 0:
+        return 0
+    credit = int(min(elapsed, MAX_CREDIT_SECONDS))
+    presence.last_beat_at = moment
+    record_study_time(learner.id, oslo_day_of(moment), source, credit)
+    return credit
+
+
+@dataclass
+class CatalogueEntry:
+    """A lesson in the catalogue with the learner's progress mark."""
+
+    lesson: Lesson
+    title: str
+    state: str  # "new", "started", "completed"
+    score: int = 0
+
+
+@dataclass
+class Catalogue:
+    """Lessons grouped by track and level."""
+
+    tracks: dict[str, list[CatalogueEntry]] = field(default_factory=dict)
+
+
+def catalogue(learner: User, locale: str, track: str = "", level: str = "") -> Catalogue:
+    """The active lessons with progress marks, filtered by track and level."""
+    stmt = select(Lesson).where(Lesson.archived_at.is_(None))
+    if track:
+        stmt = stmt.where(Lesson.track == track)
+    if level:
+        stmt = stmt.where(Lesson.level == level)
+    lessons = db.session.scalars(stmt.order_by(Lesson.track, Lesson.position)).all()
+    progress = {
+        row.lesson_id: row
+        for row in db.session.scalars(
+            select(LessonProgress).where(LessonProgress.learner_id == learner.id)
+        )
+    }
+    result = Catalogue()
+    for lesson in lessons:
+        content = lesson_content(lesson)
+        row = progress.get(lesson.id)
+        state = "new" if row is None else ("completed" if row.completed_at else "started")
+        result.tracks.setdefault(lesson.track, []).append(
+            CatalogueEntry(
+                lesson=lesson,
+                title=content["title"].get(locale) or content["title"]["nb"],
+                state=state,
+                score=row.best_score if row else 0,
+            )
+        )
+    return result
+
+
+def lesson_to_resume(learner: User) -> Lesson | None:
+    """The lesson the learner worked on last and has not completed."""
+    return db.session.scalar(
+        select(Lesson)
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .where(
+            LessonProgress.learner_id == learner.id,
+            LessonProgress.completed_at.is_(None),
+            Lesson.archived_at.is_(None),
+        )
+        .order_by(LessonProgress.updated_at.desc())
+        .limit(1)
+    )

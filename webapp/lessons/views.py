@@ -1,0 +1,217 @@
+"""The learner's side of lessons: catalogue, lesson player, review, placement, heartbeat."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from lessons.placement import load_bank, next_step
+from lessons.schema import LEVELS, TRACKS
+from webapp.access.rules import logged_in, roles
+from webapp.accounts.models import Role
+from webapp.extensions import db
+from webapp.learners.levels import Level
+from webapp.lessons import services
+from webapp.lessons.forms import MAX_ANSWER_LENGTH, AnswerForm, ReviewForm
+from webapp.lessons.models import Lesson, PlacementResult
+from webapp.studytime.models import StudySource
+
+bp = Blueprint("lessons", __name__, template_folder="templates")
+
+PLACEMENT_KEY = "placement_answers"
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return str(locale.language) if locale else "nb"
+
+
+def _lesson_or_404(lesson_id: str) -> Lesson:
+    lesson = db.session.get(Lesson, lesson_id[:80])
+    if lesson is None or (lesson.archived_at is not None and current_user.role is not Role.LEARNER):
+        abort(404)
+    return lesson
+
+
+@bp.route("/lessons")
+@logged_in
+def catalogue() -> str:
+    track = request.args.get("track", "")
+    level = request.args.get("level", "")
+    track = track if track in TRACKS else ""
+    level = level if level in LEVELS else ""
+    result = services.catalogue(current_user, _locale(), track, level)
+    return render_template(
+        "lessons/catalogue.html",
+        catalogue=result,
+        tracks=TRACKS,
+        levels=LEVELS,
+        track=track,
+        level=level,
+        due=services.due_cards_count(current_user) if current_user.role is Role.LEARNER else 0,
+    )
+
+
+@bp.route("/lessons/<lesson_id>")
+@logged_in
+def lesson_page(lesson_id: str) -> str:
+    lesson = _lesson_or_404(lesson_id)
+    content = services.lesson_content(lesson)
+    answers = {}
+    if current_user.role is Role.LEARNER:
+        services.start_lesson(current_user, lesson)
+        db.session.commit()
+        answers = services.stored_answers(current_user, lesson)
+    language = services.support_language(current_user)
+    rng = random.Random(f"{lesson.id}:{current_user.id}")  # stable shuffles per learner
+    shuffled = {}
+    for exercise in content["exercises"]:
+        if exercise["type"] == "order":
+            words = exercise["sentence"].split()
+            shuffled[exercise["id"]] = rng.sample(words, len(words))
+        elif exercise["type"] == "match":
+            meanings = [pair[language] for pair in exercise["pairs"]]
+            shuffled[exercise["id"]] = rng.sample(meanings, len(meanings))
+    return render_template(
+        "lessons/lesson.html",
+        lesson=lesson,
+        content=content,
+        locale=_locale(),
+        language=language,
+        answers={key: (row, json.loads(row.answer)) for key, row in answers.items()},
+        shuffled=shuffled,
+        form=AnswerForm(),
+        feedback=session.pop("feedback", None),
+    )
+
+
+def _read_answer(exercise: dict) -> object:
+    kind = exercise["type"]
+    if kind == "match":
+        return {
+            pair["nb"]: request.form.get(f"pair-{index}", "")[:200]
+            for index, pair in enumerate(exercise["pairs"])
+        }
+    return request.form.get("answer", "")[:MAX_ANSWER_LENGTH]
+
+
+@bp.route("/lessons/<lesson_id>/exercises/<exercise_id>", methods=["POST"])
+@roles(Role.LEARNER)
+def answer(lesson_id: str, exercise_id: str) -> Response:
+    lesson = _lesson_or_404(lesson_id)
+    exercise = next(
+        (e for e in services.lesson_content(lesson)["exercises"] if e["id"] == exercise_id), None
+    )
+    if exercise is None:
+        abort(404)
+    if not AnswerForm().validate_on_submit():
+        abort(400)
+    outcome = services.answer_exercise(current_user, lesson, exercise_id, _read_answer(exercise))
+    db.session.commit()
+    session["feedback"] = {
+        "exercise": exercise_id,
+        "correct": outcome.grade.correct,
+        "expected": outcome.grade.expected,
+        "problem": outcome.grade.problem,
+        "completed_now": outcome.completed_now,
+    }
+    if outcome.completed_now:
+        flash(_("Lesson completed! Its words are now in your vocabulary review."), "success")
+    return redirect(url_for("lessons.lesson_page", lesson_id=lesson.id) + f"#ex-{exercise_id}")
+
+
+@bp.route("/review")
+@roles(Role.LEARNER)
+def review() -> str:
+    card = services.next_due_card(current_user)
+    return render_template(
+        "lessons/review.html",
+        card=card,
+        due=services.due_cards_count(current_user),
+        reveal=request.args.get("reveal") == "1",
+        form=ReviewForm(),
+    )
+
+
+@bp.route("/review/<int:card_id>", methods=["POST"])
+@roles(Role.LEARNER)
+def rate_card(card_id: int) -> Response:
+    from webapp.lessons.models import VocabCard
+
+    card = db.session.get(VocabCard, card_id)
+    if card is None or card.learner_id != current_user.id:
+        abort(404)
+    rating = request.form.get("rating", "")
+    if not ReviewForm().validate_on_submit() or rating not in ("1", "2", "3", "4"):
+        abort(400)
+    services.review_card(card, int(rating))
+    db.session.commit()
+    return redirect(url_for("lessons.review"))
+
+
+@bp.route("/placement", methods=["GET", "POST"])
+@roles(Role.LEARNER)
+def placement() -> Response | str:
+    bank = load_bank()
+    answers: dict[str, bool] = session.get(PLACEMENT_KEY, {})
+    form = AnswerForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if request.form.get("restart") == "1":
+            answers = {}
+            session.pop("placement_done", None)
+        else:
+            item_id = request.form.get("item", "")
+            item = next((i for i in bank if i["id"] == item_id), None)
+            if item is not None and item_id not in answers:
+                answers[item_id] = request.form.get("answer", "") == item["answer"]
+        session[PLACEMENT_KEY] = answers
+        step = next_step(bank, answers)
+        if step.level is not None:
+            profile = current_user.learner_profile
+            profile.current_level = Level(step.level)
+            db.session.add(
+                PlacementResult(
+                    learner_id=current_user.id,
+                    level=step.level,
+                    correct=sum(answers.values()),
+                    answered=len(answers),
+                )
+            )
+            db.session.commit()
+            session.pop(PLACEMENT_KEY, None)
+            session["placement_done"] = step.level
+        return redirect(url_for("lessons.placement"))
+    done = session.get("placement_done")
+    if done and not answers:
+        return render_template("lessons/placement_result.html", level=done, form=form)
+    step = next_step(bank, answers)
+    return render_template(
+        "lessons/placement.html", item=step.item, answered=len(answers), form=form
+    )
+
+
+@bp.route("/study/heartbeat", methods=["POST"])
+@roles(Role.LEARNER)
+def heartbeat() -> Response:
+    source = StudySource.REVIEW if request.form.get("source") == "review" else StudySource.LESSON
+    credited = services.heartbeat(current_user, source)
+    db.session.commit()
+    return jsonify({"credited": credited})
