@@ -139,7 +139,9 @@ def parse_body(body: str, first_line: int, report: Any) -> list[Block]:
 
 def parse_file(path: Path, root: Path | None = None) -> LessonFile:
     """Parse and check one file on its own (cross-file rules are in ``check_all``)."""
-    shown = str(path.relative_to(root)) if root else str(path)
+    shown = str(path)
+    if root is not None and path.is_relative_to(root):
+        shown = str(path.relative_to(root))
     problems: list[Problem] = []
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()

@@ -44,6 +44,11 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
+def _words(sentence: str) -> list[str]:
+    """The words of a sentence, case and punctuation aside, in sorted order."""
+    return sorted(word.strip(".,!?;:«»\"").casefold() for word in sentence.split())
+
+
 def _options(exercise: dict[str, Any], path: tuple[Any, ...], report: Report) -> None:
     options = exercise.get("options")
     if not isinstance(options, list) or not 2 <= len(options) <= 6:
@@ -104,9 +109,9 @@ def check_exercise(exercise: Any, path: tuple[Any, ...], report: Report) -> None
         if not isinstance(alternatives, list) or not all(_text(a) for a in alternatives):
             report((*path, "alternatives"), "alternatives must be a list of sentences")
         elif _text(sentence):
-            words = sorted(sentence.split())
+            words = _words(sentence)
             for alternative in alternatives:
-                if sorted(alternative.split()) != words:
+                if _words(alternative) != words:
                     report((*path, "alternatives"), f"{alternative!r} does not use the same words")
     elif kind == "dialogue":
         lines = exercise.get("lines")

@@ -109,8 +109,11 @@ def test_missing_csrf_token_is_refused_and_writes_nothing(app, client, factory):
     assert (
         client.post(
             "/login",
-            data={"email": coordinator.email, "password": "Fjordhest-og-brunost-42",
-                  "csrf_token": token},
+            data={
+                "email": coordinator.email,
+                "password": "Fjordhest-og-brunost-42",
+                "csrf_token": token,
+            },
         ).status_code
         == 302
     )

@@ -1,0 +1,72 @@
+"""`flask lessons check` reports path:line problems; the real curriculum passes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lessons.loader import check_all, lesson_files, parse_file
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
+
+
+def test_the_valid_fixture_has_no_problems():
+    parsed, problems = check_all(lesson_files(FIXTURES / "valid"), FIXTURES)
+    assert problems == []
+    assert parsed[0].data["id"] == "fixture-first-day"
+
+
+def test_broken_files_report_path_and_line():
+    _parsed, problems = check_all(lesson_files(FIXTURES / "broken"), FIXTURES)
+    found = {(p.path, p.line, p.message) for p in problems}
+    broken = "broken/working-life/a1-01-broken.md"
+    assert (broken, 4, "level must be one of A1, A2, B1") in found
+    assert (broken, 7, "title is missing en") in found
+    assert (broken, 18, "'en kollega' appears twice in this lesson") in found
+    assert (broken, 24, "answer must be exactly one of the options") in found
+    assert (broken, 27, "text must contain exactly one ___ blank") in found
+    assert (broken, 30, "paragraph has no ru: translation") in found
+    assert len(found) == 7
+    bad_yaml = [p for p in problems if p.path.endswith("a1-02-bad-yaml.md")]
+    assert len(bad_yaml) == 1
+    assert bad_yaml[0].message.startswith("YAML:")
+    assert bad_yaml[0].line == 4
+
+
+def test_ids_must_be_unique_across_files(tmp_path):
+    folder = tmp_path / "working-life"
+    folder.mkdir()
+    source = (FIXTURES / "valid" / "working-life" / "a1-01-fixture.md").read_text()
+    (folder / "a1-01-one.md").write_text(source)
+    (folder / "a1-02-two.md").write_text(source.replace("order: 1", "order: 2"))
+    _parsed, problems = check_all(lesson_files(tmp_path), tmp_path)
+    assert [str(p) for p in problems] == [
+        "working-life/a1-02-two.md:2: id 'fixture-first-day' is also used by "
+        "working-life/a1-01-one.md"
+    ]
+
+
+def test_norwegian_no_is_not_a_boolean(tmp_path):
+    folder = tmp_path / "working-life"
+    folder.mkdir()
+    source = (FIXTURES / "valid" / "working-life" / "a1-01-fixture.md").read_text()
+    source = source.replace('answer: "Klokka elleve"', "answer: no").replace(
+        'options: ["Klokka elleve", "Klokka sju"]', 'options: ["no", "ja"]'
+    )
+    (folder / "a1-01-x.md").write_text(source)
+    lesson = parse_file(folder / "a1-01-x.md", tmp_path)
+    assert lesson.problems == []
+    listen = next(e for e in lesson.data["exercises"] if e["id"] == "e5")
+    assert listen["answer"] == "no"
+
+
+def test_check_command_exit_codes(runner):
+    ok = runner.invoke(args=["lessons", "check", str(FIXTURES / "valid")])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(args=["lessons", "check", str(FIXTURES / "broken")])
+    assert bad.exit_code == 1
+    assert "a1-01-broken.md:4: level must be one of A1, A2, B1" in bad.output
+
+
+def test_the_curriculum_passes_the_check(runner):
+    result = runner.invoke(args=["lessons", "check"])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,230 @@
+"""The lesson player through the test client: answers, feedback, resume, review, placement."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from lessons.loader import lesson_files
+from lessons.placement import load_bank
+from tests.conftest import login_as
+from webapp.accounts.models import Role
+from webapp.extensions import db
+from webapp.learners.levels import Level
+from webapp.lessons import services
+from webapp.lessons.models import (
+    ExerciseAnswer,
+    Lesson,
+    LessonProgress,
+    PlacementResult,
+    VocabCard,
+    WritingSubmission,
+)
+from webapp.studytime.models import StudyDay, StudySource
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lessons" / "valid"
+EN = {"Accept-Language": "en"}
+RIGHT = {
+    "e1": {"answer": "Hei, jeg heter Olena."},
+    "e2": {"answer": " Jobber "},
+    "e3": {"pair-0": "колега", "pair-1": "роздягальня", "pair-2": "перерва"},  # learner reads uk
+    "e4": {"answer": "I morgen begynner jeg klokka sju"},
+    "e5": {"answer": "Klokka elleve"},
+    "e6": {"answer": "Ja, takk. Jeg har fått alt."},
+    "e7": {"answer": "Jeg heter Olena og jobber i Drammen."},
+}
+
+
+@pytest.fixture
+def lesson(app) -> Lesson:
+    services.sync_lessons(lesson_files(FIXTURES), FIXTURES.parent)
+    db.session.commit()
+    return db.session.get(Lesson, "fixture-first-day")
+
+
+@pytest.fixture
+def learner(factory):
+    return factory.learner(locale="en")
+
+
+def post(client, exercise, data):
+    return client.post(f"/lessons/fixture-first-day/exercises/{exercise}", data=data)
+
+
+def page(client) -> str:
+    return client.get("/lessons/fixture-first-day", headers=EN).get_data(as_text=True)
+
+
+def test_lesson_page_shows_text_words_and_every_exercise_type(client, lesson, learner):
+    login_as(client, learner)
+    html = page(client)
+    assert "Første dag" in html
+    assert "<strong>Leder:</strong>" in html
+    assert "колега" in html  # the learner's support language (Ukrainian first language)
+    for instruction in (
+        "Choose the right answer",
+        "Fill in the missing word",
+        "Match the pairs",
+        "Put the words in the right order",
+        "Listen and choose",
+        "Complete the dialogue",
+        "Write a short text",
+    ):
+        assert instruction in html
+    assert 'data-say="Pausen er klokka elleve."' in html
+    assert "<script>alert" not in html
+    assert db.session.get(LessonProgress, (learner.id, lesson.id)) is not None  # started
+
+
+def test_right_and_wrong_answers_get_feedback(client, lesson, learner):
+    login_as(client, learner)
+    response = post(client, "e2", {"answer": "jobbe"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#ex-e2")
+    html = page(client)
+    assert "Not quite. The right answer:" in html
+    assert "jobber" in html
+    post(client, "e2", {"answer": "JOBBER"})
+    assert "Correct!" in page(client)
+    stored = db.session.get(ExerciseAnswer, (learner.id, lesson.id, "e2"))
+    assert (stored.correct, stored.attempts) == (True, 2)
+
+
+def test_completing_a_lesson_makes_review_cards(client, lesson, learner):
+    login_as(client, learner)
+    for exercise, data in RIGHT.items():
+        assert post(client, exercise, data).status_code == 302
+    progress = db.session.get(LessonProgress, (learner.id, lesson.id))
+    assert progress.best_score == 100
+    assert progress.completed_at is not None
+    cards = db.session.scalars(select(VocabCard).where(VocabCard.learner_id == learner.id)).all()
+    assert len(cards) == 6  # three words, both directions
+    assert {card.meaning for card in cards} == {"колега", "роздягальня", "починати"}
+    assert db.session.scalar(select(func.count(WritingSubmission.id))) == 1
+
+
+def test_eighty_percent_completes_and_resume_keeps_answers(client, lesson, learner):
+    login_as(client, learner)
+    for exercise in ("e1", "e2", "e3", "e4", "e5", "e6"):
+        post(client, exercise, RIGHT[exercise])
+    progress = db.session.get(LessonProgress, (learner.id, lesson.id))
+    assert progress.best_score == 86  # 6 of 7
+    assert progress.completed_at is not None
+    assert progress.last_exercise_id == "e6"
+    assert "Correct!" in page(client)  # the feedback for the last answer, shown once
+    html = page(client)  # coming back later
+    assert html.count("You answered this correctly.") == 6
+
+
+def test_too_short_writing_is_not_sent(client, lesson, learner):
+    login_as(client, learner)
+    post(client, "e7", {"answer": "Hei"})
+    assert "Write at least 5 words." in page(client)
+    assert db.session.scalar(select(func.count(WritingSubmission.id))) == 0
+
+
+def test_unknown_exercise_and_missing_lesson_are_404(client, lesson, learner):
+    login_as(client, learner)
+    assert post(client, "nope", {"answer": "x"}).status_code == 404
+    assert client.get("/lessons/no-such-lesson").status_code == 404
+
+
+def test_staff_can_preview_but_not_answer(client, lesson, factory):
+    teacher = factory.user(Role.TEACHER, locale="en")
+    login_as(client, teacher)
+    html = page(client)
+    assert "Fill in the missing word" in html
+    assert ">Check<" not in html
+    assert post(client, "e1", RIGHT["e1"]).status_code == 403
+
+
+def test_catalogue_filters_and_marks(client, lesson, learner):
+    login_as(client, learner)
+    html = client.get("/lessons?level=A1", headers=EN).get_data(as_text=True)
+    assert "Første dag" not in html  # titles show in the interface language
+    assert "First day" in html
+    assert "First day" not in client.get("/lessons?level=B1", headers=EN).get_data(as_text=True)
+    for exercise, data in RIGHT.items():
+        post(client, exercise, data)
+    assert "Completed" in client.get("/lessons", headers=EN).get_data(as_text=True)
+
+
+def test_fsrs_review_round_trip(client, lesson, learner):
+    services.create_cards(learner, lesson)
+    db.session.commit()
+    login_as(client, learner)
+    html = client.get("/review", headers=EN).get_data(as_text=True)
+    assert "6 words due" in html
+    card = services.next_due_card(learner)
+    before = card.due
+    assert client.post(f"/review/{card.id}", data={"rating": "3"}).status_code == 302
+    db.session.refresh(card)
+    assert card.due > before
+    assert card.reviews == 1
+    state = json.loads(card.state)
+    assert state["last_review"] is not None
+    assert services.due_cards_count(learner) == 5
+    assert client.post(f"/review/{card.id}", data={"rating": "9"}).status_code == 400
+
+
+def test_easy_is_scheduled_later_than_again(lesson, learner):
+    services.create_cards(learner, lesson)
+    cards = db.session.scalars(select(VocabCard).order_by(VocabCard.id)).all()
+    now = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    again = services.review_card(cards[0], 1, now)
+    easy = services.review_card(cards[1], 4, now)
+    assert easy.due - now > timedelta(days=1)
+    assert again.due - now < timedelta(hours=1)
+
+
+def test_placement_sets_the_level(client, learner):
+    login_as(client, learner)
+    bank = {item["id"]: item for item in load_bank()}
+    assert "Placement test" in client.get("/placement", headers=EN).get_data(as_text=True)
+    for _ in range(40):
+        html = client.get("/placement", headers=EN).get_data(as_text=True)
+        if "Your level:" in html:
+            break
+        item_id = html.split('name="item" value="')[1].split('"')[0]
+        item = bank[item_id]
+        answer = item["answer"] if item["level"] != "B1" else "wrong"
+        client.post("/placement", data={"item": item_id, "answer": answer})
+    assert "Your level: A2" in html
+    db.session.refresh(learner)
+    assert learner.learner_profile.current_level is Level.A2
+    result = db.session.scalar(select(PlacementResult))
+    assert (result.level, result.answered) == ("A2", 12)
+
+
+def test_teacher_overrides_the_level(client, factory):
+    teacher = factory.user(Role.TEACHER)
+    learner = factory.learner(organisation=teacher.organisation)
+    login_as(client, teacher)
+    client.post(f"/learners/{learner.id}/level", data={"level": "B1"})
+    db.session.refresh(learner)
+    assert learner.learner_profile.current_level is Level.B1
+
+
+def test_heartbeat_credits_time_once_across_tabs(lesson, learner):
+    start = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+    assert services.heartbeat(learner, StudySource.LESSON, start) == 0
+    # two tabs beating every 30 s each, 15 s apart: 120 s of wall time
+    credited = sum(
+        services.heartbeat(learner, StudySource.LESSON, start + timedelta(seconds=15 * n))
+        for n in range(1, 9)
+    )
+    assert credited == 120
+    # an idle gap of an hour earns at most the cap
+    later = start + timedelta(hours=1)
+    assert services.heartbeat(learner, StudySource.LESSON, later) == services.MAX_CREDIT_SECONDS
+    day = db.session.get(StudyDay, (learner.id, start.date(), StudySource.LESSON))
+    assert day.seconds == 120 + services.MAX_CREDIT_SECONDS
+
+
+def test_heartbeat_endpoint(client, learner):
+    login_as(client, learner)
+    assert client.post("/study/heartbeat", data={"source": "review"}).get_json() == {"credited": 0}
