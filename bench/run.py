@@ -159,6 +159,34 @@ def overview_queries(kind: str, learners: int) -> int:
     return len(statements)
 
 
+def lesson_page_figures(kind: str) -> dict[str, object]:
+    """The lesson page beside /healthz, both served by gunicorn (2 workers) under wrk."""
+    from bench.http import page_bytes, served, session_cookie, wrk
+    from webapp.demo.data import DEMO_PASSWORD
+    from webapp.demo.services import seed_demo
+    from webapp.lessons.models import Lesson
+    from webapp.lessons.services import sync_lessons
+
+    with database(kind) as url:
+        app = bench_app(url)
+        with app.app_context():
+            db.create_all()
+            sync_lessons()
+            seed_demo()
+            db.session.commit()
+            lesson_id = db.session.scalar(select(Lesson.id).order_by(Lesson.track, Lesson.position))
+            db.session.remove()
+            db.engine.dispose()
+        with served(url) as base:
+            cookie = session_cookie(base, "learner@example.org", DEMO_PASSWORD)
+            path = f"/lessons/{lesson_id}"
+            size = page_bytes(base, path, cookie)
+            wrk(base, path, cookie, seconds=2)  # warm up both workers
+            trivial = wrk(base, "/healthz")
+            lesson = wrk(base, path, cookie)
+    return {"trivial": trivial, "lesson": lesson, "bytes": size, "ratio": lesson.rps / trivial.rps}
+
+
 def machine() -> str:
     """One line describing the machine the figures come from."""
     cpu = platform.processor() or "unknown CPU"
@@ -186,6 +214,7 @@ def main() -> None:
     kinds = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
     if len(kinds) == 1:
         print("PostgreSQL is not reachable: its column is left out", file=sys.stderr)
+    pages = {kind: lesson_page_figures(kind) for kind in kinds}
     sweep = {kind: sweep_figures(kind) for kind in kinds}
     queries = {kind: (overview_queries(kind, 50), overview_queries(kind, 5_000)) for kind in kinds}
 
@@ -215,6 +244,22 @@ def main() -> None:
             for k in kinds
         )
         + " | |",
+        "| trivial endpoint `/healthz`: requests/s, p95 ms | "
+        + " | ".join(
+            f"{pages[k]['trivial'].rps:.0f}, {pages[k]['trivial'].p95_ms:.1f}" for k in kinds
+        )
+        + " | |",
+        "| lesson page as a learner: requests/s, p95 ms | "
+        + " | ".join(
+            f"{pages[k]['lesson'].rps:.0f}, {pages[k]['lesson'].p95_ms:.1f}" for k in kinds
+        )
+        + " | p95 < 100 |",
+        "| **lesson page ÷ trivial endpoint (throughput)** | "
+        + " | ".join(f"**{pages[k]['ratio']:.2f}**" for k in kinds)
+        + " | ≥ 0.6 |",
+        "| lesson page HTML (bytes, uncompressed) | "
+        + " | ".join(f"{pages[k]['bytes']:,}" for k in kinds)
+        + " | < 60 KB |",
         "| SQL statements, municipality overview at 50 / 5,000 learners | "
         + " | ".join(f"{queries[k][0]} / {queries[k][1]}" for k in kinds)
         + " | equal |",

@@ -46,7 +46,7 @@ def _text(value: Any) -> bool:
 
 def _words(sentence: str) -> list[str]:
     """The words of a sentence, case and punctuation aside, in sorted order."""
-    return sorted(word.strip(".,!?;:«»\"").casefold() for word in sentence.split())
+    return sorted(word.strip('.,!?;:«»"').casefold() for word in sentence.split())
 
 
 def _options(exercise: dict[str, Any], path: tuple[Any, ...], report: Report) -> None:

@@ -63,7 +63,7 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     learner_profile: Mapped[LearnerProfile | None] = relationship(
-        back_populates="user", uselist=False, lazy="select"
+        back_populates="user", uselist=False, lazy="joined"
     )
 
     @property

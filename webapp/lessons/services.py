@@ -202,9 +202,12 @@ def _progress(learner: User, lesson: Lesson) -> LessonProgress:
     return progress
 
 
-def start_lesson(learner: User, lesson: Lesson) -> LessonProgress:
-    """Mark a lesson as started (opening it counts)."""
-    return _progress(learner, lesson)
+def start_lesson(learner: User, lesson: Lesson) -> bool:
+    """Mark a lesson as started (opening it counts); True when this is the first time."""
+    if db.session.get(LessonProgress, (learner.id, lesson.id)) is not None:
+        return False
+    _progress(learner, lesson)
+    return True
 
 
 def stored_answers(learner: User, lesson: Lesson) -> dict[str, ExerciseAnswer]:

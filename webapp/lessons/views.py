@@ -75,8 +75,8 @@ def lesson_page(lesson_id: str) -> str:
     content = services.lesson_content(lesson)
     answers = {}
     if current_user.role is Role.LEARNER:
-        services.start_lesson(current_user, lesson)
-        db.session.commit()
+        if services.start_lesson(current_user, lesson):
+            db.session.commit()
         answers = services.stored_answers(current_user, lesson)
     language = services.support_language(current_user)
     rng = random.Random(f"{lesson.id}:{current_user.id}")  # stable shuffles per learner
