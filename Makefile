@@ -83,4 +83,6 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis translations/*/LC_MESSAGES/*.mo
 
 bench: translations
+	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null || \
+		(echo "bench needs wrk: apt-get install wrk"; exit 1)
 	$(PY) -m bench.run

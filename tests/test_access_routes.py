@@ -442,3 +442,43 @@ def test_learner_list_shows_only_visible_learners(app: Flask, world: World):
         page = client.get("/learners").get_data(as_text=True)
         assert f'/learners/{world.learner_a.id}"' in page, role
         assert (f'/learners/{world.learner_b.id}"' in page) is sees_b, role
+
+
+# CSRF: every state-changing route refuses a request without a token, for every role.
+
+
+def _post_endpoints(app: Flask) -> list[str]:
+    return sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or set()) and rule.endpoint != "static"
+    )
+
+
+def test_every_post_route_is_in_the_access_table(app):
+    assert set(_post_endpoints(app)) <= set(ROUTES)
+
+
+def test_posts_without_a_token_are_refused(app: Flask, world: World):
+    app.config["WTF_CSRF_ENABLED"] = True
+    refused, checked = [], 0
+    for endpoint in _post_endpoints(app):
+        for role in ROLES:
+            client = app.test_client()
+            if role != "anonymous":
+                login_as(client, world.users[role])
+            _method, url = ROUTES[endpoint](world, role, True)
+            response = client.post(url, data={"active": "0", "locale": "en"})
+            checked += 1
+            if response.status_code != 400:
+                refused.append(f"{role} POST {url}: {response.status_code}")
+    assert refused == []
+    assert checked >= 6 * 15
+
+
+@pytest.mark.parametrize("header", [{}, {"X-CSRFToken": "forged"}])
+def test_heartbeat_needs_the_token_too(app: Flask, world: World, header):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    login_as(client, world.users["learner"])
+    assert client.post("/study/heartbeat", headers=header).status_code == 400
