@@ -218,11 +218,12 @@ def test_heartbeat_credits_time_once_across_tabs(lesson, learner):
         for n in range(1, 9)
     )
     assert credited == 120
-    # an idle gap of an hour earns at most the cap
+    # after an idle hour the first beat earns nothing; the next one counts again
     later = start + timedelta(hours=1)
-    assert services.heartbeat(learner, StudySource.LESSON, later) == services.MAX_CREDIT_SECONDS
+    assert services.heartbeat(learner, StudySource.LESSON, later) == 0
+    assert services.heartbeat(learner, StudySource.LESSON, later + timedelta(seconds=30)) == 30
     day = db.session.get(StudyDay, (learner.id, start.date(), StudySource.LESSON))
-    assert day.seconds == 120 + services.MAX_CREDIT_SECONDS
+    assert day.seconds == 150
 
 
 def test_heartbeat_endpoint(client, learner):

@@ -306,11 +306,11 @@ MAX_CREDIT_SECONDS = 60
 
 
 def heartbeat(learner: User, source: StudySource, now: datetime | None = None) -> int:
-    """Credit the time since the learner's last beat (from any tab), capped; return seconds.
+    """Credit the time since the learner's last beat (from any tab); return the seconds.
 
-    Beats come every 30 s while a lesson or review is visible and the learner is active.
-    Time is credited once per learner, not per tab, so two open tabs never count twice; a
-    gap longer than the cap (idle, closed, asleep) earns at most the cap.
+    Pages beat every 30 s while they are visible and the learner was active in the last two
+    minutes. Time is credited per learner, not per tab, so two open tabs never count twice;
+    a gap longer than a minute means the learner was away or idle, and earns nothing.
     """
     moment = now or utcnow()
     presence = db.session.get(StudyPresence, learner.id)
@@ -321,8 +321,11 @@ def heartbeat(learner: User, source: StudySource, now: datetime | None = None) -
     elapsed = (moment - presence.last_beat_at).total_seconds()
     if elapsed <= 0:
         return 0
-    credit = int(min(elapsed, MAX_CREDIT_SECONDS))
     presence.last_beat_at = moment
+    if elapsed > MAX_CREDIT_SECONDS:
+        db.session.flush()
+        return 0
+    credit = int(elapsed)
     record_study_time(learner.id, oslo_day_of(moment), source, credit)
     return credit
 
