@@ -131,6 +131,8 @@ LAST_NAMES = (
     "Klymenko",
     "Semenko",
 )
+# Surnames ending in -a are the feminine forms; men take the others.
+NEUTRAL_LAST_NAMES = tuple(name for name in LAST_NAMES if not name.endswith("a"))
 OTHER_NAMES = (("Amina", "Yusuf"), ("Dawit", "Tesfaye"), ("Leyla", "Aliyeva"))
 
 # Education quotas for 59 generated learners (plus the fixed one, higher), after the brief:

@@ -111,7 +111,7 @@ def _generated_learners(orgs: dict[str, Organisation], password_hash: str) -> li
             locale = language.value
             woman = rng.random() < 0.6
             first = rng.choice(data.WOMEN_FIRST if woman else data.MEN_FIRST)
-            last = rng.choice(data.LAST_NAMES)
+            last = rng.choice(data.LAST_NAMES if woman else data.NEUTRAL_LAST_NAMES)
         age = rng.choice([rng.randint(19, 54)] * 6 + [rng.randint(55, 66)])
         birth = date(2026 - age, rng.randint(1, 12), rng.randint(1, 28))
         settled = date(2023, 1, 15) + timedelta(days=rng.randint(0, 365 * 3 + 280))
