@@ -41,6 +41,7 @@ def overview_csv(stmt: Select[Any], today: date) -> str:
             _("Goal"),
             _("Work"),
             _("Study hours, last 4 weeks"),
+            _("Days in class, last 4 weeks"),
             _("Flags"),
         ]
     )
@@ -71,6 +72,7 @@ def overview_csv(stmt: Select[Any], today: date) -> str:
                 ),
                 label(profile.employment),
                 format_decimal(row.study_hours, format="0.0"),
+                str(row.class_days),
                 ", ".join(flag_label(flag) for flag in row.flags),
             ]
         )

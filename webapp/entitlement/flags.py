@@ -44,7 +44,7 @@ from webapp.entitlement.rules import (
     RULE_SETS,
 )
 from webapp.learners.models import EMPLOYED, LearnerProfile
-from webapp.studytime.models import StudyDay
+from webapp.studytime.models import StudyDay, StudySource
 
 FLAG_AT_RISK = "at_risk"
 FLAG_TIME_RUNNING_UNUSED = "time_running_unused"
@@ -84,13 +84,14 @@ class FlagSettings:
 
 
 def activity_subquery(today: date, settings: FlagSettings) -> Subquery:
-    """Per learner: study seconds and the last study day within the activity window."""
+    """Per learner in the activity window: study seconds, last study day, days in class."""
     since = today - timedelta(days=settings.unused_window_days - 1)
     return (
         select(
             StudyDay.learner_id.label("learner_id"),
             func.sum(StudyDay.seconds).label("seconds"),
             func.max(StudyDay.day).label("last_study_day"),
+            func.sum(case((StudyDay.source == StudySource.CLASS, 1), else_=0)).label("class_days"),
         )
         .where(StudyDay.day >= since, StudyDay.day <= today)
         .group_by(StudyDay.learner_id)

@@ -53,6 +53,7 @@ def overview_query(
             Entitlement,
             func.coalesce(activity.c.seconds, 0).label("study_seconds"),
             activity.c.last_study_day.label("last_study_day"),
+            func.coalesce(activity.c.class_days, 0).label("class_days"),
             exprs.status.label("status"),
             *exprs.flag_columns(),
         )
@@ -90,6 +91,7 @@ class OverviewRow:
     status: str
     days_left: int | None
     study_hours: float
+    class_days: int
     last_study_day: date | None
     flags: tuple[str, ...]
 
@@ -108,6 +110,7 @@ def to_row(row: Any, today: date) -> OverviewRow:
         status=row.status,
         days_left=left,
         study_hours=round((row.study_seconds or 0) / 3600, 1),
+        class_days=row.class_days or 0,
         last_study_day=row.last_study_day,
         flags=flags_of(row),
     )

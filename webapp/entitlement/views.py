@@ -37,6 +37,7 @@ from webapp.entitlement.refusals import refusal_message
 from webapp.extensions import db
 from webapp.i18n.labels import flag_label, status_label
 from webapp.learners.levels import has_upper_secondary_or_more
+from webapp.lessons import services as lesson_services
 from webapp.pages.listing import page_number, paginate_rows
 from webapp.studytime import services as studytime
 
@@ -301,6 +302,9 @@ def my_entitlement() -> str:
         hours_total=studytime.hours_between(learner.id, date(2000, 1, 1), today),
         hours_four_weeks=studytime.hours_between(learner.id, four_weeks_ago, today),
         upper_secondary=has_upper_secondary_or_more(profile.education),
+        levels=lesson_services.progress_by_level(learner),
+        placement=lesson_services.latest_placement(learner),
+        class_days=row.class_days if row else 0,
     )
 
 

@@ -22,6 +22,7 @@ from webapp.lessons.models import (
     ExerciseAnswer,
     Lesson,
     LessonProgress,
+    PlacementResult,
     StudyPresence,
     VocabCard,
     VocabReview,
@@ -388,5 +389,48 @@ def lesson_to_resume(learner: User) -> Lesson | None:
             Lesson.archived_at.is_(None),
         )
         .order_by(LessonProgress.updated_at.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class LevelProgress:
+    """Completed lessons of one level."""
+
+    level: str
+    completed: int
+    total: int
+
+
+def progress_by_level(learner: User) -> list[LevelProgress]:
+    """For each lesson level, how many active lessons the learner has completed."""
+    totals = dict(
+        db.session.execute(
+            select(Lesson.level, func.count(Lesson.id))
+            .where(Lesson.archived_at.is_(None))
+            .group_by(Lesson.level)
+        ).all()
+    )
+    done = dict(
+        db.session.execute(
+            select(Lesson.level, func.count(Lesson.id))
+            .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+            .where(
+                Lesson.archived_at.is_(None),
+                LessonProgress.learner_id == learner.id,
+                LessonProgress.completed_at.is_not(None),
+            )
+            .group_by(Lesson.level)
+        ).all()
+    )
+    return [LevelProgress(level, done.get(level, 0), totals[level]) for level in sorted(totals)]
+
+
+def latest_placement(learner: User) -> PlacementResult | None:
+    """The learner's most recent placement test."""
+    return db.session.scalar(
+        select(PlacementResult)
+        .where(PlacementResult.learner_id == learner.id)
+        .order_by(PlacementResult.completed_at.desc())
         .limit(1)
     )
