@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, asc, case, desc, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from webapp.access import policy
 from webapp.accounts.models import User
@@ -59,6 +60,7 @@ def overview_query(
         )
         .outerjoin(Entitlement, Entitlement.learner_id == User.id)
         .outerjoin(activity, activity.c.learner_id == User.id)
+        .options(joinedload(LearnerProfile.home_municipality))
     )
     if wanted.status in STATUS_FILTERS:
         stmt = stmt.where(exprs.status == wanted.status)
