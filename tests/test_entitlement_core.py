@@ -181,7 +181,7 @@ def test_activity_flags(factory, town):
 
 def test_the_sweep_notifies_each_crossing_once(factory, town, runner):
     municipality, coordinator, _admin = town
-    learner = learner_with(factory, town, start=TODAY - timedelta(days=300))
+    learner = learner_with(factory, town, start=TODAY - timedelta(days=300), locale="en")
     learner.learner_profile.current_level = Level.C1
     record_study_time(learner.id, TODAY, StudySource.LESSON, 4 * 3600)
     db.session.commit()
@@ -191,7 +191,9 @@ def test_the_sweep_notifies_each_crossing_once(factory, town, runner):
     assert state.pending == 0
     mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [m.to_address for m in mails] == [learner.email, coordinator.email]
-    assert "90 days or fewer" in mails[0].body_text or "90" in mails[0].subject + mails[0].body_text
+    assert mails[0].subject == "News about your right to Norwegian training"
+    assert "You have 90 days or fewer left" in mails[0].body_text
+    assert "Learners who need attention" in mails[1].subject
     assert first.learners_changed == 1
     second = run_daily_sweep(TODAY)
     db.session.commit()
