@@ -95,7 +95,8 @@ def test_ensure_entitlement_opens_a_record_from_the_settlement_date(coordinator,
     assert after["settlement_date"] == "2025-03-01"
     assert after["start_date"] is None
     assert after["last_day"] is None
-    assert after["leave"] == [] and after["extensions"] == []
+    assert after["leave"] == []
+    assert after["extensions"] == []
 
     # A second call finds the record and writes nothing.
     assert services.ensure_entitlement(learner, coordinator) is entitlement
@@ -225,7 +226,8 @@ def test_removing_leave_moves_the_last_day_back(coordinator, learner):
     assert count(LeavePeriod) == 0
 
     removed = [row for row in audit_rows(learner) if row.action == "leave_removed"]
-    assert [(json.loads(r.before)["last_day"], json.loads(r.after)["last_day"]) for r in removed] == [
+    moves = [(json.loads(r.before)["last_day"], json.loads(r.after)["last_day"]) for r in removed]
+    assert moves == [
         ("2026-03-23", "2026-03-19"),
         ("2026-03-19", "2026-03-09"),
     ]
@@ -491,9 +493,7 @@ def test_the_reason_is_trimmed_and_capped(coordinator, learner):
 def test_entitlement_depends_on_age_at_settlement(
     factory, municipality, coordinator, birth_date, entitled
 ):
-    learner = factory.learner(
-        home=municipality, settlement_date=SETTLED, birth_date=D(birth_date)
-    )
+    learner = factory.learner(home=municipality, settlement_date=SETTLED, birth_date=D(birth_date))
     services.set_start(coordinator, learner, None, START, "")
     db.session.commit()
     record = stored(learner)

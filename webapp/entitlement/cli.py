@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import date
@@ -115,7 +116,12 @@ def explain(
     as_json: bool,
 ) -> None:
     """Compute a learner's last day, days left, status, extensions, grant and flags."""
-    rule_set = RULE_SETS[rule_set_id]
+    settings = services.flag_settings()
+    rule_set = dataclasses.replace(
+        RULE_SETS[rule_set_id],
+        deadline_90_days=settings.deadline_far_days,
+        deadline_30_days=settings.deadline_near_days,
+    )
     try:
         if learner_id is not None:
             rule_set, inputs = _stored_inputs(learner_id)

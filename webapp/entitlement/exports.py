@@ -54,7 +54,7 @@ def overview_csv(stmt: Select[Any], today: date) -> str:
         writer.writerow(
             [
                 _cell(row.learner.name),
-                row.learner.email,
+                _cell(row.learner.email),
                 _cell(profile.home_municipality.name),
                 status_label(row.status),
                 start.isoformat() if start else "",

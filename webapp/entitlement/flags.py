@@ -120,8 +120,9 @@ class FlagExpressions:
             not_discontinued,
         )
         self.active = and_(self.running, ~self.on_leave_today)
+        # Started: the age limit can put the last day before a later start ("not started").
         self.expired = and_(
-            e.entitled.is_(True), e.start_date.is_not(None), e.last_day < today, not_discontinued
+            e.entitled.is_(True), e.start_date <= today, e.last_day < today, not_discontinued
         )
         self.status = case(
             (e.learner_id.is_(None), literal(NO_RECORD)),
