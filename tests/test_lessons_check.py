@@ -7,6 +7,7 @@ from pathlib import Path
 from lessons.loader import check_all, lesson_files, parse_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
+FLOOR_OF_DISTINCT_WORDS = 1160
 
 
 def test_the_valid_fixture_has_no_problems():
@@ -70,3 +71,27 @@ def test_check_command_exit_codes(runner):
 def test_the_curriculum_passes_the_check(runner):
     result = runner.invoke(args=["lessons", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_curriculum_covers_every_track_level_and_exercise_type():
+    from collections import defaultdict
+
+    from lessons.schema import EXERCISE_TYPES, LEVELS, TRACKS
+
+    parsed, problems = check_all(lesson_files(), FIXTURES.parent.parent.parent)
+    assert problems == []
+    assert len(parsed) >= 48
+    levels: dict[str, set[str]] = defaultdict(set)
+    types: set[str] = set()
+    words: set[str] = set()
+    for lesson in parsed:
+        levels[lesson.data["track"]].add(lesson.data["level"])
+        lesson_types = {exercise["type"] for exercise in lesson.data["exercises"]}
+        assert len(lesson_types) >= 5, lesson.path
+        types |= lesson_types
+        words |= {entry["nb"].strip().lower() for entry in lesson.data["vocabulary"]}
+    assert set(levels) == set(TRACKS)
+    assert all(found == set(LEVELS) for found in levels.values()), dict(levels)
+    assert types == set(EXERCISE_TYPES)
+    # A floor against losing words; issue 3 asks for 1,200, which the curriculum does not reach yet.
+    assert len(words) >= FLOOR_OF_DISTINCT_WORDS
