@@ -200,7 +200,99 @@ def _invitation_id(w: World, role: str, own: bool) -> int:
     return w.invitation.get(role, w.other_invitation).id
 
 
+def _series_world(w: World) -> dict[str, int]:
+    """A class series per provider, each with a booking by that provider's learner (made once)."""
+    cached = getattr(w, "classes", None)
+    if cached:
+        return cached
+    from datetime import time
+
+    from webapp.classes import calendar, services
+    from webapp.classes.models import Modality
+    from webapp.clock import oslo_today
+    from webapp.learners.levels import Level
+
+    ids: dict[str, int] = {}
+    for key, provider, learner, hour in (
+        ("a", w.prov_a, w.learner_a, 18),
+        ("b", w.prov_b, w.learner_b, 10),
+    ):
+        runner = db.session.scalar(
+            select(User).where(User.organisation_id == provider.id, User.role == Role.TEACHER)
+        )
+        first = oslo_today() + timedelta(days=7)
+        series = services.create_series(
+            runner,
+            services.SeriesInput(
+                title=f"Kveldskurs {key}",
+                description="",
+                level=Level.A2,
+                track=None,
+                modality=Modality.ONLINE,
+                address="",
+                meeting_link="https://meet.example.org/x",
+                capacity=10,
+                teacher_id=runner.id,
+                weekdays=frozenset({first.weekday()}),
+                start_local=time(hour),
+                end_local=time(hour + 2),
+                first_date=first,
+                last_date=first + timedelta(days=28),
+                extra_dates=frozenset(),
+                cancelled_dates=frozenset(),
+                drop_in_allowed=True,
+                seat_price_nok=0,
+            ),
+        )
+        booking = services.book_series(learner, series)
+        ids[f"series_{key}"] = series.id
+        ids[f"session_{key}"] = series.sessions[0].id
+        ids[f"booking_{key}"] = booking.id
+        ids[f"token_{key}"] = calendar.feed_for(learner).token  # type: ignore[union-attr]
+    db.session.commit()
+    w.classes = ids  # type: ignore[attr-defined]
+    return ids
+
+
+def _series_url(w: World, own: bool, suffix: str = "") -> str:
+    ids = _series_world(w)
+    key = "a" if own else "b"
+    return f"/classes/{ids['series_' + key]}{suffix}"
+
+
+def _session_url(w: World, own: bool, suffix: str) -> str:
+    ids = _series_world(w)
+    key = "a" if own else "b"
+    return f"/classes/{ids['series_' + key]}/sessions/{ids['session_' + key]}{suffix}"
+
+
+CLASS_ROUTES = {
+    "classes.class_list": lambda w, r, own: ("GET", "/classes"),
+    "classes.new_series": lambda w, r, own: ("GET", "/classes/new"),
+    "classes.edit_series": lambda w, r, own: ("GET", _series_url(w, own, "/edit")),
+    "classes.series_page": lambda w, r, own: ("GET", _series_url(w, own)),
+    "classes.add_session": lambda w, r, own: ("POST", _series_url(w, own, "/sessions")),
+    "classes.cancel_session": lambda w, r, own: ("POST", _session_url(w, own, "/cancel")),
+    "classes.attendance": lambda w, r, own: ("GET", _session_url(w, own, "/attendance")),
+    "classes.book_series": lambda w, r, own: ("POST", _series_url(w, own, "/book")),
+    "classes.book_drop_in": lambda w, r, own: ("POST", _session_url(w, own, "/book")),
+    "classes.cancel_booking": lambda w, r, own: (
+        "POST",
+        f"/bookings/{_series_world(w)['booking_a' if own else 'booking_b']}/cancel",
+    ),
+    "classes.series_calendar": lambda w, r, own: ("GET", _series_url(w, own, "/calendar.ics")),
+    "classes.calendar_page": lambda w, r, own: ("GET", "/calendar"),
+    "classes.renew_calendar": lambda w, r, own: ("POST", "/calendar/renew"),
+    "classes.calendar_feed": lambda w, r, own: (
+        "GET",
+        f"/calendar/{_series_world(w)['token_a'] if own else 'not-a-token'}.ics",
+    ),
+    "classes.free_time_page": lambda w, r, own: ("GET", "/my/free-time"),
+    "classes.demand": lambda w, r, own: ("GET", "/classes/demand"),
+}
+
 ROUTES = {
+    **CLASS_ROUTES,
     "static": lambda w, r, own: ("GET", "/static/css/main.css"),
     "pages.home": lambda w, r, own: ("GET", "/"),
     "pages.dashboard": lambda w, r, own: ("GET", "/dashboard"),
@@ -266,7 +358,68 @@ ROUTES = {
 
 LOGIN = -302  # a redirect to the log-in page (a plain 302 may go anywhere)
 # endpoint -> {role: (status for own, status for other)}.
+RUNNERS = ("teacher", "provider_admin")
+EVERY_LOGGED_IN = {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))}
+CLASS_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    **dict.fromkeys(
+        (
+            "classes.class_list",
+            "classes.series_page",
+            "classes.series_calendar",
+            "classes.calendar_page",
+        ),
+        EVERY_LOGGED_IN,
+    ),
+    "classes.new_series": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "coordinator", "admin"), (403, 403)),
+        **dict.fromkeys(RUNNERS, (200, 200)),
+    },
+    # GET the edit form and the attendance list; an empty POST gives the form back (400);
+    # cancelling a session works for its own provider (302) and is a 404 for another's.
+    **{
+        endpoint: {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "coordinator"), (403, 403)),
+            **dict.fromkeys(RUNNERS, (own, 404)),
+            "admin": (own, own),
+        }
+        for endpoint, own in (
+            ("classes.edit_series", 200),
+            ("classes.attendance", 200),
+            ("classes.add_session", 400),
+            ("classes.cancel_session", 302),
+        )
+    },
+    **dict.fromkeys(
+        ("classes.book_series", "classes.book_drop_in"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "learner": (302, 302),
+            **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+        },
+    ),
+    "classes.cancel_booking": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 404),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    "classes.renew_calendar": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (302, 302))},
+    "classes.calendar_feed": dict.fromkeys(ROLES, (200, 404)),
+    "classes.free_time_page": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (200, 200),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    "classes.demand": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (403, 403),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (200, 200)),
+    },
+}
+
 EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    **CLASS_EXPECTED,
     "static": dict.fromkeys(ROLES, (200, 200)),
     "pages.home": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
     "pages.dashboard": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},

@@ -71,6 +71,8 @@ def _register_features(app: Flask) -> None:
     from webapp.access import rules
     from webapp.accounts import login as accounts_login
     from webapp.accounts.views import bp as accounts_bp
+    from webapp.classes import cli as classes_cli
+    from webapp.classes.views import bp as classes_bp
     from webapp.demo import cli as demo_cli
     from webapp.entitlement import cli as entitlement_cli
     from webapp.entitlement.views import bp as entitlement_bp
@@ -98,10 +100,12 @@ def _register_features(app: Flask) -> None:
         organisations_bp,
         entitlement_bp,
         lessons_bp,
+        classes_bp,
     ):
         app.register_blueprint(blueprint)
     mail_cli.init_app(app)
     demo_cli.init_app(app)
     entitlement_cli.init_app(app)
     lessons_cli.init_app(app)
+    classes_cli.init_app(app)
     scheduler_cli.init_app(app)

@@ -9,6 +9,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from webapp.accounts.models import Role
+from webapp.classes.models import AttendanceMark, BookingStatus, Modality
 from webapp.learners.levels import Education
 from webapp.learners.models import Employment, FirstLanguage
 from webapp.organisations.models import OrganisationKind
@@ -103,7 +104,34 @@ EXERCISE_INSTRUCTIONS: dict[str, LazyString] = {
     "writing": _l("Write a short text"),
 }
 
+MODALITY_LABELS: dict[Modality, LazyString] = {
+    Modality.ONLINE: _l("Online"),
+    Modality.IN_PERSON: _l("In person"),
+    Modality.HYBRID: _l("In person and online"),
+}
+
+BOOKING_STATUS_LABELS: dict[BookingStatus, LazyString] = {
+    BookingStatus.CONFIRMED: _l("Booked"),
+    BookingStatus.WAITLISTED: _l("On the waiting list"),
+    BookingStatus.CANCELLED: _l("Cancelled"),
+}
+
+ATTENDANCE_LABELS: dict[AttendanceMark, LazyString] = {
+    AttendanceMark.PRESENT: _l("Present"),
+    AttendanceMark.ABSENT: _l("Absent"),
+    AttendanceMark.EXCUSED: _l("Excused"),
+}
+
+SLOT_LABELS: dict[str, LazyString] = {
+    "evening": _l("Evening"),
+    "weekend": _l("Weekend"),
+    "daytime": _l("Daytime"),
+}
+
 _ALL_LABELS: dict[enum.Enum, LazyString] = {
+    **MODALITY_LABELS,
+    **BOOKING_STATUS_LABELS,
+    **ATTENDANCE_LABELS,
     **ROLE_LABELS,
     **KIND_LABELS,
     **EDUCATION_LABELS,
@@ -150,6 +178,11 @@ def exercise_instruction(kind: str) -> str:
     return str(EXERCISE_INSTRUCTIONS.get(kind, kind))
 
 
+def slot_label(code: str) -> str:
+    """The translated name of a class slot (evening, weekend, daytime)."""
+    return str(SLOT_LABELS.get(code, code))
+
+
 def init_app(app: Flask) -> None:
     """Offer the label functions to templates as filters."""
     app.add_template_filter(track_label, "track_label")
@@ -158,3 +191,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(flag_label, "flag_label")
     app.add_template_filter(audit_action_label, "audit_action_label")
+    app.add_template_filter(slot_label, "slot_label")

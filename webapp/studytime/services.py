@@ -70,3 +70,13 @@ def record_study_time(learner_id: int, day: date, source: StudySource, seconds: 
         db.session.add(row)
     row.seconds = min(86_400, row.seconds + max(0, seconds))
     db.session.flush()
+
+
+def adjust_study_time(learner_id: int, day: date, source: StudySource, delta: int) -> None:
+    """Add or take back seconds on a learner's day (a corrected attendance mark)."""
+    row = db.session.get(StudyDay, (learner_id, day, source))
+    if row is None:
+        row = StudyDay(learner_id=learner_id, day=day, source=source, seconds=0)
+        db.session.add(row)
+    row.seconds = min(86_400, max(0, row.seconds + delta))
+    db.session.flush()

@@ -1,0 +1,1 @@
+"""Flexible classes: evening, weekend and online series with bookings, waitlists and attendance."""

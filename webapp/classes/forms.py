@@ -1,0 +1,204 @@
+"""Forms for publishing class series, adding sessions, booking and recording free time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp.classes.models import Modality
+
+REQUIRED_DATE = InputRequired(message=_l("Enter a date."))
+REQUIRED_TIME = InputRequired(message=_l("Enter a time as HH:MM."))
+MAX_LISTED_DATES = 60
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes (weekdays)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def parse_date_list(text: str) -> list[date]:
+    """Parse dates written as YYYY-MM-DD, separated by commas, spaces or new lines."""
+    found = []
+    for part in text.replace(",", " ").split():
+        found.append(date.fromisoformat(part.strip()))
+    return found
+
+
+class SeriesDetailsForm(FlaskForm):
+    """What can change after a series is published."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[
+            InputRequired(message=_l("Give the class a title.")),
+            Length(max=120, message=_l("Keep it under 120 characters.")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("Keep it under 2,000 characters."))],
+    )
+    level = SelectField(_l("Level"))
+    track = SelectField(_l("Work track (optional)"))
+    modality = SelectField(_l("Where the class meets"))
+    address = StringField(
+        _l("Address"),
+        validators=[Optional(), Length(max=300, message=_l("Keep it under 300 characters."))],
+    )
+    meeting_link = StringField(
+        _l("Meeting link (shown only to booked learners)"),
+        validators=[Optional(), Length(max=500, message=_l("Keep it under 500 characters."))],
+    )
+    capacity = IntegerField(
+        _l("Places"),
+        validators=[
+            InputRequired(message=_l("Enter a number.")),
+            NumberRange(min=1, max=500, message=_l("A class has 1 to 500 places.")),
+        ],
+    )
+    teacher = SelectField(_l("Teacher"))
+    drop_in_allowed = BooleanField(_l("Learners may drop in to single sessions"))
+    seat_price_nok = IntegerField(
+        _l("Price per place for municipalities (NOK)"),
+        default=0,
+        validators=[
+            InputRequired(message=_l("Enter a number.")),
+            NumberRange(min=0, max=1_000_000, message=_l("Enter a price from 0 to 1,000,000.")),
+        ],
+    )
+    save = SubmitField(_l("Save"))
+
+    def validate_address(self, field: StringField) -> None:
+        if (
+            self.modality.data in (Modality.IN_PERSON, Modality.HYBRID)
+            and not (field.data or "").strip()
+        ):
+            raise ValidationError(_l("Give the address where the class meets."))
+
+    def validate_meeting_link(self, field: StringField) -> None:
+        link = (field.data or "").strip()
+        if self.modality.data in (Modality.ONLINE, Modality.HYBRID) and not link:
+            raise ValidationError(_l("Give the link learners use to join."))
+        if link and not link.startswith("https://"):
+            raise ValidationError(_l("The link must start with https://."))
+
+
+class SeriesForm(SeriesDetailsForm):
+    """A new series: its details and when it meets."""
+
+    weekdays = CheckboxesField(_l("Weekdays"), coerce=int)
+    start_local = TimeField(_l("Starts at"), validators=[REQUIRED_TIME])
+    end_local = TimeField(_l("Ends at"), validators=[REQUIRED_TIME])
+    first_date = DateField(_l("First date"), validators=[REQUIRED_DATE])
+    last_date = DateField(_l("Last date"), validators=[REQUIRED_DATE])
+    extra_dates = TextAreaField(
+        _l("Extra dates (optional)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    cancelled_dates = TextAreaField(
+        _l("Dates without class (optional)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    preview = SubmitField(_l("Show the sessions"))
+    save = SubmitField(_l("Publish the class"))
+
+    def validate_weekdays(self, field: CheckboxesField) -> None:
+        if not field.data and not (self.extra_dates.data or "").strip():
+            raise ValidationError(_l("Choose at least one weekday."))
+
+    def validate_end_local(self, field: TimeField) -> None:
+        if field.data and self.start_local.data and field.data <= self.start_local.data:
+            raise ValidationError(_l("The class must end after it starts."))
+
+    def validate_last_date(self, field: DateField) -> None:
+        if field.data and self.first_date.data:
+            if field.data < self.first_date.data:
+                raise ValidationError(_l("The last date cannot be before the first."))
+            if (field.data - self.first_date.data).days > 731:
+                raise ValidationError(_l("A series can last at most two years."))
+
+    def _dates(self, field: TextAreaField) -> None:
+        try:
+            listed = parse_date_list(field.data or "")
+        except ValueError:
+            raise ValidationError(_l("Write dates as YYYY-MM-DD, separated by commas.")) from None
+        if len(listed) > MAX_LISTED_DATES:
+            raise ValidationError(_l("List at most 60 dates."))
+
+    def validate_extra_dates(self, field: TextAreaField) -> None:
+        self._dates(field)
+
+    def validate_cancelled_dates(self, field: TextAreaField) -> None:
+        self._dates(field)
+
+
+class SessionForm(FlaskForm):
+    """One extra session."""
+
+    day = DateField(_l("Date"), validators=[REQUIRED_DATE])
+    start_local = TimeField(_l("Starts at"), validators=[REQUIRED_TIME])
+    end_local = TimeField(_l("Ends at"), validators=[REQUIRED_TIME])
+    submit = SubmitField(_l("Add the session"))
+
+    def validate_end_local(self, field: TimeField) -> None:
+        if field.data and self.start_local.data and field.data <= self.start_local.data:
+            raise ValidationError(_l("The class must end after it starts."))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token (book, cancel, renew)."""
+
+
+class AvailabilityForm(FlaskForm):
+    """The rota: how many weeks it repeats over and the Monday week 1 starts."""
+
+    cycle_weeks = SelectField(
+        _l("My hours repeat every"),
+        coerce=int,
+        choices=[
+            (1, _l("week (the same every week)")),
+            (2, _l("2 weeks")),
+            (3, _l("3 weeks")),
+            (4, _l("4 weeks")),
+        ],
+    )
+    cycle_start = DateField(_l("Week 1 of my rota starts"), validators=[REQUIRED_DATE])
+    save = SubmitField(_l("Save my free time"))
+
+
+class FitFilterForm(FlaskForm):
+    """Filters of "classes that fit me" (a GET form, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    level = SelectField(_l("Level"))
+    modality = SelectField(_l("Where"))
+
+
+class DemandFilterForm(FlaskForm):
+    """Filters of the demand view (a GET form, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    level = SelectField(_l("Level"))
+    municipality = SelectField(_l("Municipality"))

@@ -1,0 +1,774 @@
+"""Class series: publishing, sessions, bookings with waitlists, attendance, free time.
+
+Services flush and never commit; notifications are queued in the outbox and leave with the
+request's commit. Every booking change first bumps the series row's ``booking_version``: on
+PostgreSQL that UPDATE takes the row lock, on SQLite the database write lock, so two learners
+booking the last seat at the same moment are served one after the other.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, or_, select, update
+
+from scheduling import availability as free_time
+from scheduling.recurrence import (
+    Recurrence,
+    RecurrenceError,
+    expand,
+    overlaps,
+    parse_weekdays,
+    plan_session,
+    weekday_codes,
+)
+from webapp.accounts.models import Role, User
+from webapp.classes.models import (
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingStatus,
+    ClassSeries,
+    ClassSession,
+    LearnerAvailability,
+    Modality,
+    SessionStatus,
+    SkippedDate,
+)
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.learners.levels import Level
+from webapp.mail.services import queue_templated_mail
+from webapp.studytime.models import StudySource
+from webapp.studytime.services import adjust_study_time
+
+# Learners may cancel their own booking until this long before the session starts.
+SELF_CANCEL_BEFORE = timedelta(hours=2)
+ACTIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+
+
+class ClassError(Exception):
+    """A refused change; ``code`` names the reason for a translated message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# Publishing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    """What the series form collects."""
+
+    title: str
+    description: str
+    level: Level
+    track: str | None
+    modality: Modality
+    address: str
+    meeting_link: str
+    capacity: int
+    teacher_id: int | None
+    weekdays: frozenset[int]
+    start_local: time
+    end_local: time
+    first_date: date
+    last_date: date
+    extra_dates: frozenset[date]
+    cancelled_dates: frozenset[date]
+    drop_in_allowed: bool
+    seat_price_nok: int
+
+    def recurrence(self) -> Recurrence:
+        return Recurrence(
+            weekdays=self.weekdays,
+            start_local=self.start_local,
+            end_local=self.end_local,
+            first=self.first_date,
+            last=self.last_date,
+            extra_dates=self.extra_dates,
+            cancelled_dates=self.cancelled_dates,
+        )
+
+
+def may_manage_series(actor: User, series: ClassSeries) -> bool:
+    """Teachers and administrators of the series' provider (and platform admins) run it."""
+    if actor.role is Role.ADMIN:
+        return True
+    return (
+        actor.role in (Role.TEACHER, Role.PROVIDER_ADMIN)
+        and actor.organisation_id == series.provider_id
+    )
+
+
+def create_series(actor: User, data: SeriesInput) -> ClassSeries:
+    """Publish a series for ``actor``'s provider with every session expanded in Oslo time."""
+    if actor.organisation is None or not actor.organisation.is_provider:
+        raise ClassError("not_a_provider")
+    _check_teacher(actor.organisation_id, data.teacher_id)
+    try:
+        expansion = expand(data.recurrence())
+    except RecurrenceError as error:
+        raise ClassError(error.code) from None
+    if not expansion.sessions:
+        raise ClassError("no_sessions")
+    series = ClassSeries(
+        provider_id=actor.organisation_id,
+        weekdays=weekday_codes(data.weekdays),
+        booking_version=0,
+    )
+    _apply_details(series, data)
+    series.start_local = data.start_local
+    series.end_local = data.end_local
+    series.first_date = data.first_date
+    series.last_date = data.last_date
+    db.session.add(series)
+    db.session.flush()
+    for planned in expansion.sessions:
+        db.session.add(
+            ClassSession(
+                series_id=series.id,
+                local_date=planned.date,
+                start_local=planned.start_local,
+                end_local=planned.end_local,
+                starts_at=planned.start_utc,
+                ends_at=planned.end_utc,
+                status=SessionStatus.SCHEDULED,
+                is_extra=planned.extra,
+                sequence=0,
+            )
+        )
+    for skipped in expansion.skipped:
+        db.session.add(
+            SkippedDate(series_id=series.id, local_date=skipped.date, reason=skipped.reason)
+        )
+    db.session.flush()
+    return series
+
+
+def _apply_details(series: ClassSeries, data: SeriesInput) -> None:
+    series.title = data.title.strip()
+    series.description = data.description.strip()
+    series.level = data.level
+    series.track = data.track or None
+    series.modality = data.modality
+    series.address = data.address.strip()
+    series.meeting_link = data.meeting_link.strip()
+    series.capacity = data.capacity
+    series.teacher_id = data.teacher_id
+    series.drop_in_allowed = data.drop_in_allowed
+    series.seat_price_nok = data.seat_price_nok
+
+
+def _check_teacher(provider_id: int | None, teacher_id: int | None) -> None:
+    if teacher_id is None:
+        return
+    teacher = db.session.get(User, teacher_id)
+    if (
+        teacher is None
+        or teacher.organisation_id != provider_id
+        or teacher.role not in (Role.TEACHER, Role.PROVIDER_ADMIN)
+    ):
+        raise ClassError("unknown_teacher")
+
+
+def update_series(actor: User, series: ClassSeries, data: SeriesInput) -> list[Booking]:
+    """Change a series' details (not its dates); more seats promote from the waitlist."""
+    if not may_manage_series(actor, series):
+        raise ClassError("not_yours")
+    _check_teacher(series.provider_id, data.teacher_id)
+    lock_series(series)
+    if data.capacity < _confirmed_peak(series.id, utcnow()):
+        raise ClassError("capacity_below_bookings")
+    _apply_details(series, data)
+    db.session.flush()
+    return promote_waitlist(series)
+
+
+def series_recurrence(series: ClassSeries) -> Recurrence:
+    """The stored pattern of a series (its weekdays, times and dates)."""
+    return Recurrence(
+        weekdays=parse_weekdays(series.weekdays) if series.weekdays else frozenset(),
+        start_local=series.start_local,
+        end_local=series.end_local,
+        first=series.first_date,
+        last=series.last_date,
+    )
+
+
+def expected_learners(session: ClassSession) -> list[User]:
+    """Learners with a confirmed place at a session: the series' and the session's drop-ins."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Booking, Booking.learner_id == User.id)
+            .where(
+                Booking.series_id == session.series_id,
+                Booking.status == BookingStatus.CONFIRMED,
+                or_(Booking.session_id.is_(None), Booking.session_id == session.id),
+            )
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def cancel_session(actor: User, session: ClassSession) -> int:
+    """Cancel one session and notify every learner booked for it; return how many were told."""
+    if not may_manage_series(actor, session.series):
+        raise ClassError("not_yours")
+    if session.status is SessionStatus.CANCELLED:
+        raise ClassError("already_cancelled")
+    if session.ends_at <= utcnow():
+        raise ClassError("session_over")
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = utcnow()
+    session.sequence += 1
+    learners = expected_learners(session)
+    for learner in learners:
+        queue_templated_mail(
+            learner.email, learner.locale, "class_cancelled", user=learner, session=session
+        )
+    db.session.flush()
+    return len(learners)
+
+
+def add_session(
+    actor: User, series: ClassSeries, day: date, start: time, end: time
+) -> ClassSession:
+    """Add one extra session to a series (it may fall on a holiday: someone chose it)."""
+    if not may_manage_series(actor, series):
+        raise ClassError("not_yours")
+    if end <= start:
+        raise ClassError("ends_before_start")
+    planned = plan_session(day, start, end, extra=True)
+    if planned.start_utc <= utcnow():
+        raise ClassError("in_the_past")
+    clash = db.session.scalar(
+        select(ClassSession.id).where(
+            ClassSession.series_id == series.id,
+            ClassSession.status == SessionStatus.SCHEDULED,
+            ClassSession.starts_at < planned.end_utc,
+            ClassSession.ends_at > planned.start_utc,
+        )
+    )
+    if clash is not None:
+        raise ClassError("session_overlaps")
+    session = ClassSession(
+        series_id=series.id,
+        local_date=day,
+        start_local=start,
+        end_local=end,
+        starts_at=planned.start_utc,
+        ends_at=planned.end_utc,
+        status=SessionStatus.SCHEDULED,
+        is_extra=True,
+        sequence=0,
+    )
+    db.session.add(session)
+    series.first_date = min(series.first_date, day)
+    series.last_date = max(series.last_date, day)
+    db.session.flush()
+    return session
+
+
+# Seats ------------------------------------------------------------------------------------------
+
+
+def lock_series(series: ClassSeries) -> None:
+    """Serialize booking changes on a series (PostgreSQL row lock, SQLite write lock)."""
+    db.session.execute(
+        update(ClassSeries)
+        .where(ClassSeries.id == series.id)
+        .values(booking_version=ClassSeries.booking_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(series, ["booking_version", "capacity"])
+
+
+def future_sessions(series_id: int, now: datetime) -> list[ClassSession]:
+    """The series' scheduled sessions that have not started yet."""
+    return list(
+        db.session.scalars(
+            select(ClassSession)
+            .where(
+                ClassSession.series_id == series_id,
+                ClassSession.status == SessionStatus.SCHEDULED,
+                ClassSession.starts_at > now,
+            )
+            .order_by(ClassSession.starts_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SeatCount:
+    """Confirmed places: the whole-series bookings and the drop-ins per session."""
+
+    series: int
+    drop_ins: dict[int, int]
+
+    def taken_at(self, session_id: int) -> int:
+        return self.series + self.drop_ins.get(session_id, 0)
+
+
+def seat_count(series_id: int) -> SeatCount:
+    """Count the confirmed places of a series (one query)."""
+    rows = db.session.execute(
+        select(Booking.session_id, func.count())
+        .where(Booking.series_id == series_id, Booking.status == BookingStatus.CONFIRMED)
+        .group_by(Booking.session_id)
+    )
+    series_places = 0
+    drop_ins: dict[int, int] = {}
+    for session_id, count in rows:
+        if session_id is None:
+            series_places = count
+        else:
+            drop_ins[session_id] = count
+    return SeatCount(series_places, drop_ins)
+
+
+def _confirmed_peak(series_id: int, now: datetime) -> int:
+    count = seat_count(series_id)
+    future = {s.id for s in future_sessions(series_id, now)}
+    return count.series + max((n for sid, n in count.drop_ins.items() if sid in future), default=0)
+
+
+def _has_room(series: ClassSeries, count: SeatCount, sessions: Sequence[ClassSession]) -> bool:
+    return all(count.taken_at(s.id) < series.capacity for s in sessions)
+
+
+def _learner_busy_times(learner_id: int, now: datetime) -> list[tuple[datetime, datetime, int]]:
+    """Start, end and series of every future session the learner holds or awaits a place at."""
+    bookings = select(Booking.series_id, Booking.session_id).where(
+        Booking.learner_id == learner_id, Booking.status.in_(ACTIVE)
+    )
+    booked = list(db.session.execute(bookings))
+    whole = [series_id for series_id, session_id in booked if session_id is None]
+    single = [session_id for _series_id, session_id in booked if session_id is not None]
+    if not booked:
+        return []
+    rows = db.session.execute(
+        select(ClassSession.starts_at, ClassSession.ends_at, ClassSession.series_id).where(
+            ClassSession.status == SessionStatus.SCHEDULED,
+            ClassSession.starts_at > now,
+            or_(ClassSession.series_id.in_(whole), ClassSession.id.in_(single)),
+        )
+    )
+    return [(start, end, series_id) for start, end, series_id in rows]
+
+
+def _check_no_overlap(learner: User, sessions: Iterable[ClassSession], now: datetime) -> None:
+    busy = _learner_busy_times(learner.id, now)
+    for session in sessions:
+        for start, end, _series_id in busy:
+            if overlaps(session.starts_at, session.ends_at, start, end):
+                raise ClassError("overlaps_booking")
+
+
+def _active_booking(learner: User, series: ClassSeries, session_id: int | None) -> Booking | None:
+    """The learner's active whole-series booking, or their booking of this one session."""
+    same_place = (
+        Booking.session_id.is_(None)
+        if session_id is None
+        else or_(Booking.session_id.is_(None), Booking.session_id == session_id)
+    )
+    return db.session.scalar(
+        select(Booking).where(
+            Booking.learner_id == learner.id,
+            Booking.series_id == series.id,
+            Booking.status.in_(ACTIVE),
+            same_place,
+        )
+    )
+
+
+def book_series(learner: User, series: ClassSeries, now: datetime | None = None) -> Booking:
+    """Book a learner into every remaining session of a series, or onto its waitlist when full."""
+    now = now or utcnow()
+    if learner.role is not Role.LEARNER:
+        raise ClassError("not_a_learner")
+    lock_series(series)
+    sessions = future_sessions(series.id, now)
+    if not sessions:
+        raise ClassError("series_over")
+    if _active_booking(learner, series, None) is not None:
+        raise ClassError("already_booked")
+    _check_no_overlap(learner, sessions, now)
+    room = _has_room(series, seat_count(series.id), sessions)
+    booking = Booking(
+        learner_id=learner.id,
+        series_id=series.id,
+        session_id=None,
+        status=BookingStatus.CONFIRMED if room else BookingStatus.WAITLISTED,
+        created_at=now,
+        confirmed_at=now if room else None,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
+def book_drop_in(learner: User, session: ClassSession, now: datetime | None = None) -> Booking:
+    """Book a learner into one session of a series that allows drop-ins (or its waitlist)."""
+    now = now or utcnow()
+    series = session.series
+    if learner.role is not Role.LEARNER:
+        raise ClassError("not_a_learner")
+    if not series.drop_in_allowed:
+        raise ClassError("no_drop_in")
+    lock_series(series)
+    db.session.refresh(session, ["status"])
+    if session.status is not SessionStatus.SCHEDULED:
+        raise ClassError("session_cancelled")
+    if session.starts_at <= now:
+        raise ClassError("session_started")
+    if _active_booking(learner, series, session.id) is not None:
+        raise ClassError("already_booked")
+    _check_no_overlap(learner, [session], now)
+    room = _has_room(series, seat_count(series.id), [session])
+    booking = Booking(
+        learner_id=learner.id,
+        series_id=series.id,
+        session_id=session.id,
+        status=BookingStatus.CONFIRMED if room else BookingStatus.WAITLISTED,
+        created_at=now,
+        confirmed_at=now if room else None,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
+def may_self_cancel(booking: Booking, now: datetime) -> bool:
+    """Learners cancel until 2 hours before the session (for a series: before the next one)."""
+    if booking.status not in ACTIVE:
+        return False
+    if booking.status is BookingStatus.WAITLISTED:
+        return True
+    if booking.session_id is not None:
+        assert booking.session is not None
+        return booking.session.starts_at - now >= SELF_CANCEL_BEFORE
+    upcoming = future_sessions(booking.series_id, now)
+    return not upcoming or upcoming[0].starts_at - now >= SELF_CANCEL_BEFORE
+
+
+def cancel_booking(learner: User, booking: Booking, now: datetime | None = None) -> list[Booking]:
+    """Cancel a learner's own booking and promote from the waitlist; return the promoted ones."""
+    now = now or utcnow()
+    if booking.learner_id != learner.id:
+        raise ClassError("not_yours")
+    lock_series(booking.series)
+    db.session.refresh(booking, ["status"])
+    if booking.status not in ACTIVE:
+        raise ClassError("already_cancelled")
+    if not may_self_cancel(booking, now):
+        raise ClassError("too_late_to_cancel")
+    was_confirmed = booking.status is BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    db.session.flush()
+    return promote_waitlist(booking.series, now) if was_confirmed else []
+
+
+def promote_waitlist(series: ClassSeries, now: datetime | None = None) -> list[Booking]:
+    """Confirm waitlisted bookings, oldest first, while seats allow; notify each promoted learner.
+
+    The caller holds the series lock.
+    """
+    now = now or utcnow()
+    waiting = list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.series_id == series.id, Booking.status == BookingStatus.WAITLISTED)
+            .order_by(Booking.created_at, Booking.id)
+        )
+    )
+    if not waiting:
+        return []
+    sessions = future_sessions(series.id, now)
+    by_id = {s.id: s for s in sessions}
+    count = seat_count(series.id)
+    promoted: list[Booking] = []
+    for booking in waiting:
+        if booking.session_id is None:
+            wanted = sessions
+        else:
+            wanted = [by_id[booking.session_id]] if booking.session_id in by_id else []
+        if not wanted or not _has_room(series, count, wanted):
+            continue
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = now
+        if booking.session_id is None:
+            count = SeatCount(count.series + 1, count.drop_ins)
+        else:
+            drop_ins = dict(count.drop_ins)
+            drop_ins[booking.session_id] = drop_ins.get(booking.session_id, 0) + 1
+            count = SeatCount(count.series, drop_ins)
+        promoted.append(booking)
+        learner = booking.learner
+        queue_templated_mail(
+            learner.email, learner.locale, "waitlist_promoted", user=learner, booking=booking
+        )
+    db.session.flush()
+    return promoted
+
+
+def learner_bookings(learner: User) -> list[Booking]:
+    """A learner's active bookings, soonest series first."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .join(ClassSeries, ClassSeries.id == Booking.series_id)
+            .where(Booking.learner_id == learner.id, Booking.status.in_(ACTIVE))
+            .order_by(ClassSeries.first_date, Booking.id)
+        )
+    )
+
+
+# Attendance -------------------------------------------------------------------------------------
+
+
+def session_seconds(session: ClassSession) -> int:
+    """How long a session lasts, in seconds."""
+    return int((session.ends_at - session.starts_at).total_seconds())
+
+
+def mark_attendance(actor: User, session: ClassSession, marks: dict[int, AttendanceMark]) -> int:
+    """Store the teacher's marks; time at a session counts as the learner's study time."""
+    if not may_manage_series(actor, session.series):
+        raise ClassError("not_yours")
+    if session.status is SessionStatus.CANCELLED:
+        raise ClassError("session_cancelled")
+    if session.starts_at > utcnow():
+        raise ClassError("session_not_started")
+    expected = {learner.id for learner in expected_learners(session)}
+    existing = {
+        row.learner_id: row
+        for row in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
+    }
+    expected |= set(existing)  # a learner who cancelled after being marked can still be fixed
+    seconds = session_seconds(session)
+    changed = 0
+    for learner_id, mark in marks.items():
+        if learner_id not in expected:
+            raise ClassError("not_on_roster")
+        row = existing.get(learner_id)
+        before = row.mark if row else None
+        if before is mark:
+            continue
+        if row is None:
+            row = Attendance(session_id=session.id, learner_id=learner_id, mark=mark)
+            db.session.add(row)
+        row.mark = mark
+        row.marked_by_id = actor.id
+        row.marked_at = utcnow()
+        delta = (seconds if mark is AttendanceMark.PRESENT else 0) - (
+            seconds if before is AttendanceMark.PRESENT else 0
+        )
+        if delta:
+            adjust_study_time(learner_id, session.local_date, StudySource.CLASS, delta)
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+def attendance_marks(session: ClassSession) -> dict[int, AttendanceMark]:
+    """The marks stored for a session, by learner."""
+    return {
+        row.learner_id: row.mark
+        for row in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
+    }
+
+
+# Free time and fitting classes ----------------------------------------------------------------
+
+
+def availability_of(learner: User) -> free_time.Availability | None:
+    """The learner's stored free time, or None when they have not filled it in."""
+    row = db.session.get(LearnerAvailability, learner.id)
+    return to_availability(row) if row else None
+
+
+def to_availability(row: LearnerAvailability) -> free_time.Availability:
+    """Read the stored pattern text back into masks."""
+    weeks = tuple(tuple(int(mask) for mask in week.split(",")) for week in row.pattern.split(";"))
+    return free_time.Availability(row.cycle_start, weeks[: row.cycle_weeks])
+
+
+def save_availability(learner: User, value: free_time.Availability) -> LearnerAvailability:
+    """Store a learner's free time and the hours free in every week of the cycle."""
+    row = db.session.get(LearnerAvailability, learner.id)
+    if row is None:
+        row = LearnerAvailability(learner_id=learner.id)
+        db.session.add(row)
+    row.cycle_start = value.cycle_start
+    row.cycle_weeks = value.cycle_weeks
+    row.pattern = ";".join(",".join(str(mask) for mask in week) for week in value.weeks)
+    always = free_time.always_free(value)
+    (
+        row.free_mon,
+        row.free_tue,
+        row.free_wed,
+        row.free_thu,
+        row.free_fri,
+        row.free_sat,
+        row.free_sun,
+    ) = always
+    db.session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class SeriesFit:
+    """A series as "classes that fit me" shows it."""
+
+    series: ClassSeries
+    fit: free_time.Fit | None  # None when the learner has not given their free time
+    upcoming: int
+    next_session: ClassSession | None
+    full: bool
+    booking: Booking | None
+
+
+def classes_for_learner(
+    learner: User, level: str, modality: str, now: datetime | None = None
+) -> list[SeriesFit]:
+    """Series with sessions ahead, filtered by level and modality, best fit first."""
+    now = now or utcnow()
+    stmt = select(ClassSeries).where(ClassSeries.last_date >= now.date() - timedelta(days=1))
+    if level:
+        stmt = stmt.where(ClassSeries.level == level)
+    if modality:
+        stmt = stmt.where(ClassSeries.modality == modality)
+    series_list = list(db.session.scalars(stmt.order_by(ClassSeries.first_date, ClassSeries.id)))
+    if not series_list:
+        return []
+    ids = [s.id for s in series_list]
+    sessions: dict[int, list[ClassSession]] = defaultdict(list)
+    for session in db.session.scalars(
+        select(ClassSession)
+        .where(
+            ClassSession.series_id.in_(ids),
+            ClassSession.status == SessionStatus.SCHEDULED,
+            ClassSession.starts_at > now,
+        )
+        .order_by(ClassSession.starts_at)
+    ):
+        sessions[session.series_id].append(session)
+    series_places: dict[int, int] = defaultdict(int)
+    for series_id, count in db.session.execute(
+        select(Booking.series_id, func.count())
+        .where(
+            Booking.series_id.in_(ids),
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.session_id.is_(None),
+        )
+        .group_by(Booking.series_id)
+    ):
+        series_places[series_id] = count
+    mine = {
+        b.series_id: b
+        for b in db.session.scalars(
+            select(Booking).where(
+                Booking.learner_id == learner.id,
+                Booking.series_id.in_(ids),
+                Booking.status.in_(ACTIVE),
+                Booking.session_id.is_(None),
+            )
+        )
+    }
+    free = availability_of(learner)
+    results = []
+    for series in series_list:
+        upcoming = sessions.get(series.id, [])
+        if not upcoming:
+            continue
+        fit = (
+            free_time.fit(
+                free,
+                [free_time.SessionTime(s.local_date, s.start_local, s.end_local) for s in upcoming],
+            )
+            if free
+            else None
+        )
+        results.append(
+            SeriesFit(
+                series=series,
+                fit=fit,
+                upcoming=len(upcoming),
+                next_session=upcoming[0],
+                full=series_places[series.id] >= series.capacity,
+                booking=mine.get(series.id),
+            )
+        )
+    results.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_session.starts_at))
+    return results
+
+
+# Demand -----------------------------------------------------------------------------------------
+
+FREE_COLUMNS = (
+    LearnerAvailability.free_mon,
+    LearnerAvailability.free_tue,
+    LearnerAvailability.free_wed,
+    LearnerAvailability.free_thu,
+    LearnerAvailability.free_fri,
+    LearnerAvailability.free_sat,
+    LearnerAvailability.free_sun,
+)
+
+# Counts below this are shown as "fewer than", so that no one can be singled out.
+SMALLEST_COUNT_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class DemandCell:
+    """How many learners of a level in a municipality are free at a window."""
+
+    level: str | None
+    municipality: str
+    window: free_time.Window
+    learners: int
+
+
+def demand(level: str = "", municipality_id: int | None = None) -> list[DemandCell]:
+    """Count learners free at each candidate class time, by level and municipality (one query)."""
+    from webapp.learners.models import LearnerProfile
+    from webapp.organisations.models import Organisation
+
+    windows = free_time.demand_windows()
+    sums = []
+    for window in windows:
+        mask = window.mask
+        condition = and_(*(FREE_COLUMNS[day].op("&")(mask) == mask for day in window.weekdays))
+        sums.append(func.sum(case((condition, 1), else_=0)))
+    stmt = (
+        select(LearnerProfile.current_level, Organisation.name, *sums)
+        .join(LearnerAvailability, LearnerAvailability.learner_id == LearnerProfile.user_id)
+        .join(Organisation, Organisation.id == LearnerProfile.home_municipality_id)
+        .group_by(LearnerProfile.current_level, Organisation.name)
+    )
+    if level:
+        stmt = stmt.where(LearnerProfile.current_level == level)
+    if municipality_id:
+        stmt = stmt.where(LearnerProfile.home_municipality_id == municipality_id)
+    cells = []
+    for row in db.session.execute(stmt):
+        found_level, name, *counts = row
+        for window, count in zip(windows, counts, strict=True):
+            if count:
+                cells.append(
+                    DemandCell(
+                        level=found_level.value if found_level else None,
+                        municipality=name,
+                        window=window,
+                        learners=int(count),
+                    )
+                )
+    return cells
