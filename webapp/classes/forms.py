@@ -61,11 +61,11 @@ class SeriesDetailsForm(FlaskForm):
     modality = SelectField(_l("Where the class meets"))
     address = StringField(
         _l("Address"),
-        validators=[Optional(), Length(max=300, message=_l("Keep it under 300 characters."))],
+        validators=[Length(max=300, message=_l("Keep it under 300 characters."))],
     )
     meeting_link = StringField(
         _l("Meeting link (shown only to booked learners)"),
-        validators=[Optional(), Length(max=500, message=_l("Keep it under 500 characters."))],
+        validators=[Length(max=500, message=_l("Keep it under 500 characters."))],
     )
     capacity = IntegerField(
         _l("Places"),

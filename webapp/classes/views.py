@@ -171,6 +171,7 @@ def _fitting_classes() -> str:
         weekday_names=weekday_names(),
         confirm=ConfirmForm(),
         now=utcnow(),
+        may_self_cancel=services.may_self_cancel,
     )
 
 
@@ -663,22 +664,30 @@ def demand() -> str:
     ]
     level = form.level.data if form.level.data in {lv.value for lv in CLASS_LEVELS} else ""
     municipality_id = request.args.get("municipality", type=int)
+    if current_user.role is Role.COORDINATOR:  # a coordinator sees their own municipality
+        municipalities = [m for m in municipalities if m.id == current_user.organisation_id]
+        form.municipality.choices = [(str(m.id), m.name) for m in municipalities]
+        municipality_id = current_user.organisation_id
     cells = services.demand(level, municipality_id)
     totals: dict[tuple[str | None, str], int] = {}
     for cell in cells:
         key = (cell.level, cell.window.code)
         totals[key] = totals.get(key, 0) + cell.learners
     windows = {w.code: w for w in free_time.demand_windows()}
-    best = sorted(totals.items(), key=lambda item: -item[1])[:10]
+    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    weekend = [item for item in ranked if windows[item[0][1]].weekdays[0] >= 5][:5]
+    evening = [item for item in ranked if windows[item[0][1]].weekdays[0] < 5][:5]
+    shown = {key for key, _count in weekend + evening}
     by_municipality: dict[tuple[str | None, str], list[tuple[str, int]]] = {}
     for cell in cells:
         key = (cell.level, cell.window.code)
-        if key in dict(best):
+        if key in shown:
             by_municipality.setdefault(key, []).append((cell.municipality, cell.learners))
     return render_template(
         "classes/demand.html",
         form=form,
-        best=[(key[0], windows[key[1]], count) for key, count in best],
+        best_evening=[(key[0], windows[key[1]], count) for key, count in evening],
+        best_weekend=[(key[0], windows[key[1]], count) for key, count in weekend],
         by_municipality={k: sorted(v, key=lambda x: -x[1]) for k, v in by_municipality.items()},
         smallest=services.SMALLEST_COUNT_SHOWN,
         weekday_names=weekday_names(),

@@ -22,7 +22,7 @@ def seed_command() -> None:
     db.session.commit()
     click.echo(
         f"demo data: {report.organisations} organisation(s), {report.staff} staff account(s), "
-        f"{report.learners} learner(s) added"
+        f"{report.learners} learner(s), {report.classes} class series added"
     )
     click.echo(f"demo logins (password {data.DEMO_PASSWORD}): " + ", ".join(data.FIXED_LOGINS))
 

@@ -13,6 +13,7 @@ from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
 from webapp.clock import oslo_today
 from webapp.demo import data
+from webapp.demo.classes import seed_classes
 from webapp.entitlement import services as entitlement_services
 from webapp.extensions import db
 from webapp.learners.levels import Education, Level, default_targets
@@ -29,6 +30,7 @@ class SeedReport:
     organisations: int = 0
     staff: int = 0
     learners: int = 0
+    classes: int = 0
 
 
 def _slug(text: str) -> str:
@@ -244,5 +246,8 @@ def seed_demo() -> SeedReport:
         else:
             _seed_entitlement(learner, rng, today, admin)
         _seed_study_time(learner, rng, today)
+    db.session.flush()
+    every_learner = list(db.session.scalars(select(User).where(User.role == Role.LEARNER)))
+    report.classes = seed_classes(today, every_learner, random.Random(data.DEMO_SEED + 2))
     db.session.flush()
     return report

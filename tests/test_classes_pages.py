@@ -1,0 +1,329 @@
+"""Class pages through the test client: publishing, booking, calendars, attendance, free time."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from scheduling import availability as free_time
+from tests.conftest import login_as
+from webapp.accounts.models import Role
+from webapp.classes import services
+from webapp.classes.models import (
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingStatus,
+    ClassSeries,
+    Modality,
+)
+from webapp.clock import oslo_today
+from webapp.extensions import db
+from webapp.learners.levels import Level
+from webapp.organisations.models import OrganisationKind
+
+LINK = "https://meet.example.org/secret-room"
+
+
+@pytest.fixture
+def provider(factory):
+    return factory.organisation(OrganisationKind.PROVIDER, "Kveldsskolen")
+
+
+@pytest.fixture
+def teacher(factory, provider):
+    return factory.user(Role.TEACHER, provider, name="Kari Lærer")
+
+
+def publish(teacher, **changes) -> ClassSeries:
+    first = oslo_today() + timedelta(days=7)
+    values = {
+        "title": "Norsk A2 kveld",
+        "description": "Vi snakker om jobben.",
+        "level": Level.A2,
+        "track": None,
+        "modality": Modality.ONLINE,
+        "address": "",
+        "meeting_link": LINK,
+        "capacity": 10,
+        "teacher_id": teacher.id,
+        "weekdays": frozenset({first.weekday()}),
+        "start_local": time(18),
+        "end_local": time(20),
+        "first_date": first,
+        "last_date": first + timedelta(days=21),
+        "extra_dates": frozenset(),
+        "cancelled_dates": frozenset(),
+        "drop_in_allowed": True,
+        "seat_price_nok": 1500,
+    }
+    values.update(changes)
+    series = services.create_series(teacher, services.SeriesInput(**values))
+    db.session.commit()
+    return series
+
+
+def form_data(**changes) -> dict:
+    data = {
+        "title": "Tirsdag og torsdag",
+        "description": "",
+        "level": "A2",
+        "track": "",
+        "modality": "online",
+        "address": "",
+        "meeting_link": LINK,
+        "capacity": "12",
+        "teacher": "",
+        "seat_price_nok": "0",
+        "weekdays": ["1", "3"],
+        "start_local": "18:00",
+        "end_local": "20:00",
+        "first_date": "2030-04-09",
+        "last_date": "2030-04-25",
+        "extra_dates": "",
+        "cancelled_dates": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_series_form_previews_sessions_with_the_holiday_skipped(client, teacher):
+    login_as(client, teacher)
+    response = client.post("/classes/new", data={**form_data(), "preview": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Skjærtorsdag" in page  # 18 April 2030
+    assert page.count("18:00–20:00") == 5  # 9, 11, 16, 23 and 25 April; not 18 April
+    assert db.session.scalar(select(ClassSeries.id)) is None  # a preview saves nothing
+
+
+def test_publishing_a_series_and_seeing_it_listed(client, teacher):
+    login_as(client, teacher)
+    response = client.post("/classes/new", data={**form_data(), "save": "1"})
+    assert response.status_code == 302
+    series = db.session.scalar(select(ClassSeries))
+    assert series.provider_id == teacher.organisation_id
+    assert [s.local_date for s in series.sessions] == [
+        date(2030, 4, 9),
+        date(2030, 4, 11),
+        date(2030, 4, 16),
+        date(2030, 4, 23),
+        date(2030, 4, 25),
+    ]
+    listing = client.get("/classes?past=1").get_data(as_text=True)
+    assert "Tirsdag og torsdag" in listing
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"end_local": "17:00"}, "The class must end after it starts."),
+        ({"meeting_link": ""}, "Give the link learners use to join."),
+        ({"meeting_link": "http://insecure.example"}, "The link must start with https://."),
+        ({"modality": "in_person", "meeting_link": ""}, "Give the address where the class meets."),
+        ({"weekdays": []}, "Choose at least one weekday."),
+        ({"last_date": "2030-04-01"}, "The last date cannot be before the first."),
+        ({"capacity": "0"}, "A class has 1 to 500 places."),
+        ({"extra_dates": "30.04.2030"}, "Write dates as YYYY-MM-DD, separated by commas."),
+        ({"last_date": "2033-04-01"}, "A series can last at most two years."),
+    ],
+)
+def test_bad_series_input_is_refused_and_nothing_is_lost(client, teacher, changes, message):
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    response = client.post("/classes/new", data={**form_data(**changes), "save": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert 'value="Tirsdag og torsdag"' in page  # what was typed is kept
+    assert db.session.scalar(select(ClassSeries.id)) is None
+
+
+def test_a_learner_books_sees_the_link_and_cancels(client, factory, teacher):
+    series = publish(teacher)
+    learner = factory.learner()
+    login_as(client, learner)
+    before = client.get(f"/classes/{series.id}").get_data(as_text=True)
+    assert LINK not in before
+    assert client.post(f"/classes/{series.id}/book").status_code == 302
+    booking = db.session.scalar(select(Booking))
+    assert booking.status is BookingStatus.CONFIRMED
+    after = client.get(f"/classes/{series.id}").get_data(as_text=True)
+    assert LINK in after
+    assert "Norsk A2 kveld" in client.get("/classes").get_data(as_text=True)
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 302
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.CANCELLED
+
+
+def test_a_learner_cannot_cancel_someone_elses_booking(client, factory, teacher):
+    series = publish(teacher)
+    owner, other = factory.learner(), factory.learner()
+    booking = services.book_series(owner, series)
+    db.session.commit()
+    login_as(client, other)
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 404
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.CONFIRMED
+
+
+def test_a_refused_booking_explains_why(client, factory, teacher):
+    series = publish(teacher)
+    clash = publish(teacher, title="Samme tid", start_local=time(19), end_local=time(21))
+    learner = factory.learner(locale="en")
+    services.book_series(learner, series)
+    db.session.commit()
+    login_as(client, learner)
+    response = client.post(f"/classes/{clash.id}/book", follow_redirects=True)
+    assert "You have booked another class at the same time." in response.get_data(as_text=True)
+
+
+def _parse(body: bytes) -> Calendar:
+    return Calendar.from_ical(body)
+
+
+def test_the_calendar_feed_is_valid_stable_and_secret(client, factory, teacher):
+    series = publish(teacher)
+    learner = factory.learner()
+    services.book_series(learner, series)
+    db.session.commit()
+    login_as(client, learner)
+    assert client.post("/calendar/renew").status_code == 302
+    page = client.get("/calendar").get_data(as_text=True)
+    token = page.split("/calendar/")[1].split(".ics")[0]
+    anonymous = client.application.test_client()
+    first = anonymous.get(f"/calendar/{token}.ics")
+    assert first.status_code == 200
+    assert first.mimetype == "text/calendar"
+    calendar = _parse(first.data)
+    [zone] = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "Europe/Oslo"
+    events = calendar.walk("VEVENT")
+    assert len(events) == len(series.sessions)
+    assert all(LINK in str(event["DESCRIPTION"]) for event in events)
+    assert all(event["DTSTART"].dt.tzinfo is not None for event in events)
+    assert {event["DTSTART"].dt.hour for event in events} == {18}  # local Oslo time
+    uids = [str(event["UID"]) for event in events]
+    assert len(set(uids)) == len(uids)
+    # A cancelled session stays with STATUS:CANCELLED and the same UID.
+    services.cancel_session(teacher, series.sessions[0])
+    db.session.commit()
+    again = _parse(anonymous.get(f"/calendar/{token}.ics").data).walk("VEVENT")
+    assert [str(event["UID"]) for event in again] == uids
+    assert str(again[0]["STATUS"]) == "CANCELLED"
+    assert int(again[0]["SEQUENCE"]) == 1
+    # Renewing the address revokes the old one.
+    client.post("/calendar/renew")
+    assert anonymous.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_the_series_download_has_the_link_only_for_booked_learners(client, factory, teacher):
+    series = publish(teacher)
+    booked, curious = factory.learner(), factory.learner()
+    services.book_series(booked, series)
+    db.session.commit()
+    login_as(client, curious)
+    body = client.get(f"/classes/{series.id}/calendar.ics").data
+    assert LINK.encode() not in body
+    assert len(_parse(body).walk("VEVENT")) == len(series.sessions)
+    login_as(client, booked)
+    assert LINK.encode() in client.get(f"/classes/{series.id}/calendar.ics").data
+
+
+def test_the_teacher_takes_attendance_and_it_counts_as_study_time(client, factory, teacher):
+    today = oslo_today()
+    series = publish(
+        teacher,
+        weekdays=frozenset(range(7)),
+        first_date=today - timedelta(days=2),
+        last_date=today + timedelta(days=2),
+    )
+    learner = factory.learner(email="ola@example.org")
+    services.book_series(learner, series)
+    db.session.commit()
+    session = series.sessions[0]
+    login_as(client, teacher)
+    url = f"/classes/{series.id}/sessions/{session.id}/attendance"
+    page = client.get(url).get_data(as_text=True)
+    assert learner.name in page
+    assert client.post(url, data={f"mark-{learner.id}": "present"}).status_code == 302
+    row = db.session.get(Attendance, (session.id, learner.id))
+    assert row.mark is AttendanceMark.PRESENT
+    from webapp.studytime.services import hours_between
+
+    assert hours_between(learner.id, session.local_date, session.local_date) == 2.0
+
+
+def test_free_time_is_saved_and_classes_are_ranked_by_it(client, factory, teacher):
+    first = oslo_today() + timedelta(days=7)
+    publish(teacher, title="Morgen", start_local=time(9), end_local=time(11))
+    publish(teacher, title="Kveld", start_local=time(18), end_local=time(20))
+    learner = factory.learner(locale="en")
+    login_as(client, learner)
+    assert "Tell us when you are free" in client.get("/classes").get_data(as_text=True)
+    ticked = [f"0-{first.weekday()}-{hour}" for hour in (18, 19)]
+    response = client.post(
+        "/my/free-time",
+        data={"cycle_weeks": "1", "cycle_start": first.isoformat(), "free": ticked},
+    )
+    assert response.status_code == 302
+    page = client.get("/classes?level=A2").get_data(as_text=True)
+    assert page.index("Kveld") < page.index("Morgen")
+    assert "Fits your free time" in page
+    stored = services.availability_of(learner)
+    assert free_time.cells_of(stored) == {(0, first.weekday(), 18), (0, first.weekday(), 19)}
+    grid = client.get("/my/free-time").get_data(as_text=True)
+    assert grid.count("checked") == 2
+
+
+def test_the_demand_view_shows_counts_and_never_names(client, factory, teacher):
+    home = factory.organisation(OrganisationKind.MUNICIPALITY, "Rollag")
+    for number in range(5):
+        learner = factory.learner(home=home)
+        learner.name = f"Hemmelig Navn {number}"
+        learner.learner_profile.current_level = Level.A2
+        cells = [(0, day, hour) for day in (1, 3) for hour in range(18, 20)]
+        services.save_availability(learner, free_time.from_cells(oslo_today(), 1, cells))
+    db.session.commit()
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    page = client.get("/classes/demand?level=A2").get_data(as_text=True)
+    assert "A group at level A2 on Tuesday and Thursday, 18:00–20:00, would fill 5 places." in page
+    assert "Rollag: 5" in page
+    assert "Hemmelig" not in page
+
+
+def test_a_cancelled_session_is_shown_and_the_learner_told(client, factory, teacher):
+    series = publish(teacher)
+    learner = factory.learner()
+    services.book_series(learner, series)
+    db.session.commit()
+    login_as(client, teacher)
+    session = series.sessions[1]
+    response = client.post(f"/classes/{series.id}/sessions/{session.id}/cancel")
+    assert response.status_code == 302
+    from webapp.mail.models import OutboxMessage
+
+    [message] = db.session.scalars(select(OutboxMessage)).all()
+    assert message.to_address == learner.email
+    assert "Norsk A2 kveld" in message.body_text
+
+
+def test_a_coordinator_sees_the_demand_of_their_own_municipality_only(client, factory):
+    own = factory.organisation(OrganisationKind.MUNICIPALITY, "Flesberg")
+    other = factory.organisation(OrganisationKind.MUNICIPALITY, "Nore og Uvdal")
+    for home in (own, other, other, other):
+        learner = factory.learner(home=home)
+        learner.learner_profile.current_level = Level.A1
+        cells = [(0, 5, hour) for hour in range(10, 14)]
+        services.save_availability(learner, free_time.from_cells(oslo_today(), 1, cells))
+    db.session.commit()
+    coordinator = factory.user(Role.COORDINATOR, own)
+    login_as(client, coordinator)
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/classes/demand?municipality={other.id}").get_data(as_text=True)
+    assert "Nore og Uvdal" not in page
+    assert "fewer than 3 learners" in page  # only the one Flesberg learner is counted
