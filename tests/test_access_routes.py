@@ -266,6 +266,76 @@ def _session_url(w: World, own: bool, suffix: str) -> str:
     return f"/classes/{ids['series_' + key]}/sessions/{ids['session_' + key]}{suffix}"
 
 
+def _teaching_world(w: World) -> dict[str, int]:
+    """A teaching group and a free-writing text per provider (made once)."""
+    cached = getattr(w, "teaching", None)
+    if cached:
+        return cached
+    from webapp.lessons.models import WritingSubmission
+    from webapp.teaching.models import GroupMember, TeachingGroup
+
+    ids: dict[str, int] = {}
+    for key, provider, learner in (("a", w.prov_a, w.learner_a), ("b", w.prov_b, w.learner_b)):
+        group = TeachingGroup(provider_id=provider.id, name=f"Gruppe {key}")
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(GroupMember(group_id=group.id, learner_id=learner.id))
+        text = WritingSubmission(
+            learner_id=learner.id, lesson_id="access-lesson", exercise_id="e1", text="Hei"
+        )
+        db.session.add(text)
+        db.session.flush()
+        ids[f"group_{key}"] = group.id
+        ids[f"learner_{key}"] = learner.id
+        ids[f"text_{key}"] = text.id
+    db.session.commit()
+    w.teaching = ids  # type: ignore[attr-defined]
+    return ids
+
+
+def _fresh_assignment(w: World, own: bool) -> int:
+    """A new assignment each time, so every role has one of its own to withdraw."""
+    from webapp.teaching.models import Assignment
+
+    ids = _teaching_world(w)
+    key = "a" if own else "b"
+    assignment = Assignment(
+        provider_id=(w.prov_a if own else w.prov_b).id,
+        group_id=ids[f"group_{key}"],
+        level="A1",
+        due_date=utcnow().date(),
+    )
+    db.session.add(assignment)
+    db.session.commit()
+    return assignment.id
+
+
+def _group_url(w: World, own: bool, suffix: str = "") -> str:
+    return f"/groups/{_teaching_world(w)['group_a' if own else 'group_b']}{suffix}"
+
+
+TEACHING_ROUTES = {
+    "teaching.group_list": lambda w, r, own: ("GET", "/groups"),
+    "teaching.group_page": lambda w, r, own: ("GET", _group_url(w, own)),
+    "teaching.add_member": lambda w, r, own: ("POST", _group_url(w, own, "/members")),
+    "teaching.remove_member": lambda w, r, own: (
+        "POST",
+        _group_url(
+            w, own, f"/members/{_teaching_world(w)['learner_a' if own else 'learner_b']}/remove"
+        ),
+    ),
+    "teaching.add_assignment": lambda w, r, own: ("POST", _group_url(w, own, "/assignments")),
+    "teaching.delete_assignment": lambda w, r, own: (
+        "POST",
+        f"/assignments/{_fresh_assignment(w, own)}/delete",
+    ),
+    "teaching.writing_list": lambda w, r, own: ("GET", "/writing"),
+    "teaching.reply": lambda w, r, own: (
+        "POST",
+        f"/writing/{_teaching_world(w)['text_a' if own else 'text_b']}/reply",
+    ),
+}
+
 CLASS_ROUTES = {
     "classes.class_list": lambda w, r, own: ("GET", "/classes"),
     "classes.new_series": lambda w, r, own: ("GET", "/classes/new"),
@@ -293,6 +363,7 @@ CLASS_ROUTES = {
 
 ROUTES = {
     **CLASS_ROUTES,
+    **TEACHING_ROUTES,
     "static": lambda w, r, own: ("GET", "/static/css/main.css"),
     "pages.home": lambda w, r, own: ("GET", "/"),
     "pages.dashboard": lambda w, r, own: ("GET", "/dashboard"),
@@ -418,8 +489,41 @@ CLASS_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
 }
 
+TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    **dict.fromkeys(
+        ("teaching.group_list", "teaching.writing_list"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "coordinator"), (403, 403)),
+            **dict.fromkeys((*RUNNERS, "admin"), (200, 200)),
+        },
+    ),
+    "teaching.group_page": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "coordinator"), (403, 403)),
+        **dict.fromkeys(RUNNERS, (200, 404)),
+        "admin": (200, 200),
+    },
+    # Empty forms come back with errors (400); removing and withdrawing work (302).
+    **{
+        endpoint: {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "coordinator", "admin"), (403, 403)),
+            **dict.fromkeys(RUNNERS, (own, 404)),
+        }
+        for endpoint, own in (
+            ("teaching.add_member", 400),
+            ("teaching.remove_member", 302),
+            ("teaching.add_assignment", 400),
+            ("teaching.delete_assignment", 302),
+            ("teaching.reply", 400),
+        )
+    },
+}
+
 EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     **CLASS_EXPECTED,
+    **TEACHING_EXPECTED,
     "static": dict.fromkeys(ROLES, (200, 200)),
     "pages.home": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
     "pages.dashboard": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},

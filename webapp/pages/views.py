@@ -16,6 +16,7 @@ from webapp.entitlement.overview import flagged_learners, learner_row
 from webapp.lessons import services as lesson_services
 from webapp.pages.services import staff_summary
 from webapp.studytime import services as studytime
+from webapp.teaching import services as teaching_services
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -42,6 +43,8 @@ def dashboard() -> str:
             hours_total=studytime.hours_between(current_user.id, date(2000, 1, 1), today),
             due_cards=lesson_services.due_cards_count(current_user),
             resume=lesson_services.lesson_to_resume(current_user),
+            assignments=teaching_services.learner_assignments(current_user, today),
+            feedback=teaching_services.learner_feedback(current_user, limit=3),
         )
     flagged = flagged_learners(current_user, today, settings, limit=10)
     return render_template(

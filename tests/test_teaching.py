@@ -1,0 +1,288 @@
+"""Groups, assignments, the progress matrix, free-writing replies and the learner's dashboard."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, time, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.conftest import login_as
+from webapp.accounts.models import Role
+from webapp.classes import services as class_services
+from webapp.classes.models import Modality
+from webapp.clock import oslo_today
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.learners.levels import Level
+from webapp.lessons.models import Lesson, LessonProgress, WritingSubmission
+from webapp.organisations.models import OrganisationKind
+from webapp.teaching import services
+from webapp.teaching.matrix import COMPLETED, NOT_STARTED, STARTED, Progress, cell_for
+from webapp.teaching.models import Assignment
+
+TODAY = date(2030, 3, 1)
+
+
+def make_lessons(count: int, track: str = "health-care", level: str = "A1") -> list[Lesson]:
+    lessons = []
+    for number in range(count):
+        lesson = Lesson(
+            id=f"{track}-{level.lower()}-{number:02d}",
+            track=track,
+            level=level,
+            position=number,
+            minutes=15,
+            title_nb=f"Leksjon {number}",
+            digest="x" * 64,
+            content=json.dumps({"exercises": []}),
+        )
+        db.session.add(lesson)
+        lessons.append(lesson)
+    db.session.commit()
+    return lessons
+
+
+@pytest.fixture
+def provider(factory):
+    return factory.organisation(OrganisationKind.PROVIDER, "Kveldsskolen")
+
+
+@pytest.fixture
+def teacher(factory, provider):
+    return factory.user(Role.TEACHER, provider)
+
+
+def group_with(teacher, learners):
+    group = services.create_group(teacher, "Helse A1", None, teacher.id)
+    for learner in learners:
+        services.add_member(teacher, group, learner.id)
+    db.session.commit()
+    return group
+
+
+def progress(learner, lesson, score: int, completed: bool) -> None:
+    db.session.add(
+        LessonProgress(
+            learner_id=learner.id,
+            lesson_id=lesson.id,
+            best_score=score,
+            completed_at=utcnow() if completed else None,
+        )
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("state", "due", "expected"),
+    [
+        (None, TODAY, (NOT_STARTED, None, False)),
+        (None, TODAY - timedelta(days=1), (NOT_STARTED, None, True)),
+        (Progress(False, 40), TODAY - timedelta(days=1), (STARTED, 40, True)),
+        (Progress(False, 40), TODAY, (STARTED, 40, False)),
+        (Progress(True, 90), TODAY - timedelta(days=30), (COMPLETED, 90, False)),
+    ],
+)
+def test_a_cell_is_overdue_only_when_not_completed_after_the_due_day(state, due, expected):
+    cell = cell_for(state, due, TODAY)
+    assert (cell.status, cell.score, cell.overdue) == expected
+
+
+def test_the_matrix_shows_each_learner_on_each_assigned_lesson(factory, teacher, provider):
+    lessons = make_lessons(3)
+    other = make_lessons(1, track="construction")
+    ada, bo = factory.learner(organisation=provider), factory.learner(organisation=provider)
+    group = group_with(teacher, [ada, bo])
+    yesterday = oslo_today() - timedelta(days=1)
+    services.assign(teacher, group, due=yesterday, track="health-care")
+    services.assign(
+        teacher,
+        group,
+        due=oslo_today() + timedelta(days=7),
+        learner_id=bo.id,
+        lesson_id=other[0].id,
+    )
+    db.session.commit()
+    progress(ada, lessons[0], 85, True)
+    progress(ada, lessons[1], 30, False)
+    matrix = services.progress_matrix(group, oslo_today())
+    assert [learner.id for learner in matrix.learners] == sorted(
+        [ada.id, bo.id], key=lambda i: db.session.get(type(ada), i).name
+    )
+    assert [lesson.id for lesson in matrix.lessons] == [other[0].id] + [each.id for each in lessons]
+    cells = matrix.cells
+    assert (cells[(ada.id, lessons[0].id)].status, cells[(ada.id, lessons[0].id)].score) == (
+        COMPLETED,
+        85,
+    )
+    assert not cells[(ada.id, lessons[0].id)].overdue
+    assert cells[(ada.id, lessons[1].id)].status == STARTED
+    assert cells[(ada.id, lessons[1].id)].overdue
+    assert cells[(bo.id, lessons[2].id)].status == NOT_STARTED
+    assert (ada.id, other[0].id) not in cells  # assigned to Bo only
+    assert not cells[(bo.id, other[0].id)].overdue
+
+
+def test_a_series_group_follows_the_booked_learners(factory, teacher, provider):
+    first = oslo_today() + timedelta(days=7)
+    series = class_services.create_series(
+        teacher,
+        class_services.SeriesInput(
+            title="Kveld",
+            description="",
+            level=Level.A1,
+            track=None,
+            modality=Modality.ONLINE,
+            address="",
+            meeting_link="https://meet.example.org/k",
+            capacity=5,
+            teacher_id=teacher.id,
+            weekdays=frozenset({first.weekday()}),
+            start_local=time(18),
+            end_local=time(20),
+            first_date=first,
+            last_date=first + timedelta(days=14),
+            extra_dates=frozenset(),
+            cancelled_dates=frozenset(),
+            drop_in_allowed=False,
+            seat_price_nok=0,
+        ),
+    )
+    booked = factory.learner()  # from another organisation: booking is enough
+    class_services.book_series(booked, series)
+    group = services.create_group(teacher, "Kveldsgruppa", series.id, teacher.id)
+    db.session.commit()
+    assert [learner.id for learner in services.group_learners(group)] == [booked.id]
+    make_lessons(1, level="A2")
+    services.assign(teacher, group, due=first, level="A2")
+    db.session.commit()
+    [mine] = services.learner_assignments(booked, oslo_today())
+    assert (mine.completed, mine.total, mine.overdue) == (0, 1, False)
+
+
+def test_only_learners_the_teacher_may_see_can_be_added(factory, teacher, provider):
+    group = group_with(teacher, [])
+    stranger = factory.learner()  # another organisation's learner
+    with pytest.raises(services.TeachingError) as refused:
+        services.add_member(teacher, group, stranger.id)
+    assert refused.value.code == "unknown_learner"
+
+
+def test_assigning_needs_exactly_one_thing_and_a_group_member(factory, teacher, provider):
+    [lesson] = make_lessons(1)
+    member = factory.learner(organisation=provider)
+    outsider = factory.learner(organisation=provider)
+    group = group_with(teacher, [member])
+    with pytest.raises(services.TeachingError) as refused:
+        services.assign(teacher, group, due=TODAY, lesson_id=lesson.id, level="A1")
+    assert refused.value.code == "choose_one"
+    with pytest.raises(services.TeachingError) as refused:
+        services.assign(teacher, group, due=TODAY, learner_id=outsider.id, level="A1")
+    assert refused.value.code == "not_in_group"
+    with pytest.raises(services.TeachingError) as refused:
+        services.assign(teacher, group, due=TODAY, lesson_id="no-such-lesson")
+    assert refused.value.code == "unknown_lesson"
+
+
+def count_statements(function) -> int:
+    statements = []
+
+    def count(*_args, **_kwargs) -> None:
+        statements.append(1)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        function()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_matrix_costs_the_same_number_of_queries_for_4x3_and_40x30(factory, teacher, provider):
+    small_lessons = make_lessons(3, track="retail")
+    big_lessons = make_lessons(30, track="office")
+    small = group_with(teacher, [factory.learner(organisation=provider) for _ in range(4)])
+    big = group_with(teacher, [factory.learner(organisation=provider) for _ in range(40)])
+    services.assign(teacher, small, due=TODAY, track="retail")
+    services.assign(teacher, big, due=TODAY, track="office")
+    db.session.commit()
+    for learner in services.group_learners(big)[:10]:
+        progress(learner, big_lessons[0], 90, True)
+    progress(services.group_learners(small)[0], small_lessons[0], 50, False)
+    db.session.expire_all()
+    small_count = count_statements(lambda: services.progress_matrix(small, TODAY))
+    db.session.expire_all()
+    big_count = count_statements(lambda: services.progress_matrix(big, TODAY))
+    assert small_count == big_count
+    assert len(services.progress_matrix(big, TODAY).cells) == 40 * 30
+
+
+def test_the_teacher_replies_and_the_learner_sees_it(client, factory, teacher, provider):
+    [lesson] = make_lessons(1)
+    learner = factory.learner(organisation=provider, locale="en")
+    text = WritingSubmission(
+        learner_id=learner.id, lesson_id=lesson.id, exercise_id="w1", text="Jeg jobber på lager."
+    )
+    db.session.add(text)
+    db.session.commit()
+    login_as(client, teacher)
+    page = client.get("/writing").get_data(as_text=True)
+    assert "Jeg jobber på lager." in page
+    assert learner.name in page
+    empty = client.post(f"/writing/{text.id}/reply", data={"reply": "  "})
+    assert empty.status_code == 400
+    sent = client.post(f"/writing/{text.id}/reply", data={"reply": "Bra! Skriv «på et lager»."})
+    assert sent.status_code == 302
+    db.session.refresh(text)
+    assert text.reply == "Bra! Skriv «på et lager»."
+    assert text.replied_by_id == teacher.id
+    login_as(client, learner)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Bra! Skriv «på et lager»." in dashboard
+
+
+def test_another_providers_teacher_cannot_see_or_answer_the_text(client, factory, provider):
+    [lesson] = make_lessons(1)
+    learner = factory.learner(organisation=provider)
+    text = WritingSubmission(
+        learner_id=learner.id, lesson_id=lesson.id, exercise_id="w1", text="Hemmelig tekst"
+    )
+    db.session.add(text)
+    db.session.commit()
+    stranger = factory.user(Role.TEACHER)
+    login_as(client, stranger)
+    assert "Hemmelig tekst" not in client.get("/writing").get_data(as_text=True)
+    assert client.post(f"/writing/{text.id}/reply", data={"reply": "x"}).status_code == 404
+
+
+def test_the_group_pages_create_assign_and_show_the_matrix(client, factory, teacher, provider):
+    lessons = make_lessons(2)
+    learner = factory.learner(organisation=provider, email="ada@example.org")
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    created = client.post("/groups", data={"name": "Tirsdagsgruppa", "series": "", "teacher": ""})
+    assert created.status_code == 302
+    group_url = created.headers["Location"]
+    added = client.post(f"{group_url}/members", data={"email": "ADA@example.org"})
+    assert added.status_code == 302
+    unknown = client.post(f"{group_url}/members", data={"email": "nobody@example.org"})
+    assert unknown.status_code == 400
+    assert "No learner you follow has that e-mail address." in unknown.get_data(as_text=True)
+    due = (oslo_today() + timedelta(days=3)).isoformat()
+    assigned = client.post(
+        f"{group_url}/assignments",
+        data={"content": "track:health-care", "learner": "", "due_date": due},
+    )
+    assert assigned.status_code == 302
+    assert db.session.scalar(select(Assignment.track)) == "health-care"
+    progress(learner, lessons[0], 100, True)
+    page = client.get(group_url).get_data(as_text=True)
+    assert "✓ 100 %" in page
+    assert learner.name in page
+    login_as(client, learner)
+    client.post("/language", data={"locale": "en"})
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "From your teacher" in dashboard
+    assert "1 of 2 done" in dashboard

@@ -1,0 +1,424 @@
+"""Groups, assignments, the progress matrix and the review of free writing.
+
+Every function reads a fixed number of statements whatever the group's size, so the progress
+matrix costs the same for 4 learners and for 40.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import abort
+from sqlalchemy import Select, case, false, func, or_, select
+
+from webapp.access import policy
+from webapp.accounts.models import Role, User
+from webapp.classes.models import (
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingStatus,
+    ClassSeries,
+    ClassSession,
+)
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.lessons.models import Lesson, LessonProgress, WritingSubmission
+from webapp.studytime.models import StudyDay
+from webapp.teaching.matrix import Cell, Progress, build_matrix, earliest_due
+from webapp.teaching.models import Assignment, GroupMember, TeachingGroup
+
+TEACHING_ROLES = (Role.TEACHER, Role.PROVIDER_ADMIN)
+MAX_REPLY = 4000
+
+
+class TeachingError(Exception):
+    """A refused change; ``code`` names the reason for a translated message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# Groups ------------------------------------------------------------------------------------------
+
+
+def groups_visible_to(actor: User) -> Select[tuple[TeachingGroup]]:
+    """The groups of the actor's provider (all groups for administrators)."""
+    stmt = select(TeachingGroup)
+    if actor.role is Role.ADMIN:
+        return stmt
+    if actor.role in TEACHING_ROLES:
+        return stmt.where(TeachingGroup.provider_id == actor.organisation_id)
+    return stmt.where(false())
+
+
+def get_group_or_404(actor: User, group_id: int) -> TeachingGroup:
+    """A group the actor may see; anything else looks missing."""
+    group = db.session.scalar(groups_visible_to(actor).where(TeachingGroup.id == group_id))
+    if group is None:
+        abort(404)
+    return group
+
+
+def create_group(
+    actor: User, name: str, series_id: int | None, teacher_id: int | None
+) -> TeachingGroup:
+    """Start a group for the actor's provider, optionally following a class series' roster."""
+    if actor.role not in TEACHING_ROLES or actor.organisation_id is None:
+        raise TeachingError("not_a_teacher")
+    if series_id is not None:
+        series = db.session.get(ClassSeries, series_id)
+        if series is None or series.provider_id != actor.organisation_id:
+            raise TeachingError("unknown_series")
+    if teacher_id is not None:
+        teacher = db.session.get(User, teacher_id)
+        if teacher is None or teacher.organisation_id != actor.organisation_id:
+            raise TeachingError("unknown_teacher")
+    group = TeachingGroup(
+        provider_id=actor.organisation_id,
+        name=name.strip(),
+        series_id=series_id,
+        teacher_id=teacher_id,
+    )
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def group_learners(group: TeachingGroup) -> list[User]:
+    """The group's learners: those added by hand and those booked for its whole series."""
+    members = select(GroupMember.learner_id).where(GroupMember.group_id == group.id)
+    condition = User.id.in_(members)
+    if group.series_id is not None:
+        booked = select(Booking.learner_id).where(
+            Booking.series_id == group.series_id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.session_id.is_(None),
+        )
+        condition = or_(condition, User.id.in_(booked))
+    return list(
+        db.session.scalars(
+            select(User).where(condition, User.role == Role.LEARNER).order_by(User.name, User.id)
+        )
+    )
+
+
+def add_member(actor: User, group: TeachingGroup, learner_id: int) -> None:
+    """Add a learner the actor may see to a group (adding twice changes nothing)."""
+    learner = db.session.scalar(policy.learners_visible_to(actor).where(User.id == learner_id))
+    if learner is None:
+        raise TeachingError("unknown_learner")
+    if db.session.get(GroupMember, (group.id, learner.id)) is None:
+        db.session.add(GroupMember(group_id=group.id, learner_id=learner.id))
+    db.session.flush()
+
+
+def remove_member(group: TeachingGroup, learner_id: int) -> None:
+    """Take a learner added by hand out of a group; their progress stays."""
+    member = db.session.get(GroupMember, (group.id, learner_id))
+    if member is not None:
+        db.session.delete(member)
+    db.session.flush()
+
+
+# Assignments -------------------------------------------------------------------------------------
+
+
+def assign(
+    actor: User,
+    group: TeachingGroup,
+    *,
+    due: date,
+    learner_id: int | None = None,
+    lesson_id: str | None = None,
+    track: str | None = None,
+    level: str | None = None,
+) -> Assignment:
+    """Assign one lesson, a track or a level to the group or to one of its learners."""
+    if sum(value is not None for value in (lesson_id, track, level)) != 1:
+        raise TeachingError("choose_one")
+    if lesson_id is not None:
+        lesson = db.session.get(Lesson, lesson_id)
+        if lesson is None or lesson.archived_at is not None:
+            raise TeachingError("unknown_lesson")
+    if learner_id is not None and learner_id not in {u.id for u in group_learners(group)}:
+        raise TeachingError("not_in_group")
+    assignment = Assignment(
+        provider_id=group.provider_id,
+        created_by_id=actor.id,
+        group_id=None if learner_id is not None else group.id,
+        learner_id=learner_id,
+        lesson_id=lesson_id,
+        track=track,
+        level=level,
+        due_date=due,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def delete_assignment(actor: User, assignment: Assignment) -> None:
+    """Withdraw an assignment (the learners' progress stays)."""
+    if actor.role is not Role.ADMIN and assignment.provider_id != actor.organisation_id:
+        raise TeachingError("not_yours")
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def group_assignments(group: TeachingGroup, learners: list[User]) -> list[Assignment]:
+    """The group's assignments and those made to its learners one by one by its provider."""
+    ids = [learner.id for learner in learners]
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                or_(
+                    Assignment.group_id == group.id,
+                    (Assignment.learner_id.in_(ids))
+                    & (Assignment.provider_id == group.provider_id),
+                )
+            )
+            .order_by(Assignment.due_date, Assignment.id)
+        )
+    )
+
+
+def assigned_lessons(assignments: list[Assignment]) -> dict[int, list[Lesson]]:
+    """The active lessons each assignment covers, in catalogue order (one query)."""
+    if not assignments:
+        return {}
+    lesson_ids = {a.lesson_id for a in assignments if a.lesson_id}
+    tracks = {a.track for a in assignments if a.track}
+    levels = {a.level for a in assignments if a.level}
+    lessons = list(
+        db.session.scalars(
+            select(Lesson)
+            .where(
+                Lesson.archived_at.is_(None),
+                or_(Lesson.id.in_(lesson_ids), Lesson.track.in_(tracks), Lesson.level.in_(levels)),
+            )
+            .order_by(Lesson.level, Lesson.track, Lesson.position)
+        )
+    )
+    covered: dict[int, list[Lesson]] = {}
+    for a in assignments:
+        covered[a.id] = [
+            lesson
+            for lesson in lessons
+            if lesson.id == a.lesson_id or lesson.track == a.track or lesson.level == a.level
+        ]
+    return covered
+
+
+def _progress(learner_ids: list[int], lesson_ids: list[str]) -> dict[tuple[int, str], Progress]:
+    if not learner_ids or not lesson_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            LessonProgress.learner_id,
+            LessonProgress.lesson_id,
+            LessonProgress.completed_at,
+            LessonProgress.best_score,
+        ).where(
+            LessonProgress.learner_id.in_(learner_ids), LessonProgress.lesson_id.in_(lesson_ids)
+        )
+    )
+    return {
+        (learner_id, lesson_id): Progress(completed is not None, score or 0)
+        for learner_id, lesson_id, completed, score in rows
+    }
+
+
+@dataclass
+class Matrix:
+    """Learners × assigned lessons, for the teacher's page."""
+
+    learners: list[User]
+    lessons: list[Lesson]
+    cells: dict[tuple[int, str], Cell]
+    assignments: list[Assignment]
+    lessons_by_assignment: dict[int, list[Lesson]]
+    hours: dict[int, float] = field(default_factory=dict)
+    attendance: dict[int, dict[str, int]] = field(default_factory=dict)
+
+
+def progress_matrix(group: TeachingGroup, today: date) -> Matrix:
+    """The group's progress on everything assigned to it, in a fixed number of queries."""
+    learners = group_learners(group)
+    assignments = group_assignments(group, learners)
+    covered = assigned_lessons(assignments)
+    learner_ids = [learner.id for learner in learners]
+    pairs = []
+    for a in assignments:
+        targets = [a.learner_id] if a.learner_id is not None else learner_ids
+        for lesson in covered.get(a.id, []):
+            pairs.extend(((learner_id, lesson.id), a.due_date) for learner_id in targets)
+    due = earliest_due(pairs)
+    seen: dict[str, Lesson] = {}
+    for a in assignments:
+        for lesson in covered.get(a.id, []):
+            seen.setdefault(lesson.id, lesson)
+    lessons = sorted(
+        seen.values(), key=lambda lesson: (lesson.level, lesson.track, lesson.position)
+    )
+    progress = _progress(learner_ids, list(seen))
+    return Matrix(
+        learners=learners,
+        lessons=lessons,
+        cells=build_matrix(learner_ids, due, progress, today),
+        assignments=assignments,
+        lessons_by_assignment=covered,
+        hours=hours_since(learner_ids, today - timedelta(days=27)),
+        attendance=attendance_counts(learner_ids, group.series_id),
+    )
+
+
+def hours_since(learner_ids: list[int], first: date) -> dict[int, float]:
+    """Hours each learner studied since a day, all sources together (one query)."""
+    if not learner_ids:
+        return {}
+    rows = db.session.execute(
+        select(StudyDay.learner_id, func.sum(StudyDay.seconds))
+        .where(StudyDay.learner_id.in_(learner_ids), StudyDay.day >= first)
+        .group_by(StudyDay.learner_id)
+    )
+    return {learner_id: round((seconds or 0) / 3600, 1) for learner_id, seconds in rows}
+
+
+def attendance_counts(learner_ids: list[int], series_id: int | None) -> dict[int, dict[str, int]]:
+    """Present, absent and excused marks per learner at a series' sessions (one query)."""
+    if not learner_ids or series_id is None:
+        return {}
+    rows = db.session.execute(
+        select(
+            Attendance.learner_id,
+            *(
+                func.sum(case((Attendance.mark == mark, 1), else_=0)).label(mark.value)
+                for mark in AttendanceMark
+            ),
+        )
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .where(ClassSession.series_id == series_id, Attendance.learner_id.in_(learner_ids))
+        .group_by(Attendance.learner_id)
+    )
+    return {
+        row[0]: {mark.value: int(row[index + 1] or 0) for index, mark in enumerate(AttendanceMark)}
+        for row in rows
+    }
+
+
+# The learner's side ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LearnerAssignment:
+    """An assignment as the learner sees it on their dashboard."""
+
+    assignment: Assignment
+    lessons: list[Lesson]
+    completed: int
+    overdue: bool
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def done(self) -> bool:
+        return self.completed == self.total
+
+
+def learner_assignments(learner: User, today: date) -> list[LearnerAssignment]:
+    """What the learner's teachers have asked them to do, soonest due first."""
+    member_of = select(GroupMember.group_id).where(GroupMember.learner_id == learner.id)
+    booked_series = select(Booking.series_id).where(
+        Booking.learner_id == learner.id,
+        Booking.status == BookingStatus.CONFIRMED,
+        Booking.session_id.is_(None),
+    )
+    series_groups = select(TeachingGroup.id).where(TeachingGroup.series_id.in_(booked_series))
+    assignments = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                or_(
+                    Assignment.learner_id == learner.id,
+                    Assignment.group_id.in_(member_of),
+                    Assignment.group_id.in_(series_groups),
+                )
+            )
+            .order_by(Assignment.due_date, Assignment.id)
+        )
+    )
+    covered = assigned_lessons(assignments)
+    lesson_ids = sorted({lesson.id for lessons in covered.values() for lesson in lessons})
+    progress = _progress([learner.id], lesson_ids)
+    result = []
+    for a in assignments:
+        lessons = covered.get(a.id, [])
+        done = sum(
+            1
+            for lesson in lessons
+            if (p := progress.get((learner.id, lesson.id))) is not None and p.completed
+        )
+        result.append(
+            LearnerAssignment(a, lessons, done, overdue=done < len(lessons) and today > a.due_date)
+        )
+    return result
+
+
+# Free writing -----------------------------------------------------------------------------------
+
+
+def writing_visible_to(actor: User) -> Select[tuple[WritingSubmission]]:
+    """Free-writing answers of the learners the actor follows, unanswered first."""
+    stmt = select(WritingSubmission).join(User, User.id == WritingSubmission.learner_id)
+    if actor.role is Role.ADMIN:
+        pass
+    elif actor.role in TEACHING_ROLES:
+        stmt = stmt.where(User.organisation_id == actor.organisation_id)
+    else:
+        stmt = stmt.where(false())
+    return stmt.order_by(
+        WritingSubmission.replied_at.is_not(None),
+        WritingSubmission.submitted_at.desc(),
+        WritingSubmission.id.desc(),
+    )
+
+
+def reply_to_writing(actor: User, submission: WritingSubmission, text: str) -> None:
+    """Store the teacher's reply to a learner's text (a later reply replaces it)."""
+    text = text.strip()
+    if not text:
+        raise TeachingError("empty_reply")
+    submission.reply = text[:MAX_REPLY]
+    submission.replied_at = utcnow()
+    submission.replied_by_id = actor.id
+    db.session.flush()
+
+
+def learner_feedback(learner: User, limit: int = 5) -> list[WritingSubmission]:
+    """The latest replies the learner's teachers wrote to their texts."""
+    return list(
+        db.session.scalars(
+            select(WritingSubmission)
+            .where(
+                WritingSubmission.learner_id == learner.id,
+                WritingSubmission.replied_at.is_not(None),
+            )
+            .order_by(WritingSubmission.replied_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def lessons_by_id(ids: set[str]) -> dict[str, Lesson]:
+    """Lessons by id (one query)."""
+    if not ids:
+        return {}
+    return {
+        lesson.id: lesson for lesson in db.session.scalars(select(Lesson).where(Lesson.id.in_(ids)))
+    }

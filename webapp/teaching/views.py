@@ -1,0 +1,273 @@
+"""Teachers' pages: groups, their progress matrix and assignments, free writing to answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from lessons.schema import LEVELS, TRACKS
+from webapp.access.rules import roles
+from webapp.accounts.models import Role, User
+from webapp.classes.forms import ConfirmForm
+from webapp.classes.models import ClassSeries
+from webapp.clock import oslo_today
+from webapp.extensions import db
+from webapp.i18n.labels import track_label
+from webapp.lessons.models import Lesson, WritingSubmission
+from webapp.pages.listing import page_number
+from webapp.teaching import services
+from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, ReplyForm
+from webapp.teaching.models import Assignment
+from webapp.teaching.refusals import refusal_message
+
+bp = Blueprint("teaching", __name__, template_folder="templates")
+
+TEACHERS = (Role.TEACHER, Role.PROVIDER_ADMIN)
+VIEWERS = (Role.TEACHER, Role.PROVIDER_ADMIN, Role.ADMIN)
+PER_PAGE = 20
+
+
+def _group_form(provider_id: int | None) -> GroupForm:
+    form = GroupForm()
+    series = db.session.scalars(
+        select(ClassSeries)
+        .where(ClassSeries.provider_id == provider_id, ClassSeries.last_date >= oslo_today())
+        .order_by(ClassSeries.first_date)
+    )
+    form.series.choices = [("", _("No class: I add learners myself"))] + [
+        (str(s.id), s.title) for s in series
+    ]
+    teachers = db.session.scalars(
+        select(User)
+        .where(User.organisation_id == provider_id, User.role.in_(TEACHERS), User.active)
+        .order_by(User.name)
+    )
+    form.teacher.choices = [("", _("Not decided yet"))] + [(str(t.id), t.name) for t in teachers]
+    return form
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@roles(*VIEWERS)
+def group_list():
+    form = _group_form(current_user.organisation_id)
+    if request.method == "GET":
+        form.teacher.data = str(current_user.id)
+    if form.validate_on_submit():
+        try:
+            group = services.create_group(
+                current_user,
+                form.name.data,
+                int(form.series.data) if form.series.data else None,
+                int(form.teacher.data) if form.teacher.data else None,
+            )
+        except services.TeachingError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal_message(refusal.code))
+        else:
+            db.session.commit()
+            flash(_("The group is created."), "success")
+            return redirect(url_for("teaching.group_page", group_id=group.id))
+    page = db.paginate(
+        services.groups_visible_to(current_user).order_by(
+            services.TeachingGroup.name, services.TeachingGroup.id
+        ),
+        page=page_number(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "teaching/groups.html",
+        form=form,
+        page=page,
+        may_create=current_user.role in TEACHERS,
+    ), status
+
+
+def _assignment_form(group, learners) -> AssignmentForm:
+    form = AssignmentForm()
+    lessons = db.session.scalars(
+        select(Lesson)
+        .where(Lesson.archived_at.is_(None))
+        .order_by(Lesson.level, Lesson.track, Lesson.position)
+    )
+    form.content.choices = {
+        _("A whole level"): [(f"level:{level}", level) for level in LEVELS],
+        _("A whole track"): [(f"track:{track}", track_label(track)) for track in TRACKS],
+        _("One lesson"): [
+            (f"lesson:{lesson.id}", f"{lesson.level} · {lesson.title_nb}") for lesson in lessons
+        ],
+    }
+    form.learner.choices = [("", _("The whole group"))] + [
+        (str(learner.id), learner.name) for learner in learners
+    ]
+    return form
+
+
+def _group_page(group, forms: dict | None = None, status: int = 200):
+    forms = forms or {}
+    today = oslo_today()
+    matrix = services.progress_matrix(group, today)
+    return render_template(
+        "teaching/group.html",
+        group=group,
+        matrix=matrix,
+        today=today,
+        member_form=forms.get("member") or MemberForm(formdata=None),
+        assignment_form=forms.get("assignment") or _assignment_form(group, matrix.learners),
+        confirm=ConfirmForm(),
+        manual_ids=set(
+            db.session.scalars(
+                select(services.GroupMember.learner_id).where(
+                    services.GroupMember.group_id == group.id
+                )
+            )
+        ),
+        may_change=current_user.role in TEACHERS,
+    ), status
+
+
+@bp.route("/groups/<int:group_id>")
+@roles(*VIEWERS)
+def group_page(group_id: int):
+    return _group_page(services.get_group_or_404(current_user, group_id))
+
+
+@bp.route("/groups/<int:group_id>/members", methods=["POST"])
+@roles(*TEACHERS)
+def add_member(group_id: int):
+    group = services.get_group_or_404(current_user, group_id)
+    form = MemberForm()
+    if form.validate_on_submit():
+        learner_id = db.session.scalar(
+            select(User.id).where(func.lower(User.email) == form.email.data.strip().lower())
+        )
+        try:
+            services.add_member(current_user, group, learner_id or 0)
+        except services.TeachingError as refusal:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, refusal_message(refusal.code)]
+        else:
+            db.session.commit()
+            flash(_("The learner is added to the group."), "success")
+            return redirect(url_for("teaching.group_page", group_id=group.id))
+    return _group_page(group, {"member": form}, status=400)
+
+
+@bp.route("/groups/<int:group_id>/members/<int:learner_id>/remove", methods=["POST"])
+@roles(*TEACHERS)
+def remove_member(group_id: int, learner_id: int) -> Response:
+    group = services.get_group_or_404(current_user, group_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.remove_member(group, learner_id)
+    db.session.commit()
+    flash(_("The learner is taken out of the group."), "success")
+    return redirect(url_for("teaching.group_page", group_id=group.id))
+
+
+@bp.route("/groups/<int:group_id>/assignments", methods=["POST"])
+@roles(*TEACHERS)
+def add_assignment(group_id: int):
+    group = services.get_group_or_404(current_user, group_id)
+    learners = services.group_learners(group)
+    form = _assignment_form(group, learners)
+    if form.validate_on_submit():
+        kind, _sep, value = (form.content.data or "").partition(":")
+        try:
+            services.assign(
+                current_user,
+                group,
+                due=form.due_date.data,
+                learner_id=int(form.learner.data) if form.learner.data else None,
+                lesson_id=value if kind == "lesson" else None,
+                track=value if kind == "track" else None,
+                level=value if kind == "level" else None,
+            )
+        except services.TeachingError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal_message(refusal.code))
+        else:
+            db.session.commit()
+            flash(_("The work is assigned."), "success")
+            return redirect(url_for("teaching.group_page", group_id=group.id))
+    return _group_page(group, {"assignment": form}, status=400)
+
+
+@bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])
+@roles(*TEACHERS)
+def delete_assignment(assignment_id: int) -> Response:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.provider_id != current_user.organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = request.form.get("group", type=int)
+    services.delete_assignment(current_user, assignment)
+    db.session.commit()
+    flash(_("The assignment is withdrawn."), "success")
+    if back:
+        return redirect(url_for("teaching.group_page", group_id=back))
+    return redirect(url_for("teaching.group_list"))
+
+
+# Free writing -----------------------------------------------------------------------------------
+
+
+def _names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+@bp.route("/writing")
+@roles(*VIEWERS)
+def writing_list() -> str:
+    page = db.paginate(
+        services.writing_visible_to(current_user),
+        page=page_number(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    lessons = services.lessons_by_id({item.lesson_id for item in page.items})
+    return render_template(
+        "teaching/writing.html",
+        page=page,
+        lessons=lessons,
+        names=_names({item.learner_id for item in page.items}),
+        form=ReplyForm(formdata=None),
+        may_reply=current_user.role in TEACHERS,
+    )
+
+
+@bp.route("/writing/<int:submission_id>/reply", methods=["POST"])
+@roles(*TEACHERS)
+def reply(submission_id: int):
+    submission = db.session.scalar(
+        services.writing_visible_to(current_user).where(WritingSubmission.id == submission_id)
+    )
+    if submission is None:
+        abort(404)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            services.reply_to_writing(current_user, submission, form.reply.data)
+        except services.TeachingError as refusal:
+            db.session.rollback()
+            form.reply.errors = [refusal_message(refusal.code)]
+        else:
+            db.session.commit()
+            flash(_("Your reply is sent."), "success")
+            return redirect(url_for("teaching.writing_list", page=request.args.get("page", 1)))
+    return render_template(
+        "teaching/writing.html",
+        page=None,
+        single=submission,
+        lessons=services.lessons_by_id({submission.lesson_id}),
+        names=_names({submission.learner_id}),
+        form=form,
+        may_reply=True,
+    ), 400
