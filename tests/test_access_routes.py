@@ -336,6 +336,108 @@ TEACHING_ROUTES = {
     ),
 }
 
+
+def _seats_world(w: World) -> dict[str, int]:
+    """Per provider: an offering, a pending order, an accepted order with a held seat."""
+    cached = getattr(w, "seats", None)
+    if cached:
+        return cached
+    from datetime import date
+
+    from webapp.seats.models import (
+        Offering,
+        OfferingKind,
+        OrderStatus,
+        Seat,
+        SeatAssignment,
+        SeatOrder,
+    )
+
+    ids: dict[str, int] = {}
+    for key, provider, home, learner in (
+        ("a", w.prov_a, w.mun_a, w.learner_a),
+        ("b", w.prov_b, w.mun_b, w.learner_b),
+    ):
+        offering = Offering(
+            provider_id=provider.id,
+            kind=OfferingKind.LICENCE,
+            months=6,
+            title=f"Lisens {key}",
+            price_nok=1000,
+            seats_for_sale=50,
+        )
+        db.session.add(offering)
+        db.session.flush()
+        orders = {}
+        for status in (OrderStatus.PENDING, OrderStatus.ACCEPTED):
+            orders[status] = SeatOrder(
+                offering_id=offering.id,
+                municipality_id=home.id,
+                seats=2,
+                unit_price_nok=1000,
+                first_day=date(2026, 1, 1),
+                last_day=date(2099, 12, 31),
+                status=status,
+            )
+            db.session.add(orders[status])
+        db.session.flush()
+        seats = [Seat(order_id=orders[OrderStatus.ACCEPTED].id, number=n) for n in (1, 2)]
+        db.session.add_all(seats)
+        db.session.flush()
+        held = SeatAssignment(seat_id=seats[0].id, learner_id=learner.id)
+        db.session.add(held)
+        db.session.flush()
+        ids[f"offering_{key}"] = offering.id
+        ids[f"pending_{key}"] = orders[OrderStatus.PENDING].id
+        ids[f"free_seat_{key}"] = seats[1].id
+        ids[f"held_{key}"] = held.id
+    db.session.commit()
+    w.seats = ids  # type: ignore[attr-defined]
+    return ids
+
+
+def _seat_id(w: World, own: bool, name: str) -> int:
+    return _seats_world(w)[f"{name}_{'a' if own else 'b'}"]
+
+
+SEAT_ROUTES = {
+    "seats.offering_list": lambda w, r, own: ("GET", "/offerings"),
+    "seats.offering_page": lambda w, r, own: (
+        "GET",
+        f"/offerings/{_seat_id(w, own, 'offering')}",
+    ),
+    "seats.set_offering_active": lambda w, r, own: (
+        "POST",
+        f"/offerings/{_seat_id(w, own, 'offering')}/active",
+    ),
+    "seats.place_order": lambda w, r, own: (
+        "POST",
+        f"/offerings/{_seat_id(w, own, 'offering')}/orders",
+    ),
+    "seats.order_list": lambda w, r, own: ("GET", "/orders"),
+    **{
+        f"seats.{action}_order": (
+            lambda action: lambda w, r, own: (
+                "POST",
+                f"/orders/{_seat_id(w, own, 'pending')}/{action}",
+            )
+        )(action)
+        for action in ("accept", "decline", "withdraw")
+    },
+    "seats.seat_pool": lambda w, r, own: ("GET", "/seats"),
+    "seats.seat_page": lambda w, r, own: ("GET", f"/seats/{_seat_id(w, own, 'free_seat')}"),
+    "seats.assign_seat": lambda w, r, own: (
+        "POST",
+        f"/seats/{_seat_id(w, own, 'free_seat')}/assign",
+    ),
+    "seats.release_seat": lambda w, r, own: (
+        "POST",
+        f"/seat-assignments/{_seat_id(w, own, 'held')}/release",
+    ),
+    "seats.report": lambda w, r, own: ("GET", "/seats/report"),
+    "seats.report_csv": lambda w, r, own: ("GET", "/seats/report.csv"),
+}
+
 CLASS_ROUTES = {
     "classes.class_list": lambda w, r, own: ("GET", "/classes"),
     "classes.new_series": lambda w, r, own: ("GET", "/classes/new"),
@@ -362,6 +464,7 @@ CLASS_ROUTES = {
 }
 
 ROUTES = {
+    **SEAT_ROUTES,
     **CLASS_ROUTES,
     **TEACHING_ROUTES,
     "static": lambda w, r, own: ("GET", "/static/css/main.css"),
@@ -521,7 +624,68 @@ TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
 }
 
+NOT_MARKET = ("learner", "teacher")
+SEAT_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    **dict.fromkeys(
+        ("seats.offering_list", "seats.order_list"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(NOT_MARKET, (403, 403)),
+            **dict.fromkeys(("coordinator", "provider_admin", "admin"), (200, 200)),
+        },
+    ),
+    "seats.offering_page": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(NOT_MARKET, (403, 403)),
+        "coordinator": (200, 200),  # open offerings are a market for every municipality
+        "provider_admin": (200, 404),
+        "admin": (200, 200),
+    },
+    **dict.fromkeys(
+        ("seats.set_offering_active", "seats.accept_order", "seats.decline_order"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys((*NOT_MARKET, "coordinator"), (403, 403)),
+            "provider_admin": (302, 404),
+            "admin": (302, 302),
+        },
+    ),
+    # an empty order form comes back with errors, for any open offering
+    "seats.place_order": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys((*NOT_MARKET, "provider_admin", "admin"), (403, 403)),
+        "coordinator": (400, 400),
+    },
+    **{
+        endpoint: {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys((*NOT_MARKET, "provider_admin", "admin"), (403, 403)),
+            "coordinator": (own, 404),
+        }
+        for endpoint, own in (
+            ("seats.withdraw_order", 302),
+            ("seats.assign_seat", 400),
+            ("seats.release_seat", 302),
+        )
+    },
+    **dict.fromkeys(
+        ("seats.seat_pool", "seats.report", "seats.report_csv"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys((*NOT_MARKET, "provider_admin"), (403, 403)),
+            **dict.fromkeys(("coordinator", "admin"), (200, 200)),
+        },
+    ),
+    "seats.seat_page": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys((*NOT_MARKET, "provider_admin"), (403, 403)),
+        "coordinator": (200, 404),
+        "admin": (200, 200),
+    },
+}
+
 EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    **SEAT_EXPECTED,
     **CLASS_EXPECTED,
     **TEACHING_EXPECTED,
     "static": dict.fromkeys(ROLES, (200, 200)),

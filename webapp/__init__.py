@@ -85,6 +85,7 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers
     from webapp.pages.views import bp as pages_bp
+    from webapp.seats.views import bp as seats_bp
     from webapp.teaching.views import bp as teaching_bp
 
     rules.init_app(app)
@@ -103,6 +104,7 @@ def _register_features(app: Flask) -> None:
         lessons_bp,
         classes_bp,
         teaching_bp,
+        seats_bp,
     ):
         app.register_blueprint(blueprint)
     mail_cli.init_app(app)

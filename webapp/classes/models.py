@@ -167,6 +167,8 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A place taken from a seat a municipality bought: counted in the order, not again here.
+    seat_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     learner: Mapped[User] = relationship()
     series: Mapped[ClassSeries] = relationship()

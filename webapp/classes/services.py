@@ -316,18 +316,37 @@ class SeatCount:
         return self.series + self.drop_ins.get(session_id, 0)
 
 
+def reserved_for_municipalities(series_ids: list[int]) -> dict[int, int]:
+    """Places held by municipalities' pending and accepted seat orders, per series (one query)."""
+    from webapp.seats.models import HOLDING, Offering, SeatOrder
+
+    if not series_ids:
+        return {}
+    rows = db.session.execute(
+        select(Offering.series_id, func.sum(SeatOrder.seats))
+        .join(SeatOrder, SeatOrder.offering_id == Offering.id)
+        .where(Offering.series_id.in_(series_ids), SeatOrder.status.in_(HOLDING))
+        .group_by(Offering.series_id)
+    )
+    return {series_id: int(total or 0) for series_id, total in rows}
+
+
 def seat_count(series_id: int) -> SeatCount:
-    """Count the confirmed places of a series (one query)."""
+    """Count the taken places of a series: bookings and seats held for municipalities."""
     rows = db.session.execute(
         select(Booking.session_id, func.count())
-        .where(Booking.series_id == series_id, Booking.status == BookingStatus.CONFIRMED)
+        .where(
+            Booking.series_id == series_id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.seat_held.is_(False),
+        )
         .group_by(Booking.session_id)
     )
-    series_places = 0
+    series_places = reserved_for_municipalities([series_id]).get(series_id, 0)
     drop_ins: dict[int, int] = {}
     for session_id, count in rows:
         if session_id is None:
-            series_places = count
+            series_places += count
         else:
             drop_ins[session_id] = count
     return SeatCount(series_places, drop_ins)
@@ -447,8 +466,8 @@ def book_drop_in(learner: User, session: ClassSession, now: datetime | None = No
 
 def may_self_cancel(booking: Booking, now: datetime) -> bool:
     """Learners cancel until 2 hours before the session (for a series: before the next one)."""
-    if booking.status not in ACTIVE:
-        return False
+    if booking.status not in ACTIVE or booking.seat_held:
+        return False  # a seat the municipality bought is released by its coordinator
     if booking.status is BookingStatus.WAITLISTED:
         return True
     if booking.session_id is not None:
@@ -661,17 +680,18 @@ def classes_for_learner(
         .order_by(ClassSession.starts_at)
     ):
         sessions[session.series_id].append(session)
-    series_places: dict[int, int] = defaultdict(int)
+    series_places: dict[int, int] = defaultdict(int, reserved_for_municipalities(ids))
     for series_id, count in db.session.execute(
         select(Booking.series_id, func.count())
         .where(
             Booking.series_id.in_(ids),
             Booking.status == BookingStatus.CONFIRMED,
             Booking.session_id.is_(None),
+            Booking.seat_held.is_(False),
         )
         .group_by(Booking.series_id)
     ):
-        series_places[series_id] = count
+        series_places[series_id] += count
     mine = {
         b.series_id: b
         for b in db.session.scalars(

@@ -14,6 +14,7 @@ from webapp.accounts.passwords import hash_password
 from webapp.clock import oslo_today
 from webapp.demo import data
 from webapp.demo.classes import seed_classes
+from webapp.demo.seats import seed_seats
 from webapp.demo.teaching import seed_teaching
 from webapp.entitlement import services as entitlement_services
 from webapp.extensions import db
@@ -251,5 +252,6 @@ def seed_demo() -> SeedReport:
     every_learner = list(db.session.scalars(select(User).where(User.role == Role.LEARNER)))
     report.classes = seed_classes(today, every_learner, random.Random(data.DEMO_SEED + 2))
     seed_teaching(today)
+    seed_seats(today)
     db.session.flush()
     return report

@@ -1,0 +1,1 @@
+"""Municipalities buy seats from providers: offerings, orders, the seat pool and its reports."""
