@@ -401,6 +401,7 @@ def _seat_id(w: World, own: bool, name: str) -> int:
 
 
 SEAT_ROUTES = {
+    "learners.import_learners": lambda w, r, own: ("GET", "/learners/import"),
     "seats.offering_list": lambda w, r, own: ("GET", "/offerings"),
     "seats.offering_page": lambda w, r, own: (
         "GET",
@@ -626,6 +627,11 @@ TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
 
 NOT_MARKET = ("learner", "teacher")
 SEAT_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    "learners.import_learners": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "teacher", "provider_admin", "admin"), (403, 403)),
+        "coordinator": (200, 200),
+    },
     **dict.fromkeys(
         ("seats.offering_list", "seats.order_list"),
         {
