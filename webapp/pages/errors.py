@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -53,8 +53,19 @@ def render_unexpected(error: Exception) -> tuple[str, int]:
     return render_error(InternalServerError())
 
 
+def refuse_nul_characters() -> None:
+    """Refuse requests with NUL characters in the query or form: no text column can hold them
+    (PostgreSQL rejects them outright), and no person types them."""
+    for values in (request.args, request.form if request.method == "POST" else None):
+        if values and any(
+            "\x00" in key or "\x00" in value for key, value in values.items(multi=True)
+        ):
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
-    """Register the error handlers."""
+    """Register the error handlers and the check on hostile characters."""
+    app.before_request(refuse_nul_characters)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(OperationalError, render_unavailable)
