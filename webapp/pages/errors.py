@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from webapp.extensions import db
+from webapp.extensions import db, login_manager
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,19 @@ def render_csrf_error(error: CSRFError) -> tuple[str, int]:
 def render_unavailable(error: OperationalError) -> tuple[str, int]:
     """The database did not answer: roll back and say so; the next request reconnects."""
     logger.error("database unavailable: %s", error)
-    db.session.rollback()
+    _forget_session_state()
+    # The page must not ask the database who is logged in: show it as to a visitor.
+    g._login_user = login_manager.anonymous_user()
     return _render_page(503), 503
+
+
+def _forget_session_state() -> None:
+    """Drop the failed transaction; a dead connection may refuse even the rollback."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the pool replaces the connection on the next checkout)
+        logger.warning("rollback after a database failure failed too", exc_info=True)
+    db.session.remove()
 
 
 def render_unexpected(error: Exception) -> tuple[str, int]:
