@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
@@ -44,13 +45,28 @@ def queue_templated_mail(
     return queue_mail(to_address, subject.strip(), body.strip() + "\n")
 
 
-def _send_over_smtp(message: OutboxMessage) -> None:
-    config = current_app.config
+def message_id(message: OutboxMessage) -> str:
+    """A Message-ID fixed per outbox row: if a crash between sending and recording makes the
+    scheduler send a message again, mail systems see the same message, not a new one."""
+    sender = parseaddr(current_app.config["MAIL_FROM"])[1]
+    domain = sender.partition("@")[2] or "norskvei.invalid"
+    return f"<outbox-{message.id}@{domain}>"
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The e-mail for an outbox row."""
     email = EmailMessage()
-    email["From"] = config["MAIL_FROM"]
+    email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject
+    email["Message-ID"] = message_id(message)
     email.set_content(message.body_text)
+    return email
+
+
+def _send_over_smtp(message: OutboxMessage) -> None:
+    config = current_app.config
+    email = build_email(message)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
@@ -78,7 +94,8 @@ def deliver_pending(limit: int = 100) -> int:
                 _send_over_smtp(message)
             else:
                 logger.info(
-                    "e-mail (no MAIL_SERVER set) to %s: %s\n%s",
+                    "e-mail %s (no MAIL_SERVER set) to %s: %s\n%s",
+                    message_id(message),
                     message.to_address,
                     message.subject,
                     message.body_text,

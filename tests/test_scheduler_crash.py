@@ -1,0 +1,184 @@
+"""The scheduler process killed in the middle of a run loses and duplicates no notification.
+
+Real processes are killed with SIGKILL at the worst moments: inside the daily sweep after its
+notifications are written but before the commit, and inside delivery after a message went out
+but before it was recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRELUDE = textwrap.dedent(
+    """
+    import os, signal, sys
+    from webapp import create_app
+    from webapp.extensions import db
+    app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["CRASH_DB"], "MAIL_SERVER": ""})
+    """
+)
+
+
+def run_python(code: str, database: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CRASH_DB": database, "SECRET_KEY": "crash-test-secret-key-0123456789"}
+    return subprocess.run(
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(code)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def run_scheduler_once(database: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "SECRET_KEY": "crash-test-secret-key-0123456789",
+        "MAIL_SERVER": "",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def scalar(database: str, sql: str) -> int:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text(sql)).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> str:
+    database = f"sqlite:///{tmp_path_factory.mktemp('crash') / 'crash.sqlite3'}"
+    done = run_python(
+        """
+        from webapp.demo.services import seed_demo
+        with app.app_context():
+            db.create_all()
+            seed_demo()
+            db.session.commit()
+        """,
+        database,
+    )
+    assert done.returncode == 0, done.stderr
+    return database
+
+
+def test_a_sweep_killed_before_its_commit_leaves_nothing_and_the_rerun_notifies_once(seeded):
+    before = scalar(seeded, "SELECT count(*) FROM outbox_messages")
+    killed = run_python(
+        """
+        from webapp.clock import oslo_today
+        from webapp.entitlement.sweep import run_daily_sweep
+        with app.app_context():
+            run = run_daily_sweep(oslo_today())
+            db.session.flush()
+            print("notifications written", run.notifications, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        seeded,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    written = int(killed.stdout.split()[-1])
+    assert written > 10  # the demo has learners near their deadline
+    assert scalar(seeded, "SELECT count(*) FROM outbox_messages") == before
+    assert scalar(seeded, "SELECT count(*) FROM sweep_runs") == 0
+
+    first = run_scheduler_once(seeded)
+    assert first.returncode == 0, first.stderr
+    after_first = scalar(seeded, "SELECT count(*) FROM outbox_messages")
+    assert after_first - before == written
+    second = run_scheduler_once(seeded)
+    assert second.returncode == 0, second.stderr
+    assert scalar(seeded, "SELECT count(*) FROM outbox_messages") == after_first
+    assert scalar(seeded, "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL") == 0
+
+
+def test_delivery_killed_after_sending_resends_the_same_message_and_loses_none(seeded):
+    queued = run_python(
+        """
+        from webapp.mail.services import deliver_pending, queue_mail
+        with app.app_context():
+            while deliver_pending():  # whatever earlier runs left, so only these five remain
+                pass
+            for n in range(5):
+                queue_mail(f"crash{n}@example.org", f"Melding {n}", "Hei")
+            db.session.commit()
+        """,
+        seeded,
+    )
+    assert queued.returncode == 0, queued.stderr
+    killed = run_python(
+        """
+        import logging
+        from webapp.mail import services
+        sent = []
+        real_info = services.logger.info
+        def info(message, *args):
+            if str(message).startswith("e-mail"):
+                sent.append(args[0])
+                print("sent", args[0], flush=True)
+                if len(sent) == 3:
+                    os.kill(os.getpid(), signal.SIGKILL)  # sent, not yet recorded
+            return real_info(message, *args)
+        services.logger.info = info
+        with app.app_context():
+            services.deliver_pending()
+        """,
+        seeded,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    ids_before_crash = [line.split()[1] for line in killed.stdout.splitlines()]
+    assert len(ids_before_crash) == 3
+    assert (
+        scalar(
+            seeded,
+            "SELECT count(*) FROM outbox_messages "
+            "WHERE to_address LIKE 'crash%' AND sent_at IS NOT NULL",
+        )
+        == 2
+    )
+
+    resumed = run_python(
+        """
+        from webapp.mail import services
+        real_info = services.logger.info
+        def info(message, *args):
+            if str(message).startswith("e-mail"):
+                print("sent", args[0], flush=True)
+            return real_info(message, *args)
+        services.logger.info = info
+        with app.app_context():
+            services.deliver_pending()
+        """,
+        seeded,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    ids_after = [line.split()[1] for line in resumed.stdout.splitlines() if line.startswith("sent")]
+    # Nothing is lost: every message is recorded as sent.
+    assert scalar(seeded, "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL") == 0
+    # The one interrupted between sending and recording goes again with the same Message-ID,
+    # so mail systems treat it as the same message; the two recorded ones are not sent again.
+    assert ids_before_crash[2] in ids_after
+    assert not set(ids_before_crash[:2]) & set(ids_after)
+    assert len(ids_after) == 3
