@@ -162,3 +162,31 @@ def test_the_database_going_away_gives_a_translated_503_and_the_app_recovers(pro
             break
     assert recovered.status_code == 200
     assert client.get("/learners").status_code == 200
+
+
+def test_a_lesson_sync_that_fails_half_way_leaves_nothing_behind(runner, monkeypatch):
+    """The real curriculum, with the database write failing at the 20th lesson."""
+    from sqlalchemy import func, select
+
+    from webapp.lessons import services as lesson_services
+    from webapp.lessons.models import Lesson
+
+    real = lesson_services.content_json
+    calls = {"n": 0}
+
+    def failing(lesson_file):
+        calls["n"] += 1
+        if calls["n"] == 20:
+            raise OSError("disk full")
+        return real(lesson_file)
+
+    monkeypatch.setattr(lesson_services, "content_json", failing)
+    result = runner.invoke(args=["lessons", "sync"])
+    assert result.exit_code != 0
+    assert calls["n"] == 20
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Lesson)) == 0
+    monkeypatch.setattr(lesson_services, "content_json", real)
+    again = runner.invoke(args=["lessons", "sync"])
+    assert again.exit_code == 0, again.output
+    assert db.session.scalar(select(func.count()).select_from(Lesson)) >= 48
