@@ -71,6 +71,12 @@ def weekday_names() -> list[str]:
     return [str(names[day]) for day in range(7)]
 
 
+def short_weekday_names() -> list[str]:
+    """Mon to Sun, abbreviated, in the interface language."""
+    names = get_day_names("abbreviated", locale=get_locale())
+    return [str(names[day]) for day in range(7)]
+
+
 @bp.app_template_filter("weekday_names")
 def weekday_names_filter(codes: str) -> str:
     """``"tue,thu"`` as the day names of the interface language."""
@@ -640,7 +646,7 @@ def free_time_page():
         weeks=weeks,
         cells=cells,
         hours=free_time.GRID_HOURS,
-        weekday_names=weekday_names(),
+        short_names=short_weekday_names(),
     ), status
 
 
