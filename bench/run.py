@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
+from bench.features import feature_figures, feature_lines
 from bench.generate import generate
 from webapp import create_app
 from webapp.accounts.models import User
@@ -217,6 +218,7 @@ def main() -> None:
     pages = {kind: lesson_page_figures(kind) for kind in kinds}
     sweep = {kind: sweep_figures(kind) for kind in kinds}
     queries = {kind: (overview_queries(kind, 50), overview_queries(kind, 5_000)) for kind in kinds}
+    features = {kind: feature_figures(kind, database, bench_app) for kind in kinds}
 
     lines = [
         "# Benchmark results",
@@ -263,6 +265,7 @@ def main() -> None:
         "| SQL statements, municipality overview at 50 / 5,000 learners | "
         + " | ".join(f"{queries[k][0]} / {queries[k][1]}" for k in kinds)
         + " | equal |",
+        *feature_lines(kinds, features),
         "",
     ]
     report = "\n".join(lines)
