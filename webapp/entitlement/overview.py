@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, asc, case, desc, func, or_, select
+from sqlalchemy import Select, asc, bindparam, case, desc, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from webapp.access import policy
-from webapp.accounts.models import User
+from webapp.accounts.models import Role, User
 from webapp.entitlement import rules
 from webapp.entitlement.flags import (
     ALL_FLAGS,
@@ -118,12 +119,30 @@ def to_row(row: Any, today: date) -> OverviewRow:
     )
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """What the visibility rule reads of an actor: role, organisation and id."""
+
+    role: Role
+    organisation_id: int | None
+    id: int
+
+
+@lru_cache(maxsize=4096)
+def _learner_row_statement(today: date, settings: FlagSettings, scope: _Scope) -> Select[Any]:
+    # Built once per day, settings and scope, then executed with the learner id bound: building
+    # this statement costs more than running it, and a reused statement keeps its cache key.
+    stmt = overview_query(scope, today, settings, OverviewFilter())  # type: ignore[arg-type]
+    return stmt.where(User.id == bindparam("learner_id"))
+
+
 def learner_row(
     actor: User, learner_id: int, today: date, settings: FlagSettings
 ) -> OverviewRow | None:
     """The overview row of one learner ``actor`` may see (flags included), or None."""
-    stmt = overview_query(actor, today, settings, OverviewFilter()).where(User.id == learner_id)
-    result = db.session.execute(stmt).first()
+    scope = _Scope(actor.role, actor.organisation_id, actor.id)
+    stmt = _learner_row_statement(today, settings, scope)
+    result = db.session.execute(stmt, {"learner_id": learner_id}).first()
     return to_row(result, today) if result is not None else None
 
 
