@@ -9,7 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flask import render_template
 from fsrs import Card, Rating, Scheduler
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from lessons.grading import Grade, grade, is_completed, lesson_score
@@ -121,6 +123,27 @@ def lesson_content(lesson: Lesson) -> dict[str, Any]:
             _DECODED.clear()
         content = _DECODED[key] = json.loads(lesson.content)
     return content
+
+
+_INTROS: dict[tuple[str, str, str, str], Markup] = {}
+
+
+def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
+    """The goals, text and words of a lesson as HTML, rendered once per lesson version,
+    interface language and support language (they are the same for every learner)."""
+    key = (lesson.id, lesson.digest, locale, language)
+    intro = _INTROS.get(key)
+    if intro is None:
+        if len(_INTROS) > 4096:
+            _INTROS.clear()
+        html = render_template(
+            "lessons/_intro.html",
+            content=lesson_content(lesson),
+            locale=locale,
+            language=language,
+        )
+        intro = _INTROS[key] = Markup(html)  # our own template; lesson HTML is sanitized at sync
+    return intro
 
 
 def support_language(user: User) -> str:

@@ -88,11 +88,13 @@ def lesson_page(lesson_id: str) -> str:
         elif exercise["type"] == "match":
             meanings = [pair[language] for pair in exercise["pairs"]]
             shuffled[exercise["id"]] = rng.sample(meanings, len(meanings))
+    locale = _locale()
     return render_template(
         "lessons/lesson.html",
         lesson=lesson,
         content=content,
-        locale=_locale(),
+        intro=services.lesson_intro(lesson, locale, language),
+        locale=locale,
         language=language,
         answers={key: (row, json.loads(row.answer)) for key, row in answers.items()},
         shuffled=shuffled,
