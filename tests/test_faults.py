@@ -7,6 +7,7 @@ database server itself keeps running for everyone else.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import uuid
@@ -96,7 +97,10 @@ def _postgres_reachable() -> bool:
 @pytest.fixture
 def proxied_app() -> Iterator[tuple]:
     if not _postgres_reachable():
-        pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432; the fault test needs it")
+        reason = "PostgreSQL is not reachable at 127.0.0.1:5432; the fault test needs it"
+        if os.environ.get("NORSKVEI_REQUIRE_POSTGRES"):  # set by .ci/run: CI must run it
+            pytest.fail(reason)
+        pytest.skip(reason)
     name = f"norskvei_fault_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
