@@ -1,0 +1,235 @@
+"""The three users' journeys end to end in Chromium, against the real server and the demo data.
+
+Not yet covered (the features exist; the browser steps are still to write): the teacher replying
+to a free-writing answer from the journey's own lesson, and the coordinator assigning a seat to a
+learner found through the learner list.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from icalendar import Calendar
+
+from lessons.loader import check_all, lesson_files
+from tests.browser.conftest import log_in
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSON_ID = "working-life-first-day"
+
+
+def lesson_data() -> dict:
+    parsed, problems = check_all(lesson_files(), ROOT)
+    assert problems == []
+    return next(lesson.data for lesson in parsed if lesson.data["id"] == LESSON_ID)
+
+
+def html_lang(page) -> str:
+    return page.get_attribute("html", "lang") or ""
+
+
+def answer_exercise(page, exercise: dict, support: str) -> None:
+    """Answer one exercise the way a learner would, and wait for the feedback."""
+    card = page.locator(f"#ex-{exercise['id']}")
+    kind = exercise["type"]
+    if kind in ("choice", "listen", "dialogue"):
+        card.locator(f'input[type=radio][value="{exercise["answer"]}"]').check()
+    elif kind == "fill":
+        card.locator("input[name=answer]").fill(exercise["answers"][0])
+    elif kind == "match":
+        for index, pair in enumerate(exercise["pairs"]):
+            card.locator(f"select[name=pair-{index}]").select_option(pair[support])
+    elif kind == "order":
+        card.locator("input[name=answer]").fill(exercise["sentence"])
+    elif kind == "writing":
+        area = card.locator("textarea[name=answer]")
+        area.fill(
+            "Hei! Jeg heter Olena og begynner i morgen. Når og hvor skal jeg møte opp? Hilsen "
+        )
+        card.locator("button.letter[data-letter='å']").click()  # the æ/ø/å buttons insert letters
+        assert area.input_value().endswith("å")
+    card.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/lessons/{LESSON_ID}#ex-{exercise['id']}")
+    feedback = page.locator(f"#ex-{exercise['id']} .feedback")
+    assert feedback.count() == 1, f"no feedback for {exercise['id']}"
+    if kind != "writing":
+        assert "ok" in (feedback.get_attribute("class") or ""), f"{exercise['id']} graded wrong"
+
+
+def test_learner_journey_in_ukrainian(page, live_server):
+    log_in(page, "learner@example.org")
+    assert html_lang(page) == "uk"
+
+    # Placement test: answer until the level is clear.
+    page.goto("/placement")
+    for _question in range(40):
+        if page.locator("input[name=item]").count() == 0:
+            break
+        page.locator("main form.card input[type=radio]").first.check()
+        page.click("main form.card button[type=submit]")
+    assert page.locator("input[name=item]").count() == 0
+    assert re.search(r"\b(A1|A2|B1)\b", page.inner_text("main"))
+
+    # A lesson with every exercise type, answered through the page.
+    page.goto(f"/lessons/{LESSON_ID}")
+    assert html_lang(page) == "uk"
+    data = lesson_data()
+    assert {e["type"] for e in data["exercises"]} == {
+        "choice",
+        "fill",
+        "match",
+        "order",
+        "listen",
+        "dialogue",
+        "writing",
+    }
+    for exercise in data["exercises"]:
+        answer_exercise(page, exercise, "uk")
+
+    # Vocabulary review: the completed lesson's words are due.
+    page.goto("/review")
+    page.click("main a.button")  # show the answer
+    page.click("main form.ratings button[value='3']")
+    assert page.url.endswith("/review")
+
+    # Free time: evenings on Tuesdays and Thursdays, every week.
+    page.goto("/my/free-time")
+    page.select_option("select[name=cycle_weeks]", "1")
+    for day in (1, 3):
+        for hour in (17, 18, 19, 20):
+            page.check(f"input[name=free][value='0-{day}-{hour}']")
+    page.click("main form.form [type=submit]")
+    page.wait_for_url("**/classes")
+
+    # Classes that fit: the Tuesday and Thursday evening class fits all its sessions.
+    page.select_option("select[name=level]", "A2")
+    page.click("form.filters [type=submit]")
+    card = page.locator("li.card", has_text="Norsk A2 på kveldstid")
+    assert card.locator(".feedback").count() == 1
+    card.locator("h2 a").click()
+    page.click("main form [type=submit]")  # book the whole class
+    assert page.locator(".flash-success").count() == 1
+    series_url = page.url
+
+    # The calendar file has the booked sessions in Europe/Oslo time.
+    response = page.request.get(series_url + "/calendar.ics")
+    assert response.status == 200
+    calendar = Calendar.from_ical(response.body())
+    events = calendar.walk("VEVENT")
+    assert events
+    assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Oslo"
+    assert {event["DTSTART"].dt.hour for event in events} == {18}
+
+    # The deadline page and the statement of study hours, in Ukrainian.
+    for path in ("/my/entitlement", "/my/study-hours"):
+        page.goto(path)
+        assert html_lang(page) == "uk"
+        assert page.locator("h1").count() == 1
+
+
+def test_teacher_journey_in_norwegian(page, live_server):
+    log_in(page, "teacher@example.org")
+    assert html_lang(page) == "nb"
+
+    # A new evening series across Easter: the preview shows Maundy Thursday skipped.
+    year = date.today().year + 1
+    page.goto("/classes/new")
+    page.fill("input[name=title]", "Kveldskurs rundt påske")
+    page.select_option("select[name=modality]", "online")
+    page.fill("input[name=meeting_link]", "https://meet.example.org/paske")
+    page.check("input[name=weekdays][value='1']")
+    page.check("input[name=weekdays][value='3']")
+    page.fill("input[name=start_local]", "18:00")
+    page.fill("input[name=end_local]", "20:00")
+    easter = _easter(year)
+    page.fill("input[name=first_date]", (easter - timedelta(days=14)).isoformat())
+    page.fill("input[name=last_date]", (easter + timedelta(days=14)).isoformat())
+    page.click("input[name=preview]")
+    assert "Skjærtorsdag" in page.inner_text("main")
+    page.click("input[name=save]")
+    page.wait_for_url(re.compile(r".*/classes/\d+$"))
+    assert "Kveldskurs rundt påske" in page.inner_text("h1")
+
+    # Assign a track to the demo group with a due date.
+    page.goto("/groups")
+    page.click("text=A2 kveld, Drammen")
+    page.select_option("select[name=content]", "track:health-care")
+    page.fill("input[name=due_date]", (date.today() + timedelta(days=10)).isoformat())
+    page.click("form[action$='/assignments'] [type=submit]")
+    assert page.locator(".flash-success").count() == 1
+
+    # Take attendance at a past session of the demo evening class.
+    page.goto("/classes")
+    page.click("text=Norsk A2 på kveldstid, tirsdag og torsdag")
+    page.locator("a[href$='/attendance']").first.click()
+    page.locator("input[type=radio][value=present]").first.check()
+    page.click("main form [type=submit]")
+    assert page.locator(".flash-success").count() == 1
+
+    # Reply to a learner's free writing.
+    page.goto("/writing")
+    page.locator("textarea[name=reply]").first.fill("Fin melding! Husk stor bokstav etter punktum.")
+    page.locator("article form [type=submit]").first.click()
+    assert page.locator(".flash-success").count() == 1
+
+
+def test_coordinator_journey_in_russian(page, live_server):
+    log_in(page, "coordinator@example.org")
+    page.select_option("#switch-locale", "ru")
+    page.click("form.language-switcher [type=submit]")
+    assert html_lang(page) == "ru"
+
+    # Order seats of a provider's licence.
+    page.goto("/offerings")
+    page.locator("table a", has_text="Selvstudium").first.click()
+    page.fill("input[name=seats]", "2")
+    page.click("form[action$='/orders'] [type=submit]")
+    page.wait_for_url("**/orders")
+    assert html_lang(page) == "ru"
+
+    # Register leave and an extension on a learner's record and see the last day move.
+    page.goto("/entitlements?sort=-last_day")
+    page.locator("table tbody a[href*='/learners/']").first.click()
+    if "/entitlement" not in page.url:
+        page.goto(page.url.rstrip("/") + "/entitlement")
+    before = page.inner_text("dl")
+    today = date.today()
+    page.locator("details:has(form[action$='/entitlement/leave']) > summary").click()
+    leave_form = page.locator("form[action$='/entitlement/leave']")
+    leave_form.locator("input[name=first_day]").fill((today + timedelta(days=1)).isoformat())
+    leave_form.locator("input[name=last_day]").fill((today + timedelta(days=10)).isoformat())
+    leave_form.locator("input[name=reason]").fill("Permisjon")
+    leave_form.locator("[type=submit]").click()
+    assert page.locator(".flash-success").count() == 1
+    after_leave = page.inner_text("dl")
+    assert after_leave != before  # the last day moved on by the leave
+    page.locator("details:has(form[action$='/entitlement/extension']) > summary").click()
+    extension_form = page.locator("form[action$='/entitlement/extension']")
+    extension_form.locator("input[name=decided_on]").fill(today.isoformat())
+    extension_form.locator("input[name=months]").fill("3")
+    extension_form.locator("[type=submit]").click()
+    assert page.locator(".flash-success").count() == 1
+    assert page.inner_text("dl") != after_leave  # and on again by the extension
+
+    # Export the overview as CSV.
+    with page.expect_download() as download:
+        page.goto("/entitlements")
+        page.click("a[href*='entitlements.csv']")
+    assert download.value.suggested_filename.endswith(".csv")
+
+
+def _easter(year: int) -> date:
+    """Easter Sunday (Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month = (h + m - 7 * n + 114) // 31
+    day = (h + m - 7 * n + 114) % 31 + 1
+    return date(year, month, day)
