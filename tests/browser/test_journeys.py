@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSON_ID = "working-life-first-day"
 
 
-def lesson_data() -> dict:
+def lesson_data(lesson_id: str = LESSON_ID) -> dict:
     parsed, problems = check_all(lesson_files(), ROOT)
     assert problems == []
-    return next(lesson.data for lesson in parsed if lesson.data["id"] == LESSON_ID)
+    return next(lesson.data for lesson in parsed if lesson.data["id"] == lesson_id)
 
 
 def html_lang(page) -> str:

@@ -1,0 +1,156 @@
+"""Accessibility in Chromium: axe-core on every main page of each role in Bokmål and Ukrainian
+(no serious or critical violation), and a lesson completed with the keyboard alone."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import log_in
+from tests.browser.test_journeys import LESSON_ID, lesson_data
+
+PAGES = {
+    "learner@example.org": [
+        "/dashboard",
+        "/lessons",
+        f"/lessons/{LESSON_ID}",
+        "/review",
+        "/placement",
+        "/classes",
+        "/classes/1",
+        "/my/free-time",
+        "/calendar",
+        "/my/entitlement",
+        "/my/study-hours",
+        "/profile",
+    ],
+    "teacher@example.org": [
+        "/dashboard",
+        "/classes",
+        "/classes/new",
+        "/classes/1",
+        "/classes/demand",
+        "/groups",
+        "/groups/1",
+        "/writing",
+        "/learners",
+        "/entitlements",
+        "/invitations",
+    ],
+    "coordinator@example.org": [
+        "/dashboard",
+        "/entitlements",
+        "/learners",
+        "/seats",
+        "/offerings",
+        "/orders",
+        "/seats/report",
+        "/learners/import",
+        "/invitations",
+    ],
+    "provider@example.org": ["/offerings", "/orders", "/classes"],
+}
+SERIOUS = ("serious", "critical")
+CHECKED: list[str] = []
+
+
+def switch_language(page, locale: str) -> None:
+    page.select_option("#switch-locale", locale)
+    page.click("form.language-switcher [type=submit]")
+    assert page.get_attribute("html", "lang") == locale
+
+
+@pytest.mark.parametrize("locale", ["nb", "uk"])
+@pytest.mark.parametrize("email", list(PAGES))
+def test_main_pages_have_no_serious_accessibility_violations(page, email, locale):
+    axe = Axe()
+    log_in(page, email)
+    switch_language(page, locale)
+    problems = []
+    for path in PAGES[email]:
+        response = page.goto(path)
+        assert response is not None, path
+        assert response.status == 200, path
+        result = axe.run(page)
+        for violation in result.response["violations"]:
+            if violation["impact"] in SERIOUS:
+                nodes = "; ".join(node["html"][:120] for node in violation["nodes"][:3])
+                problems.append(
+                    f"{path} [{locale}] {violation['id']} ({violation['impact']}): {nodes}"
+                )
+        CHECKED.append(f"{email} {locale} {path}")
+    assert problems == []
+    assert len(CHECKED) >= len(PAGES[email])  # axe really ran on every page
+
+
+def test_anonymous_pages_have_no_serious_accessibility_violations(page):
+    axe = Axe()
+    problems = []
+    for path in ("/", "/login", "/join", "/password/forgot"):
+        page.goto(path)
+        for violation in axe.run(page).response["violations"]:
+            if violation["impact"] in SERIOUS:
+                problems.append(f"{path} {violation['id']}: {violation['nodes'][0]['html'][:120]}")
+    assert problems == []
+
+
+def tab_to(page, selector: str, limit: int = 400) -> None:
+    """Press Tab until the element matching ``selector`` has the focus."""
+    for _ in range(limit):
+        if page.evaluate(
+            "(s) => document.activeElement && document.activeElement.matches(s)", selector
+        ):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"could not reach {selector} with the Tab key")
+
+
+def test_a_lesson_can_be_completed_with_the_keyboard_alone(page):
+    page.goto("/login")
+    tab_to(page, "input[name=email]")
+    page.keyboard.type("learner@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type("norskvei-demo")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dashboard")
+    lesson_id = "working-life-lunch-small-talk"
+    page.goto(f"/lessons/{lesson_id}")
+    data = lesson_data(lesson_id)
+    for exercise in data["exercises"]:
+        form = f"#ex-{exercise['id']} form"
+        kind = exercise["type"]
+        if kind in ("choice", "listen", "dialogue"):
+            tab_to(page, f"{form} input[type=radio]")
+            options = exercise["options"]
+            for _ in range(options.index(exercise["answer"])):
+                page.keyboard.press("ArrowDown")
+            page.keyboard.press("Space")
+        elif kind == "fill":
+            tab_to(page, f"{form} input[name=answer]")
+            page.keyboard.type(exercise["answers"][0])
+        elif kind == "order":
+            tab_to(page, f"{form} input[name=answer]")
+            page.keyboard.type(exercise["sentence"])
+        elif kind == "writing":
+            tab_to(page, f"{form} textarea")
+            page.keyboard.type(
+                "Jeg liker å spise lunsj med kollegaene mine i pauserommet hver dag."
+            )
+        elif kind == "match":
+            for index, pair in enumerate(exercise["pairs"]):
+                select = f"{form} select[name=pair-{index}]"
+                tab_to(page, select)
+                for _ in range(20):
+                    if page.eval_on_selector(select, "s => s.value") == pair["uk"]:
+                        break
+                    page.keyboard.press("ArrowDown")
+                assert page.eval_on_selector(select, "s => s.value") == pair["uk"]
+        tab_to(page, f"{form} button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/lessons/{lesson_id}#ex-{exercise['id']}")
+        feedback = page.locator(f"#ex-{exercise['id']} .feedback")
+        assert feedback.count() == 1
+        if kind != "writing":
+            assert "ok" in (feedback.get_attribute("class") or ""), exercise["id"]
+    page.goto("/lessons")
+    assert page.locator(f"a[href='/lessons/{lesson_id}']").count() >= 1
