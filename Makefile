@@ -65,8 +65,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 CHROMIUM ?= /usr/bin/chromium
+VNU_JAR := tests/browser/.vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
-test: translations lint
+$(VNU_JAR):
+	@command -v npm >/dev/null && npm install --silent --no-audit --no-fund \
+		--prefix tests/browser/.vnu vnu-jar >/dev/null || \
+		echo "== npm is missing: the Nu HTML checker cannot be installed =="
+
+test: translations lint $(VNU_JAR)
 	@if [ -x "$(CHROMIUM)" ]; then \
 		echo "== tests on SQLite, with the browser journeys in $(CHROMIUM) =="; \
 		$(PY) -m pytest || exit $$?; \

@@ -38,6 +38,7 @@ from webapp.extensions import db
 from webapp.i18n.labels import flag_label, status_label
 from webapp.learners.levels import has_upper_secondary_or_more
 from webapp.lessons import services as lesson_services
+from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number, paginate_rows
 from webapp.studytime import services as studytime
 
@@ -129,10 +130,16 @@ def _record_page(learner: User, forms: dict[str, Any] | None = None, status: int
             if policy.may_see_entitlement_audit(current_user, learner)
             else None
         ),
-        "start_form": forms.get("start") or StartForm(obj=entitlement, formdata=None),
-        "leave_form": forms.get("leave") or LeaveForm(formdata=None),
-        "extension_form": forms.get("extension") or ExtensionForm(formdata=None),
-        "dropout_form": forms.get("dropout") or DropoutForm(formdata=None),
+        "start_form": with_id_prefix(
+            forms.get("start") or StartForm(obj=entitlement, formdata=None), "start"
+        ),
+        "leave_form": with_id_prefix(forms.get("leave") or LeaveForm(formdata=None), "leave"),
+        "extension_form": with_id_prefix(
+            forms.get("extension") or ExtensionForm(formdata=None), "extension"
+        ),
+        "dropout_form": with_id_prefix(
+            forms.get("dropout") or DropoutForm(formdata=None), "dropout"
+        ),
         "correction_form": CorrectionForm(formdata=None),
     }
     return render_template("entitlement/record.html", **context), status

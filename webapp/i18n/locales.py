@@ -55,7 +55,9 @@ def language_switcher() -> object:
     from webapp.i18n.forms import LanguageForm
 
     here = request.full_path.rstrip("?") if has_request_context() else "/"
-    return LanguageForm(formdata=None, next=here, locale=select_locale())
+    form = LanguageForm(formdata=None, next=here, locale=select_locale())
+    form.next.id = "switch-next"  # the log-in form on the same page has its own "next"
+    return form
 
 
 def current_locale_code() -> str:

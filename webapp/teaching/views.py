@@ -17,6 +17,7 @@ from webapp.clock import oslo_today
 from webapp.extensions import db
 from webapp.i18n.labels import track_label
 from webapp.lessons.models import Lesson, WritingSubmission
+from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
 from webapp.teaching import services
 from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, ReplyForm
@@ -116,8 +117,10 @@ def _group_page(group, forms: dict | None = None, status: int = 200):
         group=group,
         matrix=matrix,
         today=today,
-        member_form=forms.get("member") or MemberForm(formdata=None),
-        assignment_form=forms.get("assignment") or _assignment_form(group, matrix.learners),
+        member_form=with_id_prefix(forms.get("member") or MemberForm(formdata=None), "member"),
+        assignment_form=with_id_prefix(
+            forms.get("assignment") or _assignment_form(group, matrix.learners), "assign"
+        ),
         confirm=ConfirmForm(),
         manual_ids=set(
             db.session.scalars(
