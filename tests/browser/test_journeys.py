@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 from icalendar import Calendar
 
 from lessons.loader import check_all, lesson_files
@@ -28,6 +30,26 @@ def lesson_data(lesson_id: str = LESSON_ID) -> dict:
 
 def html_lang(page) -> str:
     return page.get_attribute("html", "lang") or ""
+
+
+@lru_cache(maxsize=1)
+def english_texts() -> tuple[str, ...]:
+    """Interface sentences as written in the source (English): none may show in another language."""
+    with (ROOT / "translations" / "messages.pot").open("rb") as handle:
+        catalog = read_po(handle)
+    texts = []
+    for message in catalog:
+        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+            if text and len(text) >= 20 and "%(" not in text and "<" not in text:
+                texts.append(text)
+    return tuple(texts)
+
+
+def assert_translated(page) -> None:
+    """Fail when the page shows an interface sentence in English (a missing translation)."""
+    shown = page.inner_text("body")
+    untranslated = [text for text in english_texts() if text in shown]
+    assert untranslated == [], f"{page.url}: untranslated {untranslated[:3]}"
 
 
 def choose_language(page, locale: str) -> None:
@@ -82,6 +104,7 @@ def test_learner_journey_in_ukrainian(page, live_server):
     # A lesson with every exercise type, answered through the page.
     page.goto(f"/lessons/{LESSON_ID}")
     assert html_lang(page) == "uk"
+    assert_translated(page)
     data = lesson_data()
     assert {e["type"] for e in data["exercises"]} == {
         "choice",
@@ -113,6 +136,7 @@ def test_learner_journey_in_ukrainian(page, live_server):
     # Classes that fit: the Tuesday and Thursday evening class fits all its sessions.
     page.select_option("select[name=level]", "A2")
     page.click("form.filters [type=submit]")
+    assert_translated(page)
     card = page.locator("li.card", has_text="Norsk A2 på kveldstid")
     assert card.locator(".feedback").count() == 1
     card.locator("h2 a").click()
@@ -134,6 +158,7 @@ def test_learner_journey_in_ukrainian(page, live_server):
         page.goto(path)
         assert html_lang(page) == "uk"
         assert page.locator("h1").count() == 1
+        assert_translated(page)
 
 
 def test_teacher_journey_in_norwegian(page, live_server):
@@ -155,6 +180,7 @@ def test_teacher_journey_in_norwegian(page, live_server):
     page.fill("input[name=last_date]", (easter + timedelta(days=14)).isoformat())
     page.click("input[name=preview]")
     assert "Skjærtorsdag" in page.inner_text("main")
+    assert_translated(page)
     page.click("input[name=save]")
     page.wait_for_url(re.compile(r".*/classes/\d+$"))
     assert "Kveldskurs rundt påske" in page.inner_text("h1")
@@ -193,6 +219,7 @@ def test_coordinator_journey_in_russian(page, live_server):
     page.click("form[action$='/orders'] [type=submit]")
     page.wait_for_url("**/orders")
     assert html_lang(page) == "ru"
+    assert_translated(page)
 
     # Register leave and an extension on a learner's record and see the last day move.
     page.goto("/entitlements?sort=-last_day")
