@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 CHROMIUM = os.environ.get("NORSKVEI_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DEMO_PASSWORD = "norskvei-demo"
+BROWSER_DATABASE: dict[str, str] = {}  # the live server's SQLite file, for looking up test data
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -73,7 +74,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     app.config["NORSKVEI_BASE_URL"] = base
-    app.browser_database = str(database)  # type: ignore[attr-defined]
+    BROWSER_DATABASE["path"] = str(database)
     yield base
     server.shutdown()
     with app.app_context():

@@ -1,13 +1,13 @@
 """The three users' journeys end to end in Chromium, against the real server and the demo data.
 
-Not yet covered (the features exist; the browser steps are still to write): the teacher replying
-to a free-writing answer from the journey's own lesson, and the coordinator assigning a seat to a
-learner found through the learner list.
+The learner's free-writing answer and the teacher's reply are separate steps here: the teacher
+answers a text already in the demo, not the one the learner journey sends.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from icalendar import Calendar
 
 from lessons.loader import check_all, lesson_files
-from tests.browser.conftest import log_in
+from tests.browser.conftest import BROWSER_DATABASE, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON_ID = "working-life-first-day"
@@ -208,8 +208,40 @@ def test_teacher_journey_in_norwegian(page, live_server):
     assert page.locator(".flash-success").count() == 1
 
 
+def free_seat_learner() -> str:
+    """The e-mail of a Flesberg learner who holds no seat (read from the server's database)."""
+    with sqlite3.connect(BROWSER_DATABASE["path"]) as connection:
+        row = connection.execute(
+            "SELECT u.email FROM users u"
+            " JOIN learner_profiles p ON p.user_id = u.id"
+            " JOIN organisations o ON o.id = p.home_municipality_id"
+            " WHERE o.name = 'Flesberg kommune' AND u.id NOT IN"
+            " (SELECT learner_id FROM seat_assignments WHERE released_at IS NULL)"
+            " ORDER BY u.id LIMIT 1"
+        ).fetchone()
+    return row[0]
+
+
+def learner_without_extension() -> int:
+    """A Flesberg learner in an active period who has had no extension decision yet."""
+    today = date.today().isoformat()
+    with sqlite3.connect(BROWSER_DATABASE["path"]) as connection:
+        row = connection.execute(
+            "SELECT e.learner_id FROM entitlements e"
+            " JOIN learner_profiles p ON p.user_id = e.learner_id"
+            " JOIN organisations o ON o.id = p.home_municipality_id"
+            " WHERE o.name = 'Flesberg kommune' AND e.start_date <= ? AND e.last_day >= ?"
+            " AND e.discontinued_on IS NULL AND e.entitled"
+            " AND e.learner_id NOT IN (SELECT learner_id FROM extension_decisions)"
+            " AND e.learner_id NOT IN (SELECT learner_id FROM leave_periods)"
+            " ORDER BY e.last_day LIMIT 1",
+            (today, today),
+        ).fetchone()
+    return row[0]
+
+
 def test_coordinator_journey_in_russian(page, live_server):
-    log_in(page, "coordinator@example.org")
+    log_in(page, "flesberg@example.org")
     choose_language(page, "ru")
 
     # Order seats of a provider's licence.
@@ -221,22 +253,34 @@ def test_coordinator_journey_in_russian(page, live_server):
     assert html_lang(page) == "ru"
     assert_translated(page)
 
-    # Register leave and an extension on a learner's record and see the last day move.
-    page.goto("/entitlements?sort=-last_day")
-    page.locator("table tbody a[href*='/learners/']").first.click()
+    # Give a free seat of the municipality's pool to a learner.
+    email = free_seat_learner()
+    page.goto("/seats")
+    seat_form = page.locator("form[action$='/assign']").first
+    seat_form.locator("input[name=email]").fill(email)
+    seat_form.locator("[type=submit]").click()
+    assert page.locator(".flash-success").count() == 1
+    assert_translated(page)
+
+    # Register leave and an extension on an active learner's record: the last day and the
+    # flags change.
+    page.goto("/entitlements?status=active")
+    page.locator(f"table tbody a[href^='/learners/{learner_without_extension()}/']").first.click()
     if "/entitlement" not in page.url:
         page.goto(page.url.rstrip("/") + "/entitlement")
     before = page.inner_text("dl")
+    assert page.locator(".flag-on_leave").count() == 0
     today = date.today()
     page.locator("details:has(form[action$='/entitlement/leave']) > summary").click()
     leave_form = page.locator("form[action$='/entitlement/leave']")
-    leave_form.locator("input[name=first_day]").fill((today + timedelta(days=1)).isoformat())
+    leave_form.locator("input[name=first_day]").fill(today.isoformat())
     leave_form.locator("input[name=last_day]").fill((today + timedelta(days=10)).isoformat())
     leave_form.locator("input[name=reason]").fill("Permisjon")
     leave_form.locator("[type=submit]").click()
     assert page.locator(".flash-success").count() == 1
     after_leave = page.inner_text("dl")
     assert after_leave != before  # the last day moved on by the leave
+    assert page.locator(".flag-on_leave").count() == 1  # and the learner is flagged on leave
     page.locator("details:has(form[action$='/entitlement/extension']) > summary").click()
     extension_form = page.locator("form[action$='/entitlement/extension']")
     extension_form.locator("input[name=decided_on]").fill(today.isoformat())
@@ -244,6 +288,7 @@ def test_coordinator_journey_in_russian(page, live_server):
     extension_form.locator("[type=submit]").click()
     assert page.locator(".flash-success").count() == 1
     assert page.inner_text("dl") != after_leave  # and on again by the extension
+    assert_translated(page)
 
     # Export the overview as CSV.
     with page.expect_download() as download:
