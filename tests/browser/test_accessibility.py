@@ -48,7 +48,24 @@ PAGES = {
         "/learners/import",
         "/invitations",
     ],
-    "provider@example.org": ["/offerings", "/orders", "/classes"],
+    "provider@example.org": [
+        "/offerings",
+        "/orders",
+        "/classes",
+        "/groups",
+        "/organisations/4/staff",
+    ],
+    "admin@example.org": [
+        "/dashboard",
+        "/organisations",
+        "/learners",
+        "/entitlements",
+        "/classes",
+        "/offerings",
+        "/orders",
+        "/seats",
+        "/seats/report",
+    ],
 }
 SERIOUS = ("serious", "critical")
 CHECKED: list[str] = []
