@@ -34,6 +34,7 @@ from webapp.extensions import db
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "100000"))
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
 RESULTS = Path(__file__).with_name("results.md")
+ONLY = os.environ.get("BENCH_ONLY", "")  # "lesson": only the lesson-page figure, not written
 
 
 @contextmanager
@@ -188,6 +189,18 @@ def lesson_page_figures(kind: str) -> dict[str, object]:
     return {"trivial": trivial, "lesson": lesson, "bytes": size, "ratio": lesson.rps / trivial.rps}
 
 
+def lesson_page_only(kinds: list[str]) -> None:
+    """``BENCH_ONLY=lesson``: print the lesson-page figures only; results.md is left alone."""
+    for kind in kinds:
+        page = lesson_page_figures(kind)
+        trivial, lesson = page["trivial"], page["lesson"]
+        print(
+            f"{kind}: /healthz {trivial.rps:.0f} req/s (p95 {trivial.p95_ms:.1f} ms); "
+            f"lesson page {lesson.rps:.0f} req/s (p95 {lesson.p95_ms:.1f} ms, "
+            f"{page['bytes']:,} bytes); ratio {page['ratio']:.2f}"
+        )
+
+
 def machine() -> str:
     """One line describing the machine the figures come from."""
     cpu = platform.processor() or "unknown CPU"
@@ -215,6 +228,9 @@ def main() -> None:
     kinds = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
     if len(kinds) == 1:
         print("PostgreSQL is not reachable: its column is left out", file=sys.stderr)
+    if ONLY == "lesson":
+        lesson_page_only(kinds)
+        return
     pages = {kind: lesson_page_figures(kind) for kind in kinds}
     sweep = {kind: sweep_figures(kind) for kind in kinds}
     queries = {kind: (overview_queries(kind, 50), overview_queries(kind, 5_000)) for kind in kinds}

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, select
 
 from webapp.accounts.models import User
 from webapp.extensions import db, login_manager
+
+# Built once: this runs on every request, and a prebuilt statement spares SQLAlchemy building it
+# and its cache key each time. The organisation and learner profile come joined (see User).
+_USER_BY_ID = select(User).where(User.id == bindparam("id"))
 
 
 def load_user(identity: str) -> User | None:
@@ -14,7 +19,7 @@ def load_user(identity: str) -> User | None:
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.execute(_USER_BY_ID, {"id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template, request
 from fsrs import Card, Rating, Scheduler
-from markupsafe import Markup
-from sqlalchemy import func, select
+from markupsafe import Markup, escape
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import defer
 
 from lessons.grading import Grade, grade, is_completed, lesson_score
 from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files
@@ -144,6 +147,198 @@ def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
         )
         intro = _INTROS[key] = Markup(html)  # our own template; lesson HTML is sanitized at sync
     return intro
+
+
+# --- The lesson page ------------------------------------------------------------------------
+
+PAGE_TEMPLATE = "lessons/lesson.html"
+
+
+def _render_block(block: str, **context: Any) -> str:
+    """One block of the lesson page template, rendered on its own with ``context``."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    template = app.jinja_env.get_template(PAGE_TEMPLATE)
+    app.update_template_context(context)
+    return "".join(template.blocks[block](template.new_context(context)))
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """A learner's latest answer to one exercise, as the page shows it."""
+
+    correct: bool | None
+    value: Any  # the decoded answer: text, or a {word: meaning} mapping for match
+
+
+@dataclass(frozen=True)
+class _Hole:
+    """A place in the cached exercise markup that one learner's request fills in."""
+
+    kind: str  # csrf, feedback, checked, answer, meanings, chips
+    exercise: str = ""
+    arg: Any = None
+
+
+@dataclass(frozen=True)
+class ExerciseSection:
+    """A lesson's exercises as HTML with holes, the same for every learner.
+
+    ``parts`` is the markup between the holes (``len(parts) == len(holes) + 1``); ``notes``
+    is the note under an exercise answered before, by whether that answer was correct.
+    """
+
+    parts: tuple[str, ...]
+    holes: tuple[_Hole, ...]
+    notes: dict[bool | None, str]
+    exercises: dict[str, dict[str, Any]]
+
+    def fill(
+        self,
+        csrf: str,
+        answers: dict[str, StoredAnswer],
+        shuffled: dict[str, list[str]],
+        feedback: dict[str, Any] | None,
+    ) -> Markup:
+        """The exercises for one learner: their answers, feedback, shuffles and CSRF token."""
+        out = [self.parts[0]]
+        append = out.append
+        options: dict[str, list[tuple[str, Markup]]] = {}
+        for hole, part in zip(self.holes, self.parts[1:], strict=True):
+            kind = hole.kind
+            stored = answers.get(hole.exercise)
+            if kind == "csrf":
+                append(csrf)
+            elif kind == "feedback":
+                if feedback and feedback.get("exercise") == hole.exercise:  # just answered
+                    ex = self.exercises[hole.exercise]
+                    append(_render_block("exercise_feedback", fb=feedback, ex=ex))
+                elif stored:
+                    append(self.notes[stored.correct])
+            elif kind == "checked":
+                if stored and stored.value == hole.arg:
+                    append("checked")
+            elif kind == "answer":
+                if stored:
+                    append(escape(stored.value))
+            elif kind == "meanings":  # one select of a match exercise, in the learner's order
+                choices = options.get(hole.exercise)
+                if choices is None:
+                    words = shuffled[hole.exercise]
+                    choices = options[hole.exercise] = [(word, escape(word)) for word in words]
+                chosen = stored.value.get(hole.arg) if stored else ""
+                append(
+                    "".join(
+                        f'<option value="{html}" {"selected" if word == chosen else ""}>'
+                        f"{html}</option>"
+                        for word, html in choices
+                    )
+                )
+            elif kind == "chips":  # the words of an order exercise, in the learner's order
+                append(
+                    "".join(
+                        f'<button type="button" class="chip" data-word="{html}">{html}</button> '
+                        for html in map(escape, shuffled[hole.exercise])
+                    )
+                )
+            else:
+                raise ValueError(kind)
+            append(part)
+        return Markup("".join(out))  # our own template and escaped values
+
+
+_SECTIONS: dict[tuple[str, str, str, str, bool, str], ExerciseSection] = {}
+
+
+def exercise_section(lesson: Lesson, locale: str, language: str, learner: bool) -> ExerciseSection:
+    """The exercises of a lesson page, rendered once per lesson version, interface language,
+    support language and role (learners get the submit buttons); see ``ExerciseSection.fill``.
+
+    The template's ``hole()`` prints a marker no lesson text can contain (a NUL byte and a
+    random nonce) and records what belongs there; the markup is then split at the markers.
+    """
+    key = (lesson.id, lesson.digest, locale, language, learner, request.script_root)
+    section = _SECTIONS.get(key)
+    if section is None:
+        if len(_SECTIONS) > 2048:  # about 12 KB each; a handful of languages per lesson
+            _SECTIONS.clear()
+        content = lesson_content(lesson)
+        nonce = secrets.token_hex(8)
+        holes: list[_Hole] = []
+
+        def hole(kind: str, exercise: dict[str, Any] | None = None, arg: Any = None) -> Markup:
+            holes.append(_Hole(kind, exercise["id"] if exercise else "", arg))
+            return Markup(f"\x00{nonce}:{len(holes) - 1}\x00")
+
+        html = _render_block(
+            "exercises",
+            content=content,
+            lesson=lesson,
+            locale=locale,
+            language=language,
+            is_learner=learner,
+            hole=hole,
+        )
+        pieces = re.split(f"\x00{nonce}:(\\d+)\x00", html)
+        section = _SECTIONS[key] = ExerciseSection(
+            parts=tuple(pieces[0::2]),
+            holes=tuple(holes[int(index)] for index in pieces[1::2]),
+            notes={
+                correct: _render_block("answer_note", correct=correct)
+                for correct in (True, None, False)
+            },
+            exercises={exercise["id"]: exercise for exercise in content["exercises"]},
+        )
+    return section
+
+
+# The lesson page's one statement: the lesson (without its content, which lesson_content keeps
+# decoded), whether the user has started it, and their answers, one row per answer. Built once,
+# so SQLAlchemy does not build the statement and its cache key again on every request.
+_VISIT = (
+    select(
+        Lesson,
+        LessonProgress.learner_id.label("started_by"),
+        ExerciseAnswer.exercise_id,
+        ExerciseAnswer.answer,
+        ExerciseAnswer.correct,
+    )
+    .options(defer(Lesson.content))
+    .outerjoin(
+        LessonProgress,
+        and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.learner_id == bindparam("user")),
+    )
+    .outerjoin(
+        ExerciseAnswer,
+        and_(ExerciseAnswer.lesson_id == Lesson.id, ExerciseAnswer.learner_id == bindparam("user")),
+    )
+    .where(Lesson.id == bindparam("lesson"))
+)
+
+
+@dataclass(frozen=True)
+class LessonVisit:
+    """A lesson as one user opens it: whether they have started it, and their answers."""
+
+    lesson: Lesson
+    started: bool
+    answers: dict[str, StoredAnswer]
+
+
+def lesson_visit(user: User, lesson_id: str) -> LessonVisit | None:
+    """The lesson with the user's progress mark and answers, in one statement; None if no such
+    lesson (archived lessons included)."""
+    rows = db.session.execute(_VISIT, {"user": user.id, "lesson": lesson_id}).all()
+    if not rows:
+        return None
+    return LessonVisit(
+        lesson=rows[0].Lesson,
+        started=rows[0].started_by is not None,
+        answers={
+            row.exercise_id: StoredAnswer(row.correct, json.loads(row.answer))
+            for row in rows
+            if row.exercise_id is not None
+        },
+    )
 
 
 def support_language(user: User) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 
 from flask import (
@@ -19,6 +18,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from lessons.placement import load_bank, next_step
@@ -42,11 +42,15 @@ def _locale() -> str:
     return str(locale.language) if locale else "nb"
 
 
-def _lesson_or_404(lesson_id: str) -> Lesson:
-    lesson = db.session.get(Lesson, lesson_id[:80])
+def _visible_or_404(lesson: Lesson | None) -> Lesson:
+    """Staff see active lessons only; learners keep the archived lessons they have."""
     if lesson is None or (lesson.archived_at is not None and current_user.role is not Role.LEARNER):
         abort(404)
     return lesson
+
+
+def _lesson_or_404(lesson_id: str) -> Lesson:
+    return _visible_or_404(db.session.get(Lesson, lesson_id[:80]))
 
 
 @bp.route("/lessons")
@@ -71,13 +75,15 @@ def catalogue() -> str:
 @bp.route("/lessons/<lesson_id>")
 @logged_in
 def lesson_page(lesson_id: str) -> str:
-    lesson = _lesson_or_404(lesson_id)
+    learner = current_user.role is Role.LEARNER
+    visit = services.lesson_visit(current_user, lesson_id[:80])  # the lesson and the answers
+    if visit is None:
+        abort(404)
+    lesson = _visible_or_404(visit.lesson)
+    answers = visit.answers if learner else {}
+    if learner and not visit.started and services.start_lesson(current_user, lesson):
+        db.session.commit()  # opening a lesson the first time starts it
     content = services.lesson_content(lesson)
-    answers = {}
-    if current_user.role is Role.LEARNER:
-        if services.start_lesson(current_user, lesson):
-            db.session.commit()
-        answers = services.stored_answers(current_user, lesson)
     language = services.support_language(current_user)
     rng = random.Random(f"{lesson.id}:{current_user.id}")  # stable shuffles per learner
     shuffled = {}
@@ -89,17 +95,19 @@ def lesson_page(lesson_id: str) -> str:
             meanings = [pair[language] for pair in exercise["pairs"]]
             shuffled[exercise["id"]] = rng.sample(meanings, len(meanings))
     locale = _locale()
+    # Only the learner's parts are rendered per request; the rest is cached per lesson version.
+    exercises = services.exercise_section(lesson, locale, language, learner).fill(
+        csrf=generate_csrf(),
+        answers=answers,
+        shuffled=shuffled,
+        feedback=session.pop("feedback", None),
+    )
     return render_template(
         "lessons/lesson.html",
-        lesson=lesson,
         content=content,
-        intro=services.lesson_intro(lesson, locale, language),
         locale=locale,
-        language=language,
-        answers={key: (row, json.loads(row.answer)) for key, row in answers.items()},
-        shuffled=shuffled,
-        form=AnswerForm(),
-        feedback=session.pop("feedback", None),
+        intro=services.lesson_intro(lesson, locale, language),
+        exercises=exercises,
     )
 
 
