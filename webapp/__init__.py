@@ -83,7 +83,7 @@ def _register_features(app: Flask) -> None:
     from webapp.lessons.views import bp as lessons_bp
     from webapp.mail import cli as mail_cli
     from webapp.organisations.views import bp as organisations_bp
-    from webapp.pages import errors, security_headers, static_files
+    from webapp.pages import chrome, errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
     from webapp.seats.views import bp as seats_bp
     from webapp.teaching.views import bp as teaching_bp
@@ -95,6 +95,7 @@ def _register_features(app: Flask) -> None:
     errors.init_app(app)
     security_headers.init_app(app)
     static_files.init_app(app)
+    chrome.init_app(app)
     for blueprint in (
         pages_bp,
         accounts_bp,

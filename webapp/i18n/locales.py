@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -42,22 +42,8 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Give templates the language names, the switcher and the locale code."""
+    """Give templates the locale code."""
     app.add_template_global(current_locale_code, "locale_code")
-
-    @app.context_processor
-    def language_context() -> dict[str, object]:
-        return {"language_names": LANGUAGE_NAMES, "language_switcher": language_switcher}
-
-
-def language_switcher() -> object:
-    """The switcher form for the current page, built only by templates that show it."""
-    from webapp.i18n.forms import LanguageForm
-
-    here = request.full_path.rstrip("?") if has_request_context() else "/"
-    form = LanguageForm(formdata=None, next=here, locale=select_locale())
-    form.next.id = "switch-next"  # the log-in form on the same page has its own "next"
-    return form
 
 
 def current_locale_code() -> str:

@@ -37,7 +37,9 @@ class Lesson(db.Model):
     title_nb: Mapped[str] = mapped_column(String(200))
     digest: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    content: Mapped[str] = mapped_column(Text)  # rendered lesson as JSON (sanitized HTML inside)
+    # The rendered lesson as JSON (sanitized HTML inside); loaded only where read: lists of
+    # lessons need their titles, not some 20 KB of content each.
+    content: Mapped[str] = mapped_column(Text, deferred=True)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

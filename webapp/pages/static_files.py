@@ -44,10 +44,25 @@ def content_hash(filename: str) -> str | None:
     return _digest(str(path), path.stat().st_mtime_ns)
 
 
+# Served files do not change while a production process runs (a deploy restarts it), so their
+# hashes are looked up once; in debug mode every address checks the file again.
+_HASHES: dict[tuple[str, str], str | None] = {}
+
+
+def _known_hash(filename: str) -> str | None:
+    """``content_hash``, remembered per file outside debug mode."""
+    if current_app.debug:
+        return content_hash(filename)
+    key = (current_app.static_folder or "", filename)
+    if key not in _HASHES:
+        _HASHES[key] = content_hash(filename)
+    return _HASHES[key]
+
+
 def add_version(endpoint: str, values: dict) -> None:
     """``url_for`` hook: give static addresses their content hash."""
     if endpoint == "static" and "filename" in values and "v" not in values:
-        version = content_hash(values["filename"])
+        version = _known_hash(values["filename"])
         if version:
             values["v"] = version
 
