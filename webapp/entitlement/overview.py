@@ -24,6 +24,7 @@ from webapp.entitlement.flags import (
 from webapp.entitlement.models import Entitlement
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
+from webapp.pages.listing import PagedStatement, paged_statement
 
 NOT_STARTED = rules.NOT_STARTED
 SORTS = ("name", "last_day", "status")
@@ -134,6 +135,23 @@ def _learner_row_statement(today: date, settings: FlagSettings, scope: _Scope) -
     # this statement costs more than running it, and a reused statement keeps its cache key.
     stmt = overview_query(scope, today, settings, OverviewFilter())  # type: ignore[arg-type]
     return stmt.where(User.id == bindparam("learner_id"))
+
+
+@lru_cache(maxsize=1024)
+def _overview_page_statement(
+    today: date, settings: FlagSettings, scope: _Scope, wanted: OverviewFilter
+) -> PagedStatement:
+    # Built once per day, settings, scope and filter (see _learner_row_statement).
+    return paged_statement(overview_query(scope, today, settings, wanted))  # type: ignore[arg-type]
+
+
+def overview_page_statement(
+    actor: User, today: date, settings: FlagSettings, wanted: OverviewFilter
+) -> PagedStatement:
+    """``overview_query`` ready to paginate, reused while the day, settings, scope and filter
+    stay the same."""
+    scope = _Scope(actor.role, actor.organisation_id, actor.id)
+    return _overview_page_statement(today, settings, scope, wanted)
 
 
 def learner_row(

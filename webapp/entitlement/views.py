@@ -30,6 +30,7 @@ from webapp.entitlement.overview import (
     STATUS_FILTERS,
     OverviewFilter,
     learner_row,
+    overview_page_statement,
     overview_query,
     to_row,
 )
@@ -77,7 +78,7 @@ def _overview_form() -> tuple[OverviewForm, OverviewFilter]:
 def overview() -> str:
     form, wanted = _overview_form()
     today = oslo_today()
-    stmt = overview_query(current_user, today, services.flag_settings(), wanted)
+    stmt = overview_page_statement(current_user, today, services.flag_settings(), wanted)
     page = paginate_rows(stmt, page_number(), PER_PAGE)
     rows = [to_row(row, today) for row in page.items]
     query_args = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from webapp.extensions import db
 
@@ -53,11 +53,35 @@ class RowPage:
         return self.page + 1
 
 
-def paginate_rows(stmt: Select[Any], page: int, per_page: int) -> RowPage:
+@dataclass(frozen=True)
+class PagedStatement:
+    """A query's count and its page of rows, with the page bound at execution.
+
+    Built once and reused, SQLAlchemy keeps the statements' cache keys: for a large query,
+    building the statement and its key costs more than running it.
+    """
+
+    count: Select[Any]
+    rows: Select[Any]
+
+
+def paged_statement(stmt: Select[Any]) -> PagedStatement:
+    """``stmt`` as a count and a page of rows whose limit and offset are bound parameters."""
+    return PagedStatement(
+        count=select(func.count()).select_from(stmt.order_by(None).subquery()),
+        rows=stmt.limit(bindparam("page_limit", type_=Integer)).offset(
+            bindparam("page_offset", type_=Integer)
+        ),
+    )
+
+
+def paginate_rows(stmt: Select[Any] | PagedStatement, page: int, per_page: int) -> RowPage:
     """Run a count and one page of ``stmt``; a page past the end shows the last page."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    total = total or 0
+    paged = stmt if isinstance(stmt, PagedStatement) else paged_statement(stmt)
+    total = db.session.scalar(paged.count) or 0
     last_page = max(1, math.ceil(total / per_page))
     page = min(page, last_page)
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    rows = db.session.execute(
+        paged.rows, {"page_limit": per_page, "page_offset": (page - 1) * per_page}
+    ).all()
     return RowPage(items=rows, page=page, per_page=per_page, total=total)
