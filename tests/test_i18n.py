@@ -170,3 +170,30 @@ def test_dates_are_formatted_for_the_locale(client, factory):
     login(client, learner)
     page = client.get("/dashboard").get_data(as_text=True)
     assert "2. februar 2026" in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "number", "expected"),
+    [
+        ("uk", 1, "менше ніж 1 слухач."),
+        ("uk", 3, "менше ніж 3 слухачі."),
+        ("uk", 5, "менше ніж 5 слухачів."),
+        ("uk", 21, "менше ніж 21 слухач."),
+        ("ru", 5, "меньше 5 слушателей."),
+        ("ru", 21, "меньше 21 слушателя."),
+        ("nb", 1, "færre enn 1 deltaker."),
+        ("nb", 5, "færre enn 5 deltakere."),
+    ],
+)
+def test_counted_nouns_agree_with_the_number(app, locale, number, expected):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context(), force_locale(locale):
+        text = ngettext(
+            "%(days)s, %(hours)s: fewer than %(num)s learner.",
+            "%(days)s, %(hours)s: fewer than %(num)s learners.",
+            number,
+            days="Mon",
+            hours="18-20",
+        )
+    assert text == f"Mon, 18-20: {expected}"
