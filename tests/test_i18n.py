@@ -197,3 +197,23 @@ def test_counted_nouns_agree_with_the_number(app, locale, number, expected):
             hours="18-20",
         )
     assert text == f"Mon, 18-20: {expected}"
+
+
+def test_templates_follow_a_forced_language_and_return_to_the_page_language(app):
+    """E-mails are written in the recipient's language inside another user's request."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    def lessons() -> str:
+        return render_template_string('{{ _("Log out") }}')
+
+    with app.test_request_context(headers={"Accept-Language": "uk"}):
+        assert lessons() == "Вийти"
+        with force_locale("nb"):
+            assert lessons() == "Logg ut"
+            with force_locale("ru"):
+                assert lessons() == "Выйти"
+            assert lessons() == "Logg ut"
+        assert lessons() == "Вийти"
+        refresh()
+        assert lessons() == "Вийти"
