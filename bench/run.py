@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -22,7 +23,15 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
-from bench.features import feature_figures, feature_lines
+from bench.features import (
+    feature_figures,
+    feature_lines,
+    page_lines,
+    page_loads,
+    page_statements,
+    statement_log,
+    visitors,
+)
 from bench.generate import generate
 from webapp import create_app
 from webapp.accounts.models import User
@@ -35,6 +44,7 @@ LEARNERS = int(os.environ.get("BENCH_LEARNERS", "100000"))
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
 RESULTS = Path(__file__).with_name("results.md")
 ONLY = os.environ.get("BENCH_ONLY", "")  # "lesson": only the lesson-page figure, not written
+SMALLEST = 200  # learners in the smallest data set, for the per-page statement counts
 
 
 @contextmanager
@@ -85,8 +95,10 @@ def timed(function, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
-def sweep_figures(kind: str) -> dict[str, float]:
-    """Daily sweep over LEARNERS learners beside one plain read of their entitlement rows."""
+def national_figures(kind: str) -> dict[str, object]:
+    """On one national data set (LEARNERS learners): the daily sweep beside one plain read of
+    the entitlement rows, then the main pages served by gunicorn under wrk, and the SQL
+    statements each page runs."""
     today = oslo_today()
     with database(kind) as url:
         app = bench_app(url)
@@ -96,6 +108,11 @@ def sweep_figures(kind: str) -> dict[str, float]:
             started = time.perf_counter()
             counts = generate(LEARNERS, today)
             generated = time.perf_counter() - started
+            print(
+                f"  generated in {generated:.1f} s: "
+                + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
+                file=sys.stderr,
+            )
             if kind == "postgresql":
                 db.session.execute(text("ANALYZE"))
                 db.session.commit()
@@ -116,10 +133,21 @@ def sweep_figures(kind: str) -> dict[str, float]:
                 db.session.commit()
                 day_times.append(time.perf_counter() - started)
             daily = statistics.median(day_times)
+            chosen = visitors()
             db.session.remove()
+        statements = page_statements(app, chosen)
+        logs = {name: statement_log(app, ident, path) for name, (_e, ident, path) in chosen.items()}
+        with app.app_context():
             db.engine.dispose()
+        print(f"- pages on {kind}: {chosen}", file=sys.stderr)
+        pages = page_loads(url, chosen)
     return {
         "generated_s": generated,
+        "counts": counts,
+        "pages": pages,
+        "statements": statements,
+        "logs": logs,
+        "chosen": chosen,
         "study_days": counts["study_days"],
         "read_s": read,
         "first_sweep_s": first_time,
@@ -127,6 +155,26 @@ def sweep_figures(kind: str) -> dict[str, float]:
         "daily_sweep_s": daily,
         "ratio": daily / read,
     }
+
+
+def smallest_statements(kind: str) -> dict[str, object]:
+    """SQL statements of each main page on the smallest data set (SMALLEST learners), with its
+    visitors chosen as on the national one; and each statement's text, to compare."""
+    with database(kind) as url:
+        app = bench_app(url)
+        with app.app_context():
+            db.create_all()
+            generate(SMALLEST, oslo_today(), progress=False)
+            chosen = visitors()
+            db.session.remove()
+        statements = page_statements(app, chosen)
+        logs = {
+            name: statement_log(app, identity, path)
+            for name, (_e, identity, path) in chosen.items()
+        }
+        with app.app_context():
+            db.engine.dispose()
+    return {"statements": statements, "logs": logs}
 
 
 def overview_queries(kind: str, learners: int) -> int:
@@ -232,7 +280,23 @@ def main() -> None:
         lesson_page_only(kinds)
         return
     pages = {kind: lesson_page_figures(kind) for kind in kinds}
-    sweep = {kind: sweep_figures(kind) for kind in kinds}
+    sweep = {kind: national_figures(kind) for kind in kinds}
+    small = {kind: smallest_statements(kind) for kind in kinds}
+    for kind in kinds:
+        for name, count in sweep[kind]["statements"].items():
+            if count != small[kind]["statements"][name]:
+                print(
+                    f"! {kind}: {name} runs {small[kind]['statements'][name]} statements at "
+                    f"{SMALLEST} learners and {count} at {LEARNERS}; statements that differ:",
+                    file=sys.stderr,
+                )
+                full = Counter(sweep[kind]["logs"][name])
+                least = Counter(small[kind]["logs"][name])
+                for statement in (full - least) + (least - full):
+                    print(
+                        f"  {full[statement]} vs {least[statement]}× {statement[:300]}",
+                        file=sys.stderr,
+                    )
     queries = {kind: (overview_queries(kind, 50), overview_queries(kind, 5_000)) for kind in kinds}
     features = {kind: feature_figures(kind, database, bench_app) for kind in kinds}
 
@@ -242,11 +306,19 @@ def main() -> None:
         f"Machine: {machine()}.",
         f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {LEARNERS:,} learners.",
         "",
+        "National data set (seeded, the same on every database): "
+        + ", ".join(
+            f"{n:,} {name.replace('_', ' ')}" for name, n in sweep[kinds[0]]["counts"].items()
+        )
+        + ".",
+        "Pages are loaded on it by a generated learner with lesson attempts and bookings, the "
+        "teacher of the biggest group and the coordinator of the biggest municipality.",
+        "",
         "| figure | " + " | ".join(kinds) + " | goal |",
         "| --- | " + " | ".join("---" for _ in kinds) + " | --- |",
-        "| generate learners, entitlements, leave, extensions, study days (s) | "
+        "| generate the national data set (s) | "
         + " | ".join(f"{sweep[k]['generated_s']:.1f}" for k in kinds)
-        + " | |",
+        + " | < 180 |",
         "| plain read of all entitlement rows (s) | "
         + " | ".join(f"{sweep[k]['read_s']:.3f}" for k in kinds)
         + " | |",
@@ -282,6 +354,7 @@ def main() -> None:
         + " | ".join(f"{queries[k][0]} / {queries[k][1]}" for k in kinds)
         + " | equal |",
         *feature_lines(kinds, features),
+        *page_lines(kinds, sweep, {k: small[k]["statements"] for k in kinds}, LEARNERS, SMALLEST),
         "",
     ]
     report = "\n".join(lines)
