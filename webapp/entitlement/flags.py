@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -48,6 +49,9 @@ from webapp.studytime.models import StudyDay, StudySource
 
 FLAG_AT_RISK = "at_risk"
 FLAG_TIME_RUNNING_UNUSED = "time_running_unused"
+# The flags that read the study-time log (the activity subquery); the others read only the
+# entitlement, leave and profile rows.
+ACTIVITY_FLAGS = frozenset({FLAG_AT_RISK, FLAG_TIME_RUNNING_UNUSED})
 ALL_FLAGS = (
     FLAG_DEADLINE_90,
     FLAG_DEADLINE_30,
@@ -83,20 +87,22 @@ class FlagSettings:
     unused_window_days: int = 28
 
 
-def activity_subquery(today: date, settings: FlagSettings) -> Subquery:
-    """Per learner in the activity window: study seconds, last study day, days in class."""
+def activity_subquery(today: date, settings: FlagSettings, learners: Any = None) -> Subquery:
+    """Per learner in the activity window: study seconds, last study day, days in class.
+
+    ``learners`` (a select of learner ids, or an expanding bound parameter) limits the sum to
+    those learners: a page of 50 should not add up the study log of a whole country.
+    """
     since = today - timedelta(days=settings.unused_window_days - 1)
-    return (
-        select(
-            StudyDay.learner_id.label("learner_id"),
-            func.sum(StudyDay.seconds).label("seconds"),
-            func.max(StudyDay.day).label("last_study_day"),
-            func.sum(case((StudyDay.source == StudySource.CLASS, 1), else_=0)).label("class_days"),
-        )
-        .where(StudyDay.day >= since, StudyDay.day <= today)
-        .group_by(StudyDay.learner_id)
-        .subquery("activity")
-    )
+    stmt = select(
+        StudyDay.learner_id.label("learner_id"),
+        func.sum(StudyDay.seconds).label("seconds"),
+        func.max(StudyDay.day).label("last_study_day"),
+        func.sum(case((StudyDay.source == StudySource.CLASS, 1), else_=0)).label("class_days"),
+    ).where(StudyDay.day >= since, StudyDay.day <= today)
+    if learners is not None:
+        stmt = stmt.where(StudyDay.learner_id.in_(learners))
+    return stmt.group_by(StudyDay.learner_id).subquery("activity")
 
 
 class FlagExpressions:

@@ -7,13 +7,14 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, asc, bindparam, case, desc, func, or_, select
+from sqlalchemy import Select, asc, bindparam, case, desc, func, or_
 from sqlalchemy.orm import joinedload
 
 from webapp.access import policy
 from webapp.accounts.models import Role, User
 from webapp.entitlement import rules
 from webapp.entitlement.flags import (
+    ACTIVITY_FLAGS,
     ALL_FLAGS,
     NO_RECORD,
     FlagExpressions,
@@ -24,7 +25,7 @@ from webapp.entitlement.flags import (
 from webapp.entitlement.models import Entitlement
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
-from webapp.pages.listing import PagedStatement, paged_statement
+from webapp.pages.listing import PagedStatement, RowPage, paged_statement, paginate_rows
 
 NOT_STARTED = rules.NOT_STARTED
 SORTS = ("name", "last_day", "status")
@@ -43,27 +44,56 @@ class OverviewFilter:
     flagged_only: bool = False
 
 
+def needs_activity(wanted: OverviewFilter) -> bool:
+    """True when the filter reads the study-time log (an activity flag, or any flag)."""
+    return wanted.flagged_only or wanted.flag in ACTIVITY_FLAGS
+
+
+def visible_learner_ids(actor: User) -> Select[Any]:
+    """The ids of the learners ``actor`` may see, as a select for ``IN``."""
+    return policy.learners_visible_to(actor).with_only_columns(User.id)
+
+
 def overview_query(
-    actor: User, today: date, settings: FlagSettings, wanted: OverviewFilter
+    actor: User,
+    today: date,
+    settings: FlagSettings,
+    wanted: OverviewFilter,
+    *,
+    learners: Any = None,
+    ids_only: bool = False,
 ) -> Select[Any]:
-    """Learners ``actor`` may see, with entitlement, activity, status and flag columns."""
-    activity = activity_subquery(today, settings)
-    exprs = FlagExpressions(today, settings, activity)
-    stmt = (
-        policy.learners_visible_to(actor)
-        .add_columns(
-            LearnerProfile,
-            Entitlement,
-            func.coalesce(activity.c.seconds, 0).label("study_seconds"),
-            activity.c.last_study_day.label("last_study_day"),
-            func.coalesce(activity.c.class_days, 0).label("class_days"),
-            exprs.status.label("status"),
-            *exprs.flag_columns(),
-        )
-        .outerjoin(Entitlement, Entitlement.learner_id == User.id)
-        .outerjoin(activity, activity.c.learner_id == User.id)
-        .options(joinedload(LearnerProfile.home_municipality))
+    """Learners ``actor`` may see, with entitlement, activity, status and flag columns.
+
+    ``learners`` limits the study-time sums to those learner ids (default: all the actor may
+    see). ``ids_only`` selects just the learner ids in the same filter and order, and joins the
+    study-time log only when the filter needs it: what one page of the overview is chosen by.
+    """
+    activity = activity_subquery(
+        today, settings, visible_learner_ids(actor) if learners is None else learners
     )
+    exprs = FlagExpressions(today, settings, activity)
+    stmt = policy.learners_visible_to(actor).outerjoin(
+        Entitlement, Entitlement.learner_id == User.id
+    )
+    if ids_only:
+        stmt = stmt.with_only_columns(User.id)
+        if needs_activity(wanted):
+            stmt = stmt.outerjoin(activity, activity.c.learner_id == User.id)
+    else:
+        stmt = (
+            stmt.add_columns(
+                LearnerProfile,
+                Entitlement,
+                func.coalesce(activity.c.seconds, 0).label("study_seconds"),
+                activity.c.last_study_day.label("last_study_day"),
+                func.coalesce(activity.c.class_days, 0).label("class_days"),
+                exprs.status.label("status"),
+                *exprs.flag_columns(),
+            )
+            .outerjoin(activity, activity.c.learner_id == User.id)
+            .options(joinedload(LearnerProfile.home_municipality))
+        )
     if wanted.status in STATUS_FILTERS:
         stmt = stmt.where(exprs.status == wanted.status)
     if wanted.flag in ALL_FLAGS:
@@ -133,25 +163,67 @@ class _Scope:
 def _learner_row_statement(today: date, settings: FlagSettings, scope: _Scope) -> Select[Any]:
     # Built once per day, settings and scope, then executed with the learner id bound: building
     # this statement costs more than running it, and a reused statement keeps its cache key.
-    stmt = overview_query(scope, today, settings, OverviewFilter())  # type: ignore[arg-type]
-    return stmt.where(User.id == bindparam("learner_id"))
+    learner = bindparam("learner_id")
+    stmt = overview_query(
+        scope,  # type: ignore[arg-type]
+        today,
+        settings,
+        OverviewFilter(),
+        learners=[learner],
+    )
+    return stmt.where(User.id == learner)
+
+
+@dataclass(frozen=True)
+class OverviewStatements:
+    """One page of the overview in three statements, all built once and reused.
+
+    ``count`` and ``page_ids`` (a ``PagedStatement``) pick the page's learner ids in the
+    filter's order, reading the study-time log only when the filter needs it; ``rows`` loads
+    those learners with every column, the study-time sums limited to them (``ids`` bound twice,
+    as ``ids`` and ``activity_ids``).
+    """
+
+    ids: PagedStatement
+    rows: Select[Any]
 
 
 @lru_cache(maxsize=1024)
-def _overview_page_statement(
+def _overview_statements(
     today: date, settings: FlagSettings, scope: _Scope, wanted: OverviewFilter
-) -> PagedStatement:
+) -> OverviewStatements:
     # Built once per day, settings, scope and filter (see _learner_row_statement).
-    return paged_statement(overview_query(scope, today, settings, wanted))  # type: ignore[arg-type]
+    actor: Any = scope
+    keys = overview_query(actor, today, settings, wanted, ids_only=True)
+    rows = overview_query(
+        actor, today, settings, wanted, learners=bindparam("activity_ids", expanding=True)
+    ).where(User.id.in_(bindparam("ids", expanding=True)))
+    return OverviewStatements(ids=paged_statement(keys), rows=rows)
 
 
-def overview_page_statement(
-    actor: User, today: date, settings: FlagSettings, wanted: OverviewFilter
-) -> PagedStatement:
-    """``overview_query`` ready to paginate, reused while the day, settings, scope and filter
-    stay the same."""
-    scope = _Scope(actor.role, actor.organisation_id, actor.id)
-    return _overview_page_statement(today, settings, scope, wanted)
+def overview_page(
+    actor: User,
+    today: date,
+    settings: FlagSettings,
+    wanted: OverviewFilter,
+    page: int,
+    per_page: int,
+) -> RowPage:
+    """One page of the overview rows ``actor`` may see, filtered and sorted as ``wanted``."""
+    statements = _overview_statements(
+        today, settings, _Scope(actor.role, actor.organisation_id, actor.id), wanted
+    )
+    ids_page = paginate_rows(statements.ids, page, per_page)
+    ids = [row.id for row in ids_page.items]
+    rows = (
+        db.session.execute(statements.rows, {"ids": ids, "activity_ids": ids}).all() if ids else []
+    )
+    return RowPage(
+        items=[to_row(row, today) for row in rows],
+        page=ids_page.page,
+        per_page=per_page,
+        total=ids_page.total,
+    )
 
 
 def learner_row(
@@ -168,7 +240,5 @@ def flagged_learners(
     actor: User, today: date, settings: FlagSettings, limit: int = 10
 ) -> tuple[int, list[OverviewRow]]:
     """How many learners ``actor`` may see carry a flag, and the first ``limit`` of them."""
-    stmt = overview_query(actor, today, settings, OverviewFilter(flagged_only=True))
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = [to_row(row, today) for row in db.session.execute(stmt.limit(limit))]
-    return total or 0, rows
+    page = overview_page(actor, today, settings, OverviewFilter(flagged_only=True), 1, limit)
+    return page.total, list(page.items)

@@ -30,9 +30,8 @@ from webapp.entitlement.overview import (
     STATUS_FILTERS,
     OverviewFilter,
     learner_row,
-    overview_page_statement,
+    overview_page,
     overview_query,
-    to_row,
 )
 from webapp.entitlement.refusals import refusal_message
 from webapp.extensions import db
@@ -40,7 +39,7 @@ from webapp.i18n.labels import flag_label, status_label
 from webapp.learners.levels import has_upper_secondary_or_more
 from webapp.lessons import services as lesson_services
 from webapp.pages.form_ids import with_id_prefix
-from webapp.pages.listing import page_number, paginate_rows
+from webapp.pages.listing import page_number
 from webapp.studytime import services as studytime
 
 bp = Blueprint("entitlement", __name__, template_folder="templates")
@@ -78,9 +77,10 @@ def _overview_form() -> tuple[OverviewForm, OverviewFilter]:
 def overview() -> str:
     form, wanted = _overview_form()
     today = oslo_today()
-    stmt = overview_page_statement(current_user, today, services.flag_settings(), wanted)
-    page = paginate_rows(stmt, page_number(), PER_PAGE)
-    rows = [to_row(row, today) for row in page.items]
+    page = overview_page(
+        current_user, today, services.flag_settings(), wanted, page_number(), PER_PAGE
+    )
+    rows = page.items
     query_args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "entitlement/overview.html",
