@@ -119,13 +119,26 @@ class Fit:
         return self.total > 0 and self.fitting == self.total
 
 
-def fit(availability: Availability, sessions: Sequence[SessionTime]) -> Fit:
-    """Count the sessions that fall entirely inside the learner's free time."""
+def fit(
+    availability: Availability,
+    sessions: Sequence[SessionTime],
+    memo: dict[tuple[date, time, time], bool] | None = None,
+) -> Fit:
+    """Count the sessions that fall entirely inside the learner's free time.
+
+    ``memo`` keeps answers across calls for the same availability: ranking thousands of series
+    asks about the same few dates and times again and again.
+    """
+    memo = {} if memo is None else memo
     fitting = 0
     weekdays: set[int] = set()
     weeks: set[int] = set()
     for session in sessions:
-        if is_free(availability, session.date, session.start_local, session.end_local):
+        key = (session.date, session.start_local, session.end_local)
+        free = memo.get(key)
+        if free is None:
+            free = memo[key] = is_free(availability, *key)
+        if free:
             fitting += 1
         else:
             weekdays.add(session.date.weekday())

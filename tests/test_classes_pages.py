@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from scheduling import availability as free_time
 from tests.conftest import login_as
-from webapp.accounts.models import Role
+from webapp.accounts.models import Role, User
 from webapp.classes import services
 from webapp.classes.models import (
     Attendance,
@@ -327,3 +327,44 @@ def test_a_coordinator_sees_the_demand_of_their_own_municipality_only(client, fa
     page = client.get(f"/classes/demand?municipality={other.id}").get_data(as_text=True)
     assert "Nore og Uvdal" not in page
     assert "fewer than 3 learners" in page  # only the one Flesberg learner is counted
+
+
+def _statements_for(client, url: str) -> tuple[int, str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(*_args) -> None:
+        seen.append("")
+
+    db.session.remove()  # a fresh request: nothing loaded yet
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def test_classes_that_fit_are_paginated_with_a_constant_number_of_statements(client, factory):
+    teacher_ids = []
+    for n in range(22):  # each series from its own provider
+        provider = factory.organisation(OrganisationKind.PROVIDER, name=f"Skole {n:02d}")
+        teacher_ids.append(factory.user(Role.TEACHER, provider).id)
+    login_as(client, factory.learner(locale="nb"))
+    for n in range(2):
+        publish(db.session.get(User, teacher_ids[n]), title=f"Kurs {n:02d}")
+    few, page = _statements_for(client, "/classes?level=")
+    assert "Kurs 00" in page
+    for n in range(2, 22):
+        publish(db.session.get(User, teacher_ids[n]), title=f"Kurs {n:02d}")
+    many, first = _statements_for(client, "/classes?level=")
+    assert many == few, "no statement per series or provider"
+    _more, second = _statements_for(client, "/classes?level=&page=2")
+    shown = {n for n in range(22) if f"Kurs {n:02d}" in first}
+    rest = {n for n in range(22) if f"Kurs {n:02d}" in second}
+    assert len(shown) == 20
+    assert shown | rest == set(range(22))
+    assert not shown & rest
+    assert "Skole 21" in first + second

@@ -12,8 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from scheduling import availability as free_time
 from scheduling.recurrence import (
@@ -316,11 +318,12 @@ class SeatCount:
         return self.series + self.drop_ins.get(session_id, 0)
 
 
-def reserved_for_municipalities(series_ids: list[int]) -> dict[int, int]:
-    """Places held by municipalities' pending and accepted seat orders, per series (one query)."""
+def reserved_for_municipalities(series_ids: list[int] | Select[Any]) -> dict[int, int]:
+    """Places held by municipalities' pending and accepted seat orders, per series (one query);
+    ``series_ids`` is a list or a select of series ids."""
     from webapp.seats.models import HOLDING, Offering, SeatOrder
 
-    if not series_ids:
+    if isinstance(series_ids, list) and not series_ids:
         return {}
     rows = db.session.execute(
         select(Offering.series_id, func.sum(SeatOrder.seats))
@@ -655,43 +658,106 @@ class SeriesFit:
     booking: Booking | None
 
 
-def classes_for_learner(
-    learner: User, level: str, modality: str, now: datetime | None = None
-) -> list[SeriesFit]:
-    """Series with sessions ahead, filtered by level and modality, best fit first."""
-    now = now or utcnow()
-    stmt = select(ClassSeries).where(ClassSeries.last_date >= now.date() - timedelta(days=1))
+@dataclass(frozen=True)
+class _Ranked:
+    """A series as the ranking sees it: ids, counts and times, no loaded objects."""
+
+    series_id: int
+    fit: free_time.Fit | None
+    upcoming: int
+    next_session_id: int
+    next_local: tuple[date, time]  # local date and start: Oslo wall-clock order
+    full: bool
+
+
+def _ranked_classes(learner: User, level: str, modality: str, now: datetime) -> list[_Ranked]:
+    """Every series with sessions ahead that matches the filters, best fit first.
+
+    At national scale this weighs thousands of series and tens of thousands of sessions, so it
+    reads plain columns (no ORM objects) in three set-based statements and one for free time.
+    """
+    series = select(ClassSeries.id).where(ClassSeries.last_date >= now.date() - timedelta(days=1))
     if level:
-        stmt = stmt.where(ClassSeries.level == level)
+        series = series.where(ClassSeries.level == level)
     if modality:
-        stmt = stmt.where(ClassSeries.modality == modality)
-    series_list = list(db.session.scalars(stmt.order_by(ClassSeries.first_date, ClassSeries.id)))
-    if not series_list:
-        return []
-    ids = [s.id for s in series_list]
-    sessions: dict[int, list[ClassSession]] = defaultdict(list)
-    for session in db.session.scalars(
-        select(ClassSession)
+        series = series.where(ClassSeries.modality == modality)
+    sessions: dict[int, list[tuple[int, date, time, time]]] = defaultdict(list)
+    for series_id, session_id, day, start, end in db.session.execute(
+        select(
+            ClassSession.series_id,
+            ClassSession.id,
+            ClassSession.local_date,
+            ClassSession.start_local,
+            ClassSession.end_local,
+        )
         .where(
-            ClassSession.series_id.in_(ids),
+            ClassSession.series_id.in_(series),
             ClassSession.status == SessionStatus.SCHEDULED,
             ClassSession.starts_at > now,
         )
-        .order_by(ClassSession.starts_at)
+        .order_by(ClassSession.series_id, ClassSession.starts_at)
     ):
-        sessions[session.series_id].append(session)
-    series_places: dict[int, int] = defaultdict(int, reserved_for_municipalities(ids))
-    for series_id, count in db.session.execute(
-        select(Booking.series_id, func.count())
-        .where(
-            Booking.series_id.in_(ids),
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.session_id.is_(None),
-            Booking.seat_held.is_(False),
+        sessions[series_id].append((session_id, day, start, end))
+    if not sessions:
+        return []
+    taken: dict[int, int] = defaultdict(int, reserved_for_municipalities(series))
+    capacity: dict[int, int] = {}
+    for series_id, places, count in db.session.execute(
+        select(ClassSeries.id, ClassSeries.capacity, func.count(Booking.id))
+        .outerjoin(
+            Booking,
+            and_(
+                Booking.series_id == ClassSeries.id,
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.session_id.is_(None),
+                Booking.seat_held.is_(False),
+            ),
         )
-        .group_by(Booking.series_id)
+        .where(ClassSeries.id.in_(series))
+        .group_by(ClassSeries.id, ClassSeries.capacity)
     ):
-        series_places[series_id] += count
+        taken[series_id] += count
+        capacity[series_id] = places
+    free = availability_of(learner)
+    memo: dict[tuple[date, time, time], bool] = {}
+    ranked = []
+    for series_id, upcoming in sessions.items():
+        times = [free_time.SessionTime(day, start, end) for _id, day, start, end in upcoming]
+        fit = free_time.fit(free, times, memo) if free else None
+        first = upcoming[0]
+        ranked.append(
+            _Ranked(
+                series_id=series_id,
+                fit=fit,
+                upcoming=len(upcoming),
+                next_session_id=first[0],
+                next_local=(first[1], first[2]),
+                full=taken[series_id] >= capacity[series_id],
+            )
+        )
+    ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
+    return ranked
+
+
+def _series_fits(learner: User, ranked: Sequence[_Ranked]) -> list[SeriesFit]:
+    """Load what the page shows of ``ranked`` series (three statements, whatever their number)."""
+    if not ranked:
+        return []
+    ids = [r.series_id for r in ranked]
+    series = {
+        s.id: s
+        for s in db.session.scalars(
+            select(ClassSeries)
+            .where(ClassSeries.id.in_(ids))
+            .options(joinedload(ClassSeries.provider))
+        )
+    }
+    sessions = {
+        s.id: s
+        for s in db.session.scalars(
+            select(ClassSession).where(ClassSession.id.in_([r.next_session_id for r in ranked]))
+        )
+    }
     mine = {
         b.series_id: b
         for b in db.session.scalars(
@@ -703,32 +769,35 @@ def classes_for_learner(
             )
         )
     }
-    free = availability_of(learner)
-    results = []
-    for series in series_list:
-        upcoming = sessions.get(series.id, [])
-        if not upcoming:
-            continue
-        fit = (
-            free_time.fit(
-                free,
-                [free_time.SessionTime(s.local_date, s.start_local, s.end_local) for s in upcoming],
-            )
-            if free
-            else None
+    return [
+        SeriesFit(
+            series=series[r.series_id],
+            fit=r.fit,
+            upcoming=r.upcoming,
+            next_session=sessions[r.next_session_id],
+            full=r.full,
+            booking=mine.get(r.series_id),
         )
-        results.append(
-            SeriesFit(
-                series=series,
-                fit=fit,
-                upcoming=len(upcoming),
-                next_session=upcoming[0],
-                full=series_places[series.id] >= series.capacity,
-                booking=mine.get(series.id),
-            )
-        )
-    results.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_session.starts_at))
-    return results
+        for r in ranked
+    ]
+
+
+def classes_for_learner(
+    learner: User, level: str, modality: str, now: datetime | None = None
+) -> list[SeriesFit]:
+    """Series with sessions ahead, filtered by level and modality, best fit first."""
+    return _series_fits(learner, _ranked_classes(learner, level, modality, now or utcnow()))
+
+
+def classes_for_learner_page(
+    learner: User, level: str, modality: str, page: int, per_page: int, now: datetime | None = None
+) -> tuple[int, int, list[SeriesFit]]:
+    """One page of ``classes_for_learner``: (total, page number, series on it); a page past the
+    end shows the last one. Only that page's series are loaded."""
+    ranked = _ranked_classes(learner, level, modality, now or utcnow())
+    number = min(page, max(1, -(-len(ranked) // per_page)))
+    chosen = ranked[(number - 1) * per_page : number * per_page]
+    return len(ranked), number, _series_fits(learner, chosen)
 
 
 # Demand -----------------------------------------------------------------------------------------

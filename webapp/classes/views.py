@@ -159,14 +159,10 @@ def _fitting_classes() -> str:
         form.level.data = profile.current_level.value
     level = form.level.data if form.level.data in {lv.value for lv in CLASS_LEVELS} else ""
     modality = form.modality.data if form.modality.data in {m.value for m in Modality} else ""
-    results = services.classes_for_learner(current_user, level, modality)
-    number = min(page_number(), max(1, -(-len(results) // PER_PAGE)))
-    page = RowPage(
-        items=results[(number - 1) * PER_PAGE : number * PER_PAGE],
-        page=number,
-        per_page=PER_PAGE,
-        total=len(results),
+    total, number, results = services.classes_for_learner_page(
+        current_user, level, modality, page_number(), PER_PAGE
     )
+    page = RowPage(items=results, page=number, per_page=PER_PAGE, total=total)
     return render_template(
         "classes/fit.html",
         form=form,
