@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from scheduling import availability as free_time
 from scheduling.recurrence import (
@@ -467,8 +467,8 @@ def book_drop_in(learner: User, session: ClassSession, now: datetime | None = No
     return booking
 
 
-def may_self_cancel(booking: Booking, now: datetime) -> bool:
-    """Learners cancel until 2 hours before the session (for a series: before the next one)."""
+def _may_cancel(booking: Booking, now: datetime, next_start: datetime | None) -> bool:
+    """The self-cancel rule, given when the booked series next meets (None: no session ahead)."""
     if booking.status not in ACTIVE or booking.seat_held:
         return False  # a seat the municipality bought is released by its coordinator
     if booking.status is BookingStatus.WAITLISTED:
@@ -476,8 +476,32 @@ def may_self_cancel(booking: Booking, now: datetime) -> bool:
     if booking.session_id is not None:
         assert booking.session is not None
         return booking.session.starts_at - now >= SELF_CANCEL_BEFORE
-    upcoming = future_sessions(booking.series_id, now)
-    return not upcoming or upcoming[0].starts_at - now >= SELF_CANCEL_BEFORE
+    return next_start is None or next_start - now >= SELF_CANCEL_BEFORE
+
+
+def may_self_cancel(booking: Booking, now: datetime) -> bool:
+    """Learners cancel until 2 hours before the session (for a series: before the next one)."""
+    upcoming = future_sessions(booking.series_id, now) if booking.session_id is None else []
+    return _may_cancel(booking, now, upcoming[0].starts_at if upcoming else None)
+
+
+def self_cancellable(bookings: Sequence[Booking], now: datetime) -> set[int]:
+    """The ids of ``bookings`` the learner may cancel now (one statement for all of them)."""
+    series_ids = {b.series_id for b in bookings if b.session_id is None}
+    next_start: dict[int, datetime] = {}
+    if series_ids:
+        next_start = dict(
+            db.session.execute(
+                select(ClassSession.series_id, func.min(ClassSession.starts_at))
+                .where(
+                    ClassSession.series_id.in_(series_ids),
+                    ClassSession.status == SessionStatus.SCHEDULED,
+                    ClassSession.starts_at > now,
+                )
+                .group_by(ClassSession.series_id)
+            ).all()
+        )
+    return {b.id for b in bookings if _may_cancel(b, now, next_start.get(b.series_id))}
 
 
 def cancel_booking(learner: User, booking: Booking, now: datetime | None = None) -> list[Booking]:
@@ -547,6 +571,7 @@ def learner_bookings(learner: User) -> list[Booking]:
         db.session.scalars(
             select(Booking)
             .join(ClassSeries, ClassSeries.id == Booking.series_id)
+            .options(contains_eager(Booking.series), joinedload(Booking.session))
             .where(Booking.learner_id == learner.id, Booking.status.in_(ACTIVE))
             .order_by(ClassSeries.first_date, Booking.id)
         )

@@ -159,21 +159,23 @@ def _fitting_classes() -> str:
         form.level.data = profile.current_level.value
     level = form.level.data if form.level.data in {lv.value for lv in CLASS_LEVELS} else ""
     modality = form.modality.data if form.modality.data in {m.value for m in Modality} else ""
+    now = utcnow()
     total, number, results = services.classes_for_learner_page(
-        current_user, level, modality, page_number(), PER_PAGE
+        current_user, level, modality, page_number(), PER_PAGE, now
     )
     page = RowPage(items=results, page=number, per_page=PER_PAGE, total=total)
+    bookings = services.learner_bookings(current_user)
     return render_template(
         "classes/fit.html",
         form=form,
         page=page,
         query_args={k: v for k, v in (("level", level), ("modality", modality)) if v},
         has_free_time=services.availability_of(current_user) is not None,
-        bookings=services.learner_bookings(current_user),
+        bookings=bookings,
+        cancellable=services.self_cancellable(bookings, now),
         weekday_names=weekday_names(),
         confirm=ConfirmForm(),
-        now=utcnow(),
-        may_self_cancel=services.may_self_cancel,
+        now=now,
     )
 
 
