@@ -119,15 +119,19 @@ class Fit:
         return self.total > 0 and self.fitting == self.total
 
 
+_UNSEEN = (-1, -1)
+
+
 def fit(
     availability: Availability,
     sessions: Sequence[SessionTime],
-    memo: dict[tuple[date, time, time], bool] | None = None,
+    memo: dict[tuple[date, time, time], tuple[int, int] | None] | None = None,
 ) -> Fit:
     """Count the sessions that fall entirely inside the learner's free time.
 
-    ``memo`` keeps answers across calls for the same availability: ranking thousands of series
-    asks about the same few dates and times again and again.
+    ``memo`` keeps answers across calls for the same availability (None when the session is
+    free, else its weekday and rota week): ranking thousands of series asks about the same
+    dates and times again and again.
     """
     memo = {} if memo is None else memo
     fitting = 0
@@ -135,14 +139,18 @@ def fit(
     weeks: set[int] = set()
     for session in sessions:
         key = (session.date, session.start_local, session.end_local)
-        free = memo.get(key)
-        if free is None:
-            free = memo[key] = is_free(availability, *key)
-        if free:
+        clash = memo.get(key, _UNSEEN)
+        if clash is _UNSEEN:
+            clash = memo[key] = (
+                None
+                if is_free(availability, *key)
+                else (session.date.weekday(), week_index(availability, session.date))
+            )
+        if clash is None:
             fitting += 1
         else:
-            weekdays.add(session.date.weekday())
-            weeks.add(week_index(availability, session.date))
+            weekdays.add(clash[0])
+            weeks.add(clash[1])
     return Fit(fitting, len(sessions), tuple(sorted(weekdays)), tuple(sorted(weeks)))
 
 

@@ -408,3 +408,40 @@ def test_every_session_keeps_its_local_time_across_the_autumn_change(teacher):
         select(ClassSession.starts_at).where(ClassSession.series_id == series.id)
     ).all()
     assert all(isinstance(s, datetime) and s.utcoffset() == timedelta(0) for s in stored)
+
+
+def _upcoming(learner, level: str = "A2") -> dict[str, int]:
+    return {r.series.title: r.upcoming for r in services.classes_for_learner(learner, level, "")}
+
+
+def test_the_timetable_is_read_once_and_follows_every_change_to_the_catalogue(factory, teacher):
+    series = publish(teacher, title="Første")
+    learner = factory.learner()
+    assert _upcoming(learner) == {"Første": 4}
+    today = oslo_today()
+    table = services._TIMETABLES[("A2", "", today)]
+    assert _upcoming(learner) == {"Første": 4}
+    assert services._TIMETABLES[("A2", "", today)] is table, "nothing changed: reused"
+
+    services.cancel_session(teacher, series.sessions[1])
+    db.session.commit()
+    assert _upcoming(learner) == {"Første": 3}
+    services.add_session(teacher, series, series.last_date + timedelta(days=1), time(9), time(11))
+    db.session.commit()
+    assert _upcoming(learner) == {"Første": 4}
+    publish(teacher, title="Andre", start_local=time(9), end_local=time(11))
+    assert _upcoming(learner) == {"Første": 4, "Andre": 4}
+    services.update_series(teacher, series, series_input(title="Første", level=Level.B1))
+    db.session.commit()
+    assert _upcoming(learner) == {"Andre": 4}
+    assert _upcoming(learner, "B1") == {"Første": 4}
+
+
+def test_a_session_that_has_begun_leaves_the_ranking_without_a_new_read(factory, teacher):
+    series = publish(teacher, title="Første")
+    learner = factory.learner()
+    first, second = series.sessions[0].starts_at, series.sessions[1].starts_at
+    ranked = services.classes_for_learner(learner, "A2", "", now=first - timedelta(hours=1))
+    assert [(r.upcoming, r.next_session.starts_at) for r in ranked] == [(4, first)]
+    later = services.classes_for_learner(learner, "A2", "", now=first + timedelta(minutes=1))
+    assert [(r.upcoming, r.next_session.starts_at) for r in later] == [(3, second)]

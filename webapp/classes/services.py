@@ -227,6 +227,7 @@ def cancel_session(actor: User, session: ClassSession) -> int:
         raise ClassError("already_cancelled")
     if session.ends_at <= utcnow():
         raise ClassError("session_over")
+    lock_series(session.series)  # also tells cached timetables the catalogue changed
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = utcnow()
     session.sequence += 1
@@ -247,6 +248,7 @@ def add_session(
         raise ClassError("not_yours")
     if end <= start:
         raise ClassError("ends_before_start")
+    lock_series(series)  # also tells cached timetables the catalogue changed
     planned = plan_session(day, start, end, extra=True)
     if planned.start_utc <= utcnow():
         raise ClassError("in_the_past")
@@ -692,25 +694,62 @@ class _Ranked:
     upcoming: int
     next_session_id: int
     next_local: tuple[date, time]  # local date and start: Oslo wall-clock order
-    full: bool
 
 
-def _ranked_classes(learner: User, level: str, modality: str, now: datetime) -> list[_Ranked]:
-    """Every series with sessions ahead that matches the filters, best fit first.
+# One upcoming session as the ranking reads it: id, start in UTC, local date and times.
+_Slot = tuple[int, datetime, free_time.SessionTime]
 
-    At national scale this weighs thousands of series and tens of thousands of sessions, so it
-    reads plain columns (no ORM objects) in three set-based statements and one for free time.
+
+@dataclass(frozen=True)
+class _Timetable:
+    """The upcoming sessions of every series matching one filter, read once and reused while
+    the catalogue's stamp stays the same."""
+
+    stamp: tuple[Any, ...]
+    sessions: dict[int, tuple[_Slot, ...]]
+
+
+_TIMETABLES: dict[tuple[str, str, date], _Timetable] = {}
+_MAX_TIMETABLES = 16  # level × modality filters of one day; a few MB each at national scale
+
+
+def catalogue_stamp() -> tuple[Any, ...]:
+    """A value that changes whenever the series or sessions the ranking reads change.
+
+    Publishing adds a series; editing a series, adding or cancelling a session and every
+    booking change bump the series' ``booking_version`` (``lock_series``). The newest creation
+    time tells two databases with the same counts apart (tests start each one afresh).
     """
+    return tuple(
+        db.session.execute(
+            select(
+                func.count(ClassSeries.id),
+                func.max(ClassSeries.id),
+                func.coalesce(func.sum(ClassSeries.booking_version), 0),
+                func.max(ClassSeries.created_at),
+            )
+        ).one()
+    )
+
+
+def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slot, ...]]:
+    """Upcoming sessions per matching series, from memory unless the catalogue changed."""
+    key = (level, modality, now.date())
+    stamp = catalogue_stamp()
+    cached = _TIMETABLES.get(key)
+    if cached is not None and cached.stamp == stamp:
+        return cached.sessions
     series = select(ClassSeries.id).where(ClassSeries.last_date >= now.date() - timedelta(days=1))
     if level:
         series = series.where(ClassSeries.level == level)
     if modality:
         series = series.where(ClassSeries.modality == modality)
-    sessions: dict[int, list[tuple[int, date, time, time]]] = defaultdict(list)
-    for series_id, session_id, day, start, end in db.session.execute(
+    sessions: dict[int, list[_Slot]] = defaultdict(list)
+    for series_id, session_id, starts_at, day, start, end in db.session.execute(
         select(
             ClassSession.series_id,
             ClassSession.id,
+            ClassSession.starts_at,
             ClassSession.local_date,
             ClassSession.start_local,
             ClassSession.end_local,
@@ -722,11 +761,47 @@ def _ranked_classes(learner: User, level: str, modality: str, now: datetime) -> 
         )
         .order_by(ClassSession.series_id, ClassSession.starts_at)
     ):
-        sessions[series_id].append((session_id, day, start, end))
-    if not sessions:
-        return []
-    taken: dict[int, int] = defaultdict(int, reserved_for_municipalities(series))
-    capacity: dict[int, int] = {}
+        sessions[series_id].append((session_id, starts_at, free_time.SessionTime(day, start, end)))
+    if len(_TIMETABLES) >= _MAX_TIMETABLES:
+        _TIMETABLES.clear()
+    table = {series_id: tuple(slots) for series_id, slots in sessions.items()}
+    _TIMETABLES[key] = _Timetable(stamp, table)
+    return table
+
+
+def _ranked_classes(learner: User, level: str, modality: str, now: datetime) -> list[_Ranked]:
+    """Every series with sessions ahead that matches the filters, best fit first.
+
+    At national scale this weighs thousands of series and tens of thousands of sessions: they
+    are read as plain columns once and kept until the catalogue changes (``_timetable``); each
+    request then only weighs them against the learner's free time.
+    """
+    free = availability_of(learner)
+    memo: dict[tuple[date, time, time], tuple[int, int] | None] = {}
+    ranked = []
+    for series_id, slots in _timetable(level, modality, now).items():
+        ahead = [slot for slot in slots if slot[1] > now] if slots[0][1] <= now else slots
+        if not ahead:
+            continue
+        fit = free_time.fit(free, [slot[2] for slot in ahead], memo) if free else None
+        first = ahead[0]
+        ranked.append(
+            _Ranked(
+                series_id=series_id,
+                fit=fit,
+                upcoming=len(ahead),
+                next_session_id=first[0],
+                next_local=(first[2].date, first[2].start_local),
+            )
+        )
+    ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
+    return ranked
+
+
+def _full_series(series_ids: list[int]) -> set[int]:
+    """Which of these series have no place left (bookings and seats held for municipalities)."""
+    taken: dict[int, int] = defaultdict(int, reserved_for_municipalities(series_ids))
+    full = set()
     for series_id, places, count in db.session.execute(
         select(ClassSeries.id, ClassSeries.capacity, func.count(Booking.id))
         .outerjoin(
@@ -738,34 +813,16 @@ def _ranked_classes(learner: User, level: str, modality: str, now: datetime) -> 
                 Booking.seat_held.is_(False),
             ),
         )
-        .where(ClassSeries.id.in_(series))
+        .where(ClassSeries.id.in_(series_ids))
         .group_by(ClassSeries.id, ClassSeries.capacity)
     ):
-        taken[series_id] += count
-        capacity[series_id] = places
-    free = availability_of(learner)
-    memo: dict[tuple[date, time, time], bool] = {}
-    ranked = []
-    for series_id, upcoming in sessions.items():
-        times = [free_time.SessionTime(day, start, end) for _id, day, start, end in upcoming]
-        fit = free_time.fit(free, times, memo) if free else None
-        first = upcoming[0]
-        ranked.append(
-            _Ranked(
-                series_id=series_id,
-                fit=fit,
-                upcoming=len(upcoming),
-                next_session_id=first[0],
-                next_local=(first[1], first[2]),
-                full=taken[series_id] >= capacity[series_id],
-            )
-        )
-    ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
-    return ranked
+        if taken[series_id] + count >= places:
+            full.add(series_id)
+    return full
 
 
 def _series_fits(learner: User, ranked: Sequence[_Ranked]) -> list[SeriesFit]:
-    """Load what the page shows of ``ranked`` series (three statements, whatever their number)."""
+    """Load what the page shows of ``ranked`` series (five statements, whatever their number)."""
     if not ranked:
         return []
     ids = [r.series_id for r in ranked]
@@ -794,13 +851,14 @@ def _series_fits(learner: User, ranked: Sequence[_Ranked]) -> list[SeriesFit]:
             )
         )
     }
+    full = _full_series(ids)
     return [
         SeriesFit(
             series=series[r.series_id],
             fit=r.fit,
             upcoming=r.upcoming,
             next_session=sessions[r.next_session_id],
-            full=r.full,
+            full=r.series_id in full,
             booking=mine.get(r.series_id),
         )
         for r in ranked
