@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -35,12 +33,13 @@ def dashboard() -> str:
     today = oslo_today()
     settings = entitlement_services.flag_settings()
     if current_user.role is Role.LEARNER:
+        hours_week, hours_total = studytime.hours_this_week_and_in_total(current_user.id, today)
         return render_template(
             "pages/dashboard_learner.html",
             profile=current_user.learner_profile,
             deadline=learner_row(current_user, current_user.id, today, settings),
-            hours_week=studytime.hours_this_week(current_user.id, today),
-            hours_total=studytime.hours_between(current_user.id, date(2000, 1, 1), today),
+            hours_week=hours_week,
+            hours_total=hours_total,
             due_cards=lesson_services.due_cards_count(current_user),
             resume=lesson_services.lesson_to_resume(current_user),
             assignments=teaching_services.learner_assignments(current_user, today),

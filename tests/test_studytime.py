@@ -1,0 +1,35 @@
+"""Study-time sums as the learner's dashboard shows them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from webapp.extensions import db
+from webapp.studytime.models import StudyDay, StudySource
+from webapp.studytime.services import hours_between, hours_this_week_and_in_total
+
+THURSDAY = date(2026, 11, 26)
+MONDAY = THURSDAY - timedelta(days=3)
+
+
+def test_this_week_starts_on_monday_and_the_total_stops_today(factory):
+    learner = factory.learner()
+    rows = [
+        (MONDAY - timedelta(days=1), StudySource.LESSON, 3600),  # last Sunday: total only
+        (MONDAY, StudySource.LESSON, 1800),
+        (MONDAY, StudySource.CLASS, 5400),
+        (THURSDAY, StudySource.REVIEW, 1080),
+        (THURSDAY + timedelta(days=1), StudySource.LESSON, 7200),  # tomorrow: not yet counted
+    ]
+    for day, source, seconds in rows:
+        db.session.add(StudyDay(learner_id=learner.id, day=day, source=source, seconds=seconds))
+    other = factory.learner()
+    db.session.add(
+        StudyDay(learner_id=other.id, day=THURSDAY, source=StudySource.LESSON, seconds=9000)
+    )
+    db.session.commit()
+    assert hours_this_week_and_in_total(learner.id, THURSDAY) == (2.3, 3.3)
+    assert hours_this_week_and_in_total(learner.id, THURSDAY)[1] == hours_between(
+        learner.id, date(2000, 1, 1), THURSDAY
+    )
+    assert hours_this_week_and_in_total(factory.learner().id, THURSDAY) == (0.0, 0.0)
