@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -25,7 +26,7 @@ from webapp.entitlement.flags import (
 from webapp.entitlement.models import Entitlement
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
-from webapp.pages.listing import PagedStatement, RowPage, paged_statement, paginate_rows
+from webapp.pages.listing import RowPage, paged_statement
 
 NOT_STARTED = rules.NOT_STARTED
 SORTS = ("name", "last_day", "status")
@@ -176,15 +177,17 @@ def _learner_row_statement(today: date, settings: FlagSettings, scope: _Scope) -
 
 @dataclass(frozen=True)
 class OverviewStatements:
-    """One page of the overview in three statements, all built once and reused.
+    """One page of the overview in two statements, built once and reused.
 
-    ``count`` and ``page_ids`` (a ``PagedStatement``) pick the page's learner ids in the
-    filter's order, reading the study-time log only when the filter needs it; ``rows`` loads
-    those learners with every column, the study-time sums limited to them (``ids`` bound twice,
-    as ``ids`` and ``activity_ids``).
+    ``page_ids`` picks the page's learner ids in the filter's order, with the number of all
+    matching learners beside each (``count(*) over ()``, so one pass answers both), reading the
+    study-time log only when the filter needs it; ``rows`` loads those learners with every
+    column, the study-time sums limited to them (the ids bound as ``ids`` and
+    ``activity_ids``). ``count`` is for a page past the end, which has no row to carry it.
     """
 
-    ids: PagedStatement
+    count: Select[Any]
+    page_ids: Select[Any]
     rows: Select[Any]
 
 
@@ -195,10 +198,29 @@ def _overview_statements(
     # Built once per day, settings, scope and filter (see _learner_row_statement).
     actor: Any = scope
     keys = overview_query(actor, today, settings, wanted, ids_only=True)
+    counted = paged_statement(keys.add_columns(func.count().over().label("total")))
     rows = overview_query(
         actor, today, settings, wanted, learners=bindparam("activity_ids", expanding=True)
     ).where(User.id.in_(bindparam("ids", expanding=True)))
-    return OverviewStatements(ids=paged_statement(keys), rows=rows)
+    return OverviewStatements(count=paged_statement(keys).count, page_ids=counted.rows, rows=rows)
+
+
+def _page_of_ids(
+    statements: OverviewStatements, page: int, per_page: int
+) -> tuple[int, int, list[int]]:
+    """(total, page number, learner ids on it); a page past the end shows the last page."""
+
+    def run(number: int) -> list[Any]:
+        values = {"page_limit": per_page, "page_offset": (number - 1) * per_page}
+        return db.session.execute(statements.page_ids, values).all()
+
+    rows = run(page)
+    if not rows and page > 1:
+        total = db.session.scalar(statements.count) or 0
+        page = max(1, math.ceil(total / per_page))
+        rows = run(page) if total else []
+    total = rows[0].total if rows else 0
+    return total, page, [row.id for row in rows]
 
 
 def overview_page(
@@ -213,16 +235,12 @@ def overview_page(
     statements = _overview_statements(
         today, settings, _Scope(actor.role, actor.organisation_id, actor.id), wanted
     )
-    ids_page = paginate_rows(statements.ids, page, per_page)
-    ids = [row.id for row in ids_page.items]
+    total, page, ids = _page_of_ids(statements, page, per_page)
     rows = (
         db.session.execute(statements.rows, {"ids": ids, "activity_ids": ids}).all() if ids else []
     )
     return RowPage(
-        items=[to_row(row, today) for row in rows],
-        page=ids_page.page,
-        per_page=per_page,
-        total=ids_page.total,
+        items=[to_row(row, today) for row in rows], page=page, per_page=per_page, total=total
     )
 
 

@@ -10,8 +10,6 @@ from typing import Any
 from flask import request
 from sqlalchemy import Integer, Select, bindparam, func, select
 
-from webapp.extensions import db
-
 MAX_PAGE = 100_000
 
 
@@ -73,15 +71,3 @@ def paged_statement(stmt: Select[Any]) -> PagedStatement:
             bindparam("page_offset", type_=Integer)
         ),
     )
-
-
-def paginate_rows(stmt: Select[Any] | PagedStatement, page: int, per_page: int) -> RowPage:
-    """Run a count and one page of ``stmt``; a page past the end shows the last page."""
-    paged = stmt if isinstance(stmt, PagedStatement) else paged_statement(stmt)
-    total = db.session.scalar(paged.count) or 0
-    last_page = max(1, math.ceil(total / per_page))
-    page = min(page, last_page)
-    rows = db.session.execute(
-        paged.rows, {"page_limit": per_page, "page_offset": (page - 1) * per_page}
-    ).all()
-    return RowPage(items=rows, page=page, per_page=per_page, total=total)
