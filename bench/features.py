@@ -126,22 +126,8 @@ def _lessons(count: int, track: str) -> list[str]:
 
 
 def _count_statements(app, identity: str, path: str) -> int:
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = identity
-        session["_fresh"] = True
-    with app.app_context():
-        engine = db.engine
-    statements: list[int] = []
-
-    def count(*_args, **_kwargs) -> None:
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    response = client.get(path)
-    event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200, (path, response.status_code)
-    return len(statements)
+    """How many SQL statements one page runs for the user with session ``identity``."""
+    return len(statement_log(app, identity, path))
 
 
 def matrix_queries(app) -> tuple[int, int]:
@@ -467,8 +453,11 @@ def statement_log(app, identity: str, path: str) -> list[str]:
         statements.append(re.sub(rf"\((?:{PARAMETER}, )*{PARAMETER}\)", "(…)", text))
 
     event.listen(engine, "before_cursor_execute", log)
-    client.get(path)
-    event.remove(engine, "before_cursor_execute", log)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+    assert response.status_code == 200, (path, response.status_code)
     return statements
 
 

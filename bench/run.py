@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from bench.features import (
@@ -189,24 +189,10 @@ def overview_queries(kind: str, learners: int) -> int:
             )
             identity = coordinator.get_id()
             db.session.remove()
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = identity
-            session["_fresh"] = True
-        with app.app_context():
-            engine = db.engine
-        statements = []
-
-        def count(*_args, **_kwargs) -> None:
-            statements.append(1)
-
-        event.listen(engine, "before_cursor_execute", count)
-        response = client.get("/entitlements")
-        event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200, response.status_code
+        count = len(statement_log(app, identity, "/entitlements"))
         with app.app_context():
             db.engine.dispose()
-    return len(statements)
+    return count
 
 
 def lesson_page_figures(kind: str) -> dict[str, object]:
