@@ -481,17 +481,16 @@ def create_cards(learner: User, lesson: Lesson) -> int:
     return made
 
 
+# Built once: the dashboard runs these on every visit (see _VISIT).
+_DUE_CARDS = select(func.count(VocabCard.id)).where(
+    VocabCard.learner_id == bindparam("learner"), VocabCard.due <= bindparam("moment")
+)
+
+
 def due_cards_count(learner: User, now: datetime | None = None) -> int:
     """How many review cards are due now."""
-    moment = now or utcnow()
-    return (
-        db.session.scalar(
-            select(func.count(VocabCard.id)).where(
-                VocabCard.learner_id == learner.id, VocabCard.due <= moment
-            )
-        )
-        or 0
-    )
+    values = {"learner": learner.id, "moment": now or utcnow()}
+    return db.session.scalar(_DUE_CARDS, values) or 0
 
 
 def next_due_card(learner: User, now: datetime | None = None) -> VocabCard | None:
@@ -596,19 +595,22 @@ def catalogue(learner: User, locale: str, track: str = "", level: str = "") -> C
     return result
 
 
+_TO_RESUME = (
+    select(Lesson)
+    .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+    .where(
+        LessonProgress.learner_id == bindparam("learner"),
+        LessonProgress.completed_at.is_(None),
+        Lesson.archived_at.is_(None),
+    )
+    .order_by(LessonProgress.updated_at.desc())
+    .limit(1)
+)
+
+
 def lesson_to_resume(learner: User) -> Lesson | None:
     """The lesson the learner worked on last and has not completed."""
-    return db.session.scalar(
-        select(Lesson)
-        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
-        .where(
-            LessonProgress.learner_id == learner.id,
-            LessonProgress.completed_at.is_(None),
-            Lesson.archived_at.is_(None),
-        )
-        .order_by(LessonProgress.updated_at.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_TO_RESUME, {"learner": learner.id})
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from webapp.extensions import db
 from webapp.studytime.models import StudyDay, StudySource
@@ -57,15 +57,20 @@ def hours_between(learner_id: int, first: date, last: date) -> float:
     return round((seconds or 0) / 3600, 1)
 
 
+# Built once: the learner's dashboard runs it on every visit.
+_WEEK_AND_TOTAL = select(
+    func.coalesce(
+        func.sum(case((StudyDay.day >= bindparam("monday"), StudyDay.seconds), else_=0)), 0
+    ),
+    func.coalesce(func.sum(StudyDay.seconds), 0),
+).where(StudyDay.learner_id == bindparam("learner"), StudyDay.day <= bindparam("today"))
+
+
 def hours_this_week_and_in_total(learner_id: int, today: date) -> tuple[float, float]:
     """Hours studied since Monday of this week and up to today in all, in one statement."""
     monday = today - timedelta(days=today.weekday())
-    week, total = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((StudyDay.day >= monday, StudyDay.seconds), else_=0)), 0),
-            func.coalesce(func.sum(StudyDay.seconds), 0),
-        ).where(StudyDay.learner_id == learner_id, StudyDay.day <= today)
-    ).one()
+    values = {"learner": learner_id, "monday": monday, "today": today}
+    week, total = db.session.execute(_WEEK_AND_TOTAL, values).one()
     return round((week or 0) / 3600, 1), round((total or 0) / 3600, 1)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, case, false, func, or_, select
 
 from webapp.access import policy
 from webapp.accounts.models import Role, User
@@ -331,28 +331,35 @@ class LearnerAssignment:
         return self.completed == self.total
 
 
-def learner_assignments(learner: User, today: date) -> list[LearnerAssignment]:
-    """What the learner's teachers have asked them to do, soonest due first."""
-    member_of = select(GroupMember.group_id).where(GroupMember.learner_id == learner.id)
+def _learner_assignments_statement() -> Select[tuple[Assignment]]:
+    learner = bindparam("learner")
+    member_of = select(GroupMember.group_id).where(GroupMember.learner_id == learner)
     booked_series = select(Booking.series_id).where(
-        Booking.learner_id == learner.id,
+        Booking.learner_id == learner,
         Booking.status == BookingStatus.CONFIRMED,
         Booking.session_id.is_(None),
     )
     series_groups = select(TeachingGroup.id).where(TeachingGroup.series_id.in_(booked_series))
-    assignments = list(
-        db.session.scalars(
-            select(Assignment)
-            .where(
-                or_(
-                    Assignment.learner_id == learner.id,
-                    Assignment.group_id.in_(member_of),
-                    Assignment.group_id.in_(series_groups),
-                )
+    return (
+        select(Assignment)
+        .where(
+            or_(
+                Assignment.learner_id == learner,
+                Assignment.group_id.in_(member_of),
+                Assignment.group_id.in_(series_groups),
             )
-            .order_by(Assignment.due_date, Assignment.id)
         )
+        .order_by(Assignment.due_date, Assignment.id)
     )
+
+
+# Built once: the learner's dashboard runs it on every visit.
+_LEARNER_ASSIGNMENTS = _learner_assignments_statement()
+
+
+def learner_assignments(learner: User, today: date) -> list[LearnerAssignment]:
+    """What the learner's teachers have asked them to do, soonest due first."""
+    assignments = list(db.session.scalars(_LEARNER_ASSIGNMENTS, {"learner": learner.id}))
     covered = assigned_lessons(assignments)
     lesson_ids = sorted({lesson.id for lessons in covered.values() for lesson in lessons})
     progress = _progress([learner.id], lesson_ids)
@@ -400,19 +407,21 @@ def reply_to_writing(actor: User, submission: WritingSubmission, text: str) -> N
     db.session.flush()
 
 
+# Built once: the learner's dashboard runs it on every visit.
+_FEEDBACK = (
+    select(WritingSubmission)
+    .where(
+        WritingSubmission.learner_id == bindparam("learner"),
+        WritingSubmission.replied_at.is_not(None),
+    )
+    .order_by(WritingSubmission.replied_at.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
 def learner_feedback(learner: User, limit: int = 5) -> list[WritingSubmission]:
     """The latest replies the learner's teachers wrote to their texts."""
-    return list(
-        db.session.scalars(
-            select(WritingSubmission)
-            .where(
-                WritingSubmission.learner_id == learner.id,
-                WritingSubmission.replied_at.is_not(None),
-            )
-            .order_by(WritingSubmission.replied_at.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(_FEEDBACK, {"learner": learner.id, "limit": limit}))
 
 
 def lessons_by_id(ids: set[str]) -> dict[str, Lesson]:
