@@ -87,22 +87,29 @@ def create_group(
     return group
 
 
-def group_learners(group: TeachingGroup) -> list[User]:
-    """The group's learners: those added by hand and those booked for its whole series."""
-    members = select(GroupMember.learner_id).where(GroupMember.group_id == group.id)
+def _group_learners_statement(with_series: bool) -> Select[tuple[User]]:
+    members = select(GroupMember.learner_id).where(GroupMember.group_id == bindparam("group"))
     condition = User.id.in_(members)
-    if group.series_id is not None:
+    if with_series:
         booked = select(Booking.learner_id).where(
-            Booking.series_id == group.series_id,
+            Booking.series_id == bindparam("series"),
             Booking.status == BookingStatus.CONFIRMED,
             Booking.session_id.is_(None),
         )
         condition = or_(condition, User.id.in_(booked))
-    return list(
-        db.session.scalars(
-            select(User).where(condition, User.role == Role.LEARNER).order_by(User.name, User.id)
-        )
-    )
+    return select(User).where(condition, User.role == Role.LEARNER).order_by(User.name, User.id)
+
+
+# The teacher's group page runs these on every visit: built once, run with bound values
+# (building a statement costs more than running it).
+_GROUP_LEARNERS = {False: _group_learners_statement(False), True: _group_learners_statement(True)}
+
+
+def group_learners(group: TeachingGroup) -> list[User]:
+    """The group's learners: those added by hand and those booked for its whole series."""
+    statement = _GROUP_LEARNERS[group.series_id is not None]
+    values = {"group": group.id, "series": group.series_id}
+    return list(db.session.scalars(statement, values))
 
 
 def add_member(actor: User, group: TeachingGroup, learner_id: int) -> None:
@@ -168,41 +175,53 @@ def delete_assignment(actor: User, assignment: Assignment) -> None:
     db.session.flush()
 
 
-def group_assignments(group: TeachingGroup, learners: list[User]) -> list[Assignment]:
-    """The group's assignments and those made to its learners one by one by its provider."""
-    ids = [learner.id for learner in learners]
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(
-                or_(
-                    Assignment.group_id == group.id,
-                    (Assignment.learner_id.in_(ids))
-                    & (Assignment.provider_id == group.provider_id),
-                )
-            )
-            .order_by(Assignment.due_date, Assignment.id)
+_GROUP_ASSIGNMENTS = (
+    select(Assignment)
+    .where(
+        or_(
+            Assignment.group_id == bindparam("group"),
+            (Assignment.learner_id.in_(bindparam("learners", expanding=True)))
+            & (Assignment.provider_id == bindparam("provider")),
         )
     )
+    .order_by(Assignment.due_date, Assignment.id)
+)
+
+
+def group_assignments(group: TeachingGroup, learners: list[User]) -> list[Assignment]:
+    """The group's assignments and those made to its learners one by one by its provider."""
+    values = {
+        "group": group.id,
+        "learners": [learner.id for learner in learners],
+        "provider": group.provider_id,
+    }
+    return list(db.session.scalars(_GROUP_ASSIGNMENTS, values))
+
+
+_ASSIGNED_LESSONS = (
+    select(Lesson)
+    .where(
+        Lesson.archived_at.is_(None),
+        or_(
+            Lesson.id.in_(bindparam("lessons", expanding=True)),
+            Lesson.track.in_(bindparam("tracks", expanding=True)),
+            Lesson.level.in_(bindparam("levels", expanding=True)),
+        ),
+    )
+    .order_by(Lesson.level, Lesson.track, Lesson.position)
+)
 
 
 def assigned_lessons(assignments: list[Assignment]) -> dict[int, list[Lesson]]:
     """The active lessons each assignment covers, in catalogue order (one query)."""
     if not assignments:
         return {}
-    lesson_ids = {a.lesson_id for a in assignments if a.lesson_id}
-    tracks = {a.track for a in assignments if a.track}
-    levels = {a.level for a in assignments if a.level}
-    lessons = list(
-        db.session.scalars(
-            select(Lesson)
-            .where(
-                Lesson.archived_at.is_(None),
-                or_(Lesson.id.in_(lesson_ids), Lesson.track.in_(tracks), Lesson.level.in_(levels)),
-            )
-            .order_by(Lesson.level, Lesson.track, Lesson.position)
-        )
-    )
+    values = {
+        "lessons": sorted({a.lesson_id for a in assignments if a.lesson_id}),
+        "tracks": sorted({a.track for a in assignments if a.track}),
+        "levels": sorted({a.level for a in assignments if a.level}),
+    }
+    lessons = list(db.session.scalars(_ASSIGNED_LESSONS, values))
     covered: dict[int, list[Lesson]] = {}
     for a in assignments:
         covered[a.id] = [
@@ -213,19 +232,21 @@ def assigned_lessons(assignments: list[Assignment]) -> dict[int, list[Lesson]]:
     return covered
 
 
+_PROGRESS = select(
+    LessonProgress.learner_id,
+    LessonProgress.lesson_id,
+    LessonProgress.completed_at,
+    LessonProgress.best_score,
+).where(
+    LessonProgress.learner_id.in_(bindparam("learners", expanding=True)),
+    LessonProgress.lesson_id.in_(bindparam("lessons", expanding=True)),
+)
+
+
 def _progress(learner_ids: list[int], lesson_ids: list[str]) -> dict[tuple[int, str], Progress]:
     if not learner_ids or not lesson_ids:
         return {}
-    rows = db.session.execute(
-        select(
-            LessonProgress.learner_id,
-            LessonProgress.lesson_id,
-            LessonProgress.completed_at,
-            LessonProgress.best_score,
-        ).where(
-            LessonProgress.learner_id.in_(learner_ids), LessonProgress.lesson_id.in_(lesson_ids)
-        )
-    )
+    rows = db.session.execute(_PROGRESS, {"learners": learner_ids, "lessons": lesson_ids})
     return {
         (learner_id, lesson_id): Progress(completed is not None, score or 0)
         for learner_id, lesson_id, completed, score in rows
@@ -276,34 +297,46 @@ def progress_matrix(group: TeachingGroup, today: date) -> Matrix:
     )
 
 
+_HOURS_SINCE = (
+    select(StudyDay.learner_id, func.sum(StudyDay.seconds))
+    .where(
+        StudyDay.learner_id.in_(bindparam("learners", expanding=True)),
+        StudyDay.day >= bindparam("first"),
+    )
+    .group_by(StudyDay.learner_id)
+)
+
+
 def hours_since(learner_ids: list[int], first: date) -> dict[int, float]:
     """Hours each learner studied since a day, all sources together (one query)."""
     if not learner_ids:
         return {}
-    rows = db.session.execute(
-        select(StudyDay.learner_id, func.sum(StudyDay.seconds))
-        .where(StudyDay.learner_id.in_(learner_ids), StudyDay.day >= first)
-        .group_by(StudyDay.learner_id)
-    )
+    rows = db.session.execute(_HOURS_SINCE, {"learners": learner_ids, "first": first})
     return {learner_id: round((seconds or 0) / 3600, 1) for learner_id, seconds in rows}
+
+
+_ATTENDANCE = (
+    select(
+        Attendance.learner_id,
+        *(
+            func.sum(case((Attendance.mark == mark, 1), else_=0)).label(mark.value)
+            for mark in AttendanceMark
+        ),
+    )
+    .join(ClassSession, ClassSession.id == Attendance.session_id)
+    .where(
+        ClassSession.series_id == bindparam("series"),
+        Attendance.learner_id.in_(bindparam("learners", expanding=True)),
+    )
+    .group_by(Attendance.learner_id)
+)
 
 
 def attendance_counts(learner_ids: list[int], series_id: int | None) -> dict[int, dict[str, int]]:
     """Present, absent and excused marks per learner at a series' sessions (one query)."""
     if not learner_ids or series_id is None:
         return {}
-    rows = db.session.execute(
-        select(
-            Attendance.learner_id,
-            *(
-                func.sum(case((Attendance.mark == mark, 1), else_=0)).label(mark.value)
-                for mark in AttendanceMark
-            ),
-        )
-        .join(ClassSession, ClassSession.id == Attendance.session_id)
-        .where(ClassSession.series_id == series_id, Attendance.learner_id.in_(learner_ids))
-        .group_by(Attendance.learner_id)
-    )
+    rows = db.session.execute(_ATTENDANCE, {"series": series_id, "learners": learner_ids})
     return {
         row[0]: {mark.value: int(row[index + 1] or 0) for index, mark in enumerate(AttendanceMark)}
         for row in rows
