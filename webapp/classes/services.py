@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from scheduling import availability as free_time
@@ -320,19 +321,27 @@ class SeatCount:
         return self.series + self.drop_ins.get(session_id, 0)
 
 
-def reserved_for_municipalities(series_ids: list[int] | Select[Any]) -> dict[int, int]:
-    """Places held by municipalities' pending and accepted seat orders, per series (one query);
-    ``series_ids`` is a list or a select of series ids."""
+@cache
+def _reserved_statement() -> Select[Any]:
+    # Built on first use (the seats feature imports this module) and then reused.
     from webapp.seats.models import HOLDING, Offering, SeatOrder
 
-    if isinstance(series_ids, list) and not series_ids:
-        return {}
-    rows = db.session.execute(
+    return (
         select(Offering.series_id, func.sum(SeatOrder.seats))
         .join(SeatOrder, SeatOrder.offering_id == Offering.id)
-        .where(Offering.series_id.in_(series_ids), SeatOrder.status.in_(HOLDING))
+        .where(
+            Offering.series_id.in_(bindparam("series", expanding=True)),
+            SeatOrder.status.in_(HOLDING),
+        )
         .group_by(Offering.series_id)
     )
+
+
+def reserved_for_municipalities(series_ids: list[int]) -> dict[int, int]:
+    """Places held by municipalities' pending and accepted seat orders, per series (one query)."""
+    if not series_ids:
+        return {}
+    rows = db.session.execute(_reserved_statement(), {"series": series_ids})
     return {series_id: int(total or 0) for series_id, total in rows}
 
 
@@ -567,17 +576,20 @@ def promote_waitlist(series: ClassSeries, now: datetime | None = None) -> list[B
     return promoted
 
 
+# The pages of "classes that fit me" run these on every visit: built once, run with bound
+# values (building a statement costs more than running it).
+_LEARNER_BOOKINGS = (
+    select(Booking)
+    .join(ClassSeries, ClassSeries.id == Booking.series_id)
+    .options(contains_eager(Booking.series), joinedload(Booking.session))
+    .where(Booking.learner_id == bindparam("learner"), Booking.status.in_(ACTIVE))
+    .order_by(ClassSeries.first_date, Booking.id)
+)
+
+
 def learner_bookings(learner: User) -> list[Booking]:
     """A learner's active bookings, soonest series first."""
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .join(ClassSeries, ClassSeries.id == Booking.series_id)
-            .options(contains_eager(Booking.series), joinedload(Booking.session))
-            .where(Booking.learner_id == learner.id, Booking.status.in_(ACTIVE))
-            .order_by(ClassSeries.first_date, Booking.id)
-        )
-    )
+    return list(db.session.scalars(_LEARNER_BOOKINGS, {"learner": learner.id}))
 
 
 # Attendance -------------------------------------------------------------------------------------
@@ -713,6 +725,14 @@ _TIMETABLES: dict[tuple[str, str, date], _Timetable] = {}
 _MAX_TIMETABLES = 16  # level × modality filters of one day; a few MB each at national scale
 
 
+_CATALOGUE_STAMP = select(
+    func.count(ClassSeries.id),
+    func.max(ClassSeries.id),
+    func.coalesce(func.sum(ClassSeries.booking_version), 0),
+    func.max(ClassSeries.created_at),
+)
+
+
 def catalogue_stamp() -> tuple[Any, ...]:
     """A value that changes whenever the series or sessions the ranking reads change.
 
@@ -720,16 +740,7 @@ def catalogue_stamp() -> tuple[Any, ...]:
     booking change bump the series' ``booking_version`` (``lock_series``). The newest creation
     time tells two databases with the same counts apart (tests start each one afresh).
     """
-    return tuple(
-        db.session.execute(
-            select(
-                func.count(ClassSeries.id),
-                func.max(ClassSeries.id),
-                func.coalesce(func.sum(ClassSeries.booking_version), 0),
-                func.max(ClassSeries.created_at),
-            )
-        ).one()
-    )
+    return tuple(db.session.execute(_CATALOGUE_STAMP).one())
 
 
 def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slot, ...]]:
@@ -798,24 +809,41 @@ def _ranked_classes(learner: User, level: str, modality: str, now: datetime) -> 
     return ranked
 
 
+_SERIES_BOOKED = (
+    select(ClassSeries.id, ClassSeries.capacity, func.count(Booking.id))
+    .outerjoin(
+        Booking,
+        and_(
+            Booking.series_id == ClassSeries.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.session_id.is_(None),
+            Booking.seat_held.is_(False),
+        ),
+    )
+    .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
+    .group_by(ClassSeries.id, ClassSeries.capacity)
+)
+_SERIES_WITH_PROVIDER = (
+    select(ClassSeries)
+    .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
+    .options(joinedload(ClassSeries.provider))
+)
+_SESSIONS_BY_ID = select(ClassSession).where(
+    ClassSession.id.in_(bindparam("sessions", expanding=True))
+)
+_MY_SERIES_BOOKINGS = select(Booking).where(
+    Booking.learner_id == bindparam("learner"),
+    Booking.series_id.in_(bindparam("series", expanding=True)),
+    Booking.status.in_(ACTIVE),
+    Booking.session_id.is_(None),
+)
+
+
 def _full_series(series_ids: list[int]) -> set[int]:
     """Which of these series have no place left (bookings and seats held for municipalities)."""
     taken: dict[int, int] = defaultdict(int, reserved_for_municipalities(series_ids))
     full = set()
-    for series_id, places, count in db.session.execute(
-        select(ClassSeries.id, ClassSeries.capacity, func.count(Booking.id))
-        .outerjoin(
-            Booking,
-            and_(
-                Booking.series_id == ClassSeries.id,
-                Booking.status == BookingStatus.CONFIRMED,
-                Booking.session_id.is_(None),
-                Booking.seat_held.is_(False),
-            ),
-        )
-        .where(ClassSeries.id.in_(series_ids))
-        .group_by(ClassSeries.id, ClassSeries.capacity)
-    ):
+    for series_id, places, count in db.session.execute(_SERIES_BOOKED, {"series": series_ids}):
         if taken[series_id] + count >= places:
             full.add(series_id)
     return full
@@ -826,31 +854,11 @@ def _series_fits(learner: User, ranked: Sequence[_Ranked]) -> list[SeriesFit]:
     if not ranked:
         return []
     ids = [r.series_id for r in ranked]
-    series = {
-        s.id: s
-        for s in db.session.scalars(
-            select(ClassSeries)
-            .where(ClassSeries.id.in_(ids))
-            .options(joinedload(ClassSeries.provider))
-        )
-    }
-    sessions = {
-        s.id: s
-        for s in db.session.scalars(
-            select(ClassSession).where(ClassSession.id.in_([r.next_session_id for r in ranked]))
-        )
-    }
-    mine = {
-        b.series_id: b
-        for b in db.session.scalars(
-            select(Booking).where(
-                Booking.learner_id == learner.id,
-                Booking.series_id.in_(ids),
-                Booking.status.in_(ACTIVE),
-                Booking.session_id.is_(None),
-            )
-        )
-    }
+    series = {s.id: s for s in db.session.scalars(_SERIES_WITH_PROVIDER, {"series": ids})}
+    next_ids = [r.next_session_id for r in ranked]
+    sessions = {s.id: s for s in db.session.scalars(_SESSIONS_BY_ID, {"sessions": next_ids})}
+    values = {"learner": learner.id, "series": ids}
+    mine = {b.series_id: b for b in db.session.scalars(_MY_SERIES_BOOKINGS, values)}
     full = _full_series(ids)
     return [
         SeriesFit(
