@@ -578,18 +578,22 @@ def promote_waitlist(series: ClassSeries, now: datetime | None = None) -> list[B
 
 # The pages of "classes that fit me" run these on every visit: built once, run with bound
 # values (building a statement costs more than running it).
-_LEARNER_BOOKINGS = (
-    select(Booking)
-    .join(ClassSeries, ClassSeries.id == Booking.series_id)
-    .options(contains_eager(Booking.series), joinedload(Booking.session))
-    .where(Booking.learner_id == bindparam("learner"), Booking.status.in_(ACTIVE))
-    .order_by(ClassSeries.first_date, Booking.id)
-)
+# (Built on first use, not at import: loader options configure every mapper, and not every
+# model is imported yet when this module is.)
+@cache
+def _learner_bookings_statement() -> Select[tuple[Booking]]:
+    return (
+        select(Booking)
+        .join(ClassSeries, ClassSeries.id == Booking.series_id)
+        .options(contains_eager(Booking.series), joinedload(Booking.session))
+        .where(Booking.learner_id == bindparam("learner"), Booking.status.in_(ACTIVE))
+        .order_by(ClassSeries.first_date, Booking.id)
+    )
 
 
 def learner_bookings(learner: User) -> list[Booking]:
     """A learner's active bookings, soonest series first."""
-    return list(db.session.scalars(_LEARNER_BOOKINGS, {"learner": learner.id}))
+    return list(db.session.scalars(_learner_bookings_statement(), {"learner": learner.id}))
 
 
 # Attendance -------------------------------------------------------------------------------------
@@ -823,11 +827,18 @@ _SERIES_BOOKED = (
     .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
     .group_by(ClassSeries.id, ClassSeries.capacity)
 )
-_SERIES_WITH_PROVIDER = (
-    select(ClassSeries)
-    .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
-    .options(joinedload(ClassSeries.provider))
-)
+
+
+@cache
+def _series_with_provider_statement() -> Select[tuple[ClassSeries]]:
+    # Built on first use (loader options; see _learner_bookings_statement).
+    return (
+        select(ClassSeries)
+        .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
+        .options(joinedload(ClassSeries.provider))
+    )
+
+
 _SESSIONS_BY_ID = select(ClassSession).where(
     ClassSession.id.in_(bindparam("sessions", expanding=True))
 )
@@ -854,7 +865,8 @@ def _series_fits(learner: User, ranked: Sequence[_Ranked]) -> list[SeriesFit]:
     if not ranked:
         return []
     ids = [r.series_id for r in ranked]
-    series = {s.id: s for s in db.session.scalars(_SERIES_WITH_PROVIDER, {"series": ids})}
+    statement = _series_with_provider_statement()
+    series = {s.id: s for s in db.session.scalars(statement, {"series": ids})}
     next_ids = [r.next_session_id for r in ranked]
     sessions = {s.id: s for s in db.session.scalars(_SESSIONS_BY_ID, {"sessions": next_ids})}
     values = {"learner": learner.id, "series": ids}

@@ -15,7 +15,6 @@ from flask import current_app, render_template, request
 from fsrs import Card, Rating, Scheduler
 from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import defer
 
 from lessons.grading import Grade, grade, is_completed, lesson_score
 from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files
@@ -291,9 +290,11 @@ def exercise_section(lesson: Lesson, locale: str, language: str, learner: bool) 
     return section
 
 
-# The lesson page's one statement: the lesson (without its content, which lesson_content keeps
-# decoded), whether the user has started it, and their answers, one row per answer. Built once,
-# so SQLAlchemy does not build the statement and its cache key again on every request.
+# The lesson page's one statement: the lesson (its content is deferred: lesson_content keeps
+# it decoded), whether the user has started it, and their answers, one row per answer. Built
+# once, so SQLAlchemy does not build the statement and its cache key again on every request.
+# Module-level statements must not carry loader options: those configure every mapper at
+# import time, before all models are imported.
 _VISIT = (
     select(
         Lesson,
@@ -302,7 +303,6 @@ _VISIT = (
         ExerciseAnswer.answer,
         ExerciseAnswer.correct,
     )
-    .options(defer(Lesson.content))
     .outerjoin(
         LessonProgress,
         and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.learner_id == bindparam("user")),
