@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,17 +17,20 @@ from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from lessons.loader import lesson_files
 from webapp import create_app
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
 from webapp.extensions import db
 from webapp.learners.levels import Education, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
+from webapp.lessons import services as lesson_services
 from webapp.organisations.models import Organisation, OrganisationKind
 
 PASSWORD = "Fjordhest-og-brunost-42"
 PASSWORD_HASH = hash_password(PASSWORD)
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+LESSON_FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -216,3 +220,27 @@ def login_as(client: FlaskClient, user: User) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+
+
+def copy_fixture_lesson(root: Path) -> Path:
+    """Put the valid fixture lesson in a content tree under ``root``; return its file."""
+    folder = root / "working-life"
+    folder.mkdir()
+    path = folder / "a1-01-a.md"
+    shutil.copy(LESSON_FIXTURES / "valid" / "working-life" / "a1-01-fixture.md", path)
+    return path
+
+
+def sync_lessons_in(root: Path) -> lesson_services.SyncReport:
+    """Load the lessons under ``root`` into the database and commit."""
+    report = lesson_services.sync_lessons(lesson_files(root), root)
+    db.session.commit()
+    return report
+
+
+@pytest.fixture
+def synced_lesson(tmp_path: Path) -> Path:
+    """A content tree with the fixture lesson (id ``fixture-first-day``), already loaded."""
+    copy_fixture_lesson(tmp_path)
+    sync_lessons_in(tmp_path)
+    return tmp_path

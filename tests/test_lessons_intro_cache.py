@@ -3,30 +3,14 @@ and no request parses Markdown."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from flask import template_rendered
 
 from lessons import loader
-from lessons.loader import lesson_files
-from tests.conftest import login_as
-from webapp.extensions import db
+from tests.conftest import login_as, sync_lessons_in
 from webapp.lessons import services
 
-FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
 URL = "/lessons/fixture-first-day"
-
-
-@pytest.fixture
-def content(tmp_path) -> Path:
-    folder = tmp_path / "working-life"
-    folder.mkdir()
-    shutil.copy(FIXTURES / "valid" / "working-life" / "a1-01-fixture.md", folder / "a1-01-a.md")
-    services.sync_lessons(lesson_files(tmp_path), tmp_path)
-    db.session.commit()
-    return tmp_path
 
 
 @pytest.fixture
@@ -45,7 +29,7 @@ def intro_renders(app):
 
 
 def test_the_intro_is_rendered_once_per_language_and_reused(
-    client, factory, content, intro_renders
+    client, factory, synced_lesson, intro_renders
 ):
     learner = factory.learner(locale="uk")
     login_as(client, learner)
@@ -61,23 +45,22 @@ def test_the_intro_is_rendered_once_per_language_and_reused(
     assert intro_renders == ["uk", "en"]
 
 
-def test_a_new_lesson_version_is_rendered_again(client, factory, content, intro_renders):
+def test_a_new_lesson_version_is_rendered_again(client, factory, synced_lesson, intro_renders):
     learner = factory.learner(locale="uk")
     login_as(client, learner)
     assert "Velkommen på jobb." in client.get(URL).get_data(as_text=True)
-    path = content / "working-life" / "a1-01-a.md"
+    path = synced_lesson / "working-life" / "a1-01-a.md"
     path.write_text(
         path.read_text().replace("Velkommen på jobb.", "Velkommen til første arbeidsdag.")
     )
-    services.sync_lessons(lesson_files(content), content)
-    db.session.commit()
+    sync_lessons_in(synced_lesson)
     page = client.get(URL).get_data(as_text=True)
     assert "Velkommen til første arbeidsdag." in page
     assert "Velkommen på jobb." not in page
     assert len(intro_renders) == 2
 
 
-def test_no_request_parses_markdown(client, factory, content, monkeypatch):
+def test_no_request_parses_markdown(client, factory, synced_lesson, monkeypatch):
     learner = factory.learner(locale="ru")
     login_as(client, learner)
 

@@ -5,33 +5,20 @@ answers, feedback, shuffled words and CSRF token. A request runs two SQL stateme
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
 from lessons import loader
-from lessons.loader import lesson_files
-from tests.conftest import login_as
+from tests.conftest import login_as, sync_lessons_in
 from webapp.accounts.models import Role
 from webapp.extensions import db
 from webapp.lessons import services
 
-FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
 URL = "/lessons/fixture-first-day"
 QUESTION = "Hva sier du til en ny kollega?"
-
-
-@pytest.fixture
-def content(tmp_path) -> Path:
-    folder = tmp_path / "working-life"
-    folder.mkdir()
-    shutil.copy(FIXTURES / "valid" / "working-life" / "a1-01-fixture.md", folder / "a1-01-a.md")
-    sync(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture
@@ -47,11 +34,6 @@ def block_renders(monkeypatch) -> list[str]:
     monkeypatch.setattr(services, "_render_block", record)
     services._SECTIONS.clear()
     return seen
-
-
-def sync(root: Path) -> None:
-    services.sync_lessons(lesson_files(root), root)
-    db.session.commit()
 
 
 @contextmanager
@@ -77,7 +59,7 @@ def fresh_get(client, url: str = URL) -> str:
     return response.get_data(as_text=True)
 
 
-def test_the_exercises_are_rendered_once_and_reused(client, factory, content, block_renders):
+def test_the_exercises_are_rendered_once_and_reused(client, factory, synced_lesson, block_renders):
     first_learner = factory.learner(locale="uk")
     second_learner = factory.learner(locale="uk")
     login_as(client, first_learner)
@@ -90,19 +72,21 @@ def test_the_exercises_are_rendered_once_and_reused(client, factory, content, bl
     assert "Перевірити" in first  # the submit buttons, in the interface language
 
 
-def test_a_new_lesson_version_changes_the_exercises(client, factory, content, block_renders):
+def test_a_new_lesson_version_changes_the_exercises(client, factory, synced_lesson, block_renders):
     login_as(client, factory.learner(locale="uk"))
     assert QUESTION in client.get(URL).get_data(as_text=True)
-    path = content / "working-life" / "a1-01-a.md"
+    path = synced_lesson / "working-life" / "a1-01-a.md"
     path.write_text(path.read_text().replace(QUESTION, "Hva sier du til en ny sjef?"))
-    sync(content)
+    sync_lessons_in(synced_lesson)
     page = client.get(URL).get_data(as_text=True)
     assert "Hva sier du til en ny sjef?" in page
     assert QUESTION not in page
     assert block_renders.count("exercises") == 2
 
 
-def test_each_interface_language_gets_its_own_exercises(client, factory, content, block_renders):
+def test_each_interface_language_gets_its_own_exercises(
+    client, factory, synced_lesson, block_renders
+):
     ukrainian = factory.learner(locale="uk")  # both read translations in Ukrainian
     norwegian = factory.learner(locale="nb")
     login_as(client, ukrainian)
@@ -121,7 +105,7 @@ def test_each_interface_language_gets_its_own_exercises(client, factory, content
     assert block_renders.count("exercises") == 2
 
 
-def test_staff_get_the_exercises_without_buttons(client, factory, content):
+def test_staff_get_the_exercises_without_buttons(client, factory, synced_lesson):
     login_as(client, factory.learner(locale="uk"))  # reads Ukrainian, its first language
     assert ">Перевірити<" in client.get(URL).get_data(as_text=True)
     login_as(client, factory.user(Role.TEACHER, locale="uk"))  # reads Ukrainian, its locale
@@ -132,7 +116,7 @@ def test_staff_get_the_exercises_without_buttons(client, factory, content):
     assert 'data-heartbeat=""' in page
 
 
-def test_answers_and_feedback_belong_to_their_learner(client, factory, content):
+def test_answers_and_feedback_belong_to_their_learner(client, factory, synced_lesson):
     answering = factory.learner(locale="nb")
     other = factory.learner(locale="nb")
     login_as(client, answering)
@@ -160,7 +144,7 @@ def test_answers_and_feedback_belong_to_their_learner(client, factory, content):
     assert 'class="feedback' not in theirs
 
 
-def test_each_page_carries_its_sessions_csrf_token(app, client, factory, content):
+def test_each_page_carries_its_sessions_csrf_token(app, client, factory, synced_lesson):
     app.config["WTF_CSRF_ENABLED"] = True
     tokens = []
     for learner in (factory.learner(locale="nb"), factory.learner(locale="nb")):
@@ -181,7 +165,7 @@ def test_each_page_carries_its_sessions_csrf_token(app, client, factory, content
 
 
 def test_a_request_parses_no_markdown_and_renders_the_lesson_once(
-    client, factory, content, monkeypatch
+    client, factory, synced_lesson, monkeypatch
 ):
     def refuse(*_args, **_kwargs):
         raise AssertionError("rendered during a request")
@@ -200,7 +184,7 @@ def test_a_request_parses_no_markdown_and_renders_the_lesson_once(
 
 
 def test_a_page_request_runs_two_statements_whatever_the_answers_and_lessons(
-    client, factory, content
+    client, factory, synced_lesson
 ):
     learner = factory.learner(locale="en")
     login_as(client, learner)
@@ -224,14 +208,14 @@ def test_a_page_request_runs_two_statements_whatever_the_answers_and_lessons(
     }
     for exercise, data in answers.items():
         assert client.post(f"{URL}/exercises/{exercise}", data=data).status_code == 302
-    source = (content / "working-life" / "a1-01-a.md").read_text()
+    source = (synced_lesson / "working-life" / "a1-01-a.md").read_text()
     for order in range(2, 30):
-        (content / "working-life" / f"a1-{order:02d}-more.md").write_text(
+        (synced_lesson / "working-life" / f"a1-{order:02d}-more.md").write_text(
             source.replace("fixture-first-day", f"fixture-more-{order}").replace(
                 "order: 1", f"order: {order}"
             )
         )
-    sync(content)
+    sync_lessons_in(synced_lesson)
     with statements() as seen:
         page = fresh_get(client)
     assert page.count("You answered this correctly.") == 5  # e6 wrong; e7 shows its feedback

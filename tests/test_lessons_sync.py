@@ -2,47 +2,39 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from lessons.loader import lesson_files
+from tests.conftest import LESSON_FIXTURES, copy_fixture_lesson, sync_lessons_in
 from webapp.extensions import db
 from webapp.lessons import services
 from webapp.lessons.models import Lesson, LessonProgress
 
-FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
+FIXTURES = LESSON_FIXTURES
 
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    folder = tmp_path / "working-life"
-    folder.mkdir()
-    shutil.copy(FIXTURES / "valid" / "working-life" / "a1-01-fixture.md", folder / "a1-01-a.md")
-    source = (folder / "a1-01-a.md").read_text()
+    first = copy_fixture_lesson(tmp_path)
+    source = first.read_text()
     second = source.replace("fixture-first-day", "fixture-second").replace("order: 1", "order: 2")
-    (folder / "a1-02-b.md").write_text(second)
+    (first.parent / "a1-02-b.md").write_text(second)
     return tmp_path
 
 
-def sync(root: Path) -> services.SyncReport:
-    report = services.sync_lessons(lesson_files(root), root)
-    db.session.commit()
-    return report
-
-
 def test_second_sync_changes_nothing(content):
-    first = sync(content)
+    first = sync_lessons_in(content)
     assert (first.added, first.changed, first.archived) == (2, 0, 0)
-    second = sync(content)
+    second = sync_lessons_in(content)
     assert second.total_changed == 0
     assert second.unchanged == 2
 
 
 def test_rendered_html_is_stored_and_sanitized(content):
-    sync(content)
+    sync_lessons_in(content)
     lesson = db.session.get(Lesson, "fixture-first-day")
     text = services.lesson_content(lesson)
     assert "<strong>Leder:</strong>" in text["blocks"][0]["nb"]
@@ -67,14 +59,14 @@ def test_a_problem_anywhere_loads_nothing(content):
 
 
 def test_editing_keeps_progress_and_bumps_the_version(content, factory):
-    sync(content)
+    sync_lessons_in(content)
     learner = factory.learner()
     lesson = db.session.get(Lesson, "fixture-first-day")
     services.answer_exercise(learner, lesson, "e1", "Hei, jeg heter Olena.")
     db.session.commit()
     path = content / "working-life" / "a1-01-a.md"
     path.write_text(path.read_text().replace("Velkommen på jobb.", "Velkommen til oss."))
-    report = sync(content)
+    report = sync_lessons_in(content)
     assert (report.changed, report.unchanged) == (1, 1)
     db.session.refresh(lesson)
     assert lesson.version == 2
@@ -85,12 +77,12 @@ def test_editing_keeps_progress_and_bumps_the_version(content, factory):
 
 
 def test_removed_lessons_are_archived_not_deleted(content, factory):
-    sync(content)
+    sync_lessons_in(content)
     learner = factory.learner()
     services.start_lesson(learner, db.session.get(Lesson, "fixture-second"))
     db.session.commit()
     (content / "working-life" / "a1-02-b.md").unlink()
-    report = sync(content)
+    report = sync_lessons_in(content)
     assert report.archived == 1
     lesson = db.session.get(Lesson, "fixture-second")
     assert lesson.archived_at is not None
