@@ -45,6 +45,7 @@ from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.mail.services import queue_templated_mail
+from webapp.pages.listing import RowPage
 from webapp.studytime.models import StudySource
 from webapp.studytime.services import adjust_study_time
 
@@ -492,8 +493,7 @@ def _may_cancel(booking: Booking, now: datetime, next_start: datetime | None) ->
 
 def may_self_cancel(booking: Booking, now: datetime) -> bool:
     """Learners cancel until 2 hours before the session (for a series: before the next one)."""
-    upcoming = future_sessions(booking.series_id, now) if booking.session_id is None else []
-    return _may_cancel(booking, now, upcoming[0].starts_at if upcoming else None)
+    return booking.id in self_cancellable([booking], now)
 
 
 def self_cancellable(bookings: Sequence[Booking], now: datetime) -> set[int]:
@@ -784,14 +784,16 @@ def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slo
     return table
 
 
-def _ranked_classes(learner: User, level: str, modality: str, now: datetime) -> list[_Ranked]:
-    """Every series with sessions ahead that matches the filters, best fit first.
+def _ranked_classes(
+    free: free_time.Availability | None, level: str, modality: str, now: datetime
+) -> list[_Ranked]:
+    """Every series with sessions ahead that matches the filters, best fit first for a learner
+    with ``free`` time (None: not given).
 
     At national scale this weighs thousands of series and tens of thousands of sessions: they
     are read as plain columns once and kept until the catalogue changes (``_timetable``); each
     request then only weighs them against the learner's free time.
     """
-    free = availability_of(learner)
     memo: dict[tuple[date, time, time], tuple[int, int] | None] = {}
     ranked = []
     for series_id, slots in _timetable(level, modality, now).items():
@@ -889,18 +891,26 @@ def classes_for_learner(
     learner: User, level: str, modality: str, now: datetime | None = None
 ) -> list[SeriesFit]:
     """Series with sessions ahead, filtered by level and modality, best fit first."""
-    return _series_fits(learner, _ranked_classes(learner, level, modality, now or utcnow()))
+    ranked = _ranked_classes(availability_of(learner), level, modality, now or utcnow())
+    return _series_fits(learner, ranked)
 
 
 def classes_for_learner_page(
-    learner: User, level: str, modality: str, page: int, per_page: int, now: datetime | None = None
-) -> tuple[int, int, list[SeriesFit]]:
-    """One page of ``classes_for_learner``: (total, page number, series on it); a page past the
-    end shows the last one. Only that page's series are loaded."""
-    ranked = _ranked_classes(learner, level, modality, now or utcnow())
+    learner: User,
+    free: free_time.Availability | None,
+    level: str,
+    modality: str,
+    page: int,
+    per_page: int,
+    now: datetime | None = None,
+) -> RowPage:
+    """One page of ``classes_for_learner`` for a learner with ``free`` time; a page past the end
+    shows the last one. Only that page's series are loaded."""
+    ranked = _ranked_classes(free, level, modality, now or utcnow())
     number = min(page, max(1, -(-len(ranked) // per_page)))
     chosen = ranked[(number - 1) * per_page : number * per_page]
-    return len(ranked), number, _series_fits(learner, chosen)
+    items = _series_fits(learner, chosen)
+    return RowPage(items=items, page=number, per_page=per_page, total=len(ranked))
 
 
 # Demand -----------------------------------------------------------------------------------------

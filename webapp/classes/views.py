@@ -54,7 +54,7 @@ from webapp.extensions import db
 from webapp.i18n.labels import MODALITY_LABELS, track_label
 from webapp.learners.levels import Level
 from webapp.organisations.models import Organisation
-from webapp.pages.listing import RowPage, page_number
+from webapp.pages.listing import page_number
 
 bp = Blueprint("classes", __name__, template_folder="templates")
 
@@ -160,17 +160,17 @@ def _fitting_classes() -> str:
     level = form.level.data if form.level.data in {lv.value for lv in CLASS_LEVELS} else ""
     modality = form.modality.data if form.modality.data in {m.value for m in Modality} else ""
     now = utcnow()
-    total, number, results = services.classes_for_learner_page(
-        current_user, level, modality, page_number(), PER_PAGE, now
+    free = services.availability_of(current_user)
+    page = services.classes_for_learner_page(
+        current_user, free, level, modality, page_number(), PER_PAGE, now
     )
-    page = RowPage(items=results, page=number, per_page=PER_PAGE, total=total)
     bookings = services.learner_bookings(current_user)
     return render_template(
         "classes/fit.html",
         form=form,
         page=page,
         query_args={k: v for k, v in (("level", level), ("modality", modality)) if v},
-        has_free_time=services.availability_of(current_user) is not None,
+        has_free_time=free is not None,
         bookings=bookings,
         cancellable=services.self_cancellable(bookings, now),
         weekday_names=weekday_names(),
