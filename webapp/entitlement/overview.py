@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, asc, bindparam, case, desc, func, or_
+from sqlalchemy import Integer, Select, asc, bindparam, case, desc, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from webapp.access import policy
@@ -26,7 +26,7 @@ from webapp.entitlement.flags import (
 from webapp.entitlement.models import Entitlement
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
-from webapp.pages.listing import RowPage, paged_statement
+from webapp.pages.listing import RowPage
 
 NOT_STARTED = rules.NOT_STARTED
 SORTS = ("name", "last_day", "status")
@@ -198,11 +198,16 @@ def _overview_statements(
     # Built once per day, settings, scope and filter (see _learner_row_statement).
     actor: Any = scope
     keys = overview_query(actor, today, settings, wanted, ids_only=True)
-    counted = paged_statement(keys.add_columns(func.count().over().label("total")))
+    page_ids = (
+        keys.add_columns(func.count().over().label("total"))
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+    )
     rows = overview_query(
         actor, today, settings, wanted, learners=bindparam("activity_ids", expanding=True)
     ).where(User.id.in_(bindparam("ids", expanding=True)))
-    return OverviewStatements(count=paged_statement(keys).count, page_ids=counted.rows, rows=rows)
+    count = select(func.count()).select_from(keys.order_by(None).subquery())
+    return OverviewStatements(count=count, page_ids=page_ids, rows=rows)
 
 
 def _page_of_ids(

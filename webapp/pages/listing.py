@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from sqlalchemy import Integer, Select, bindparam, func, select
 
 MAX_PAGE = 100_000
 
@@ -49,25 +48,3 @@ class RowPage:
     @property
     def next_num(self) -> int:
         return self.page + 1
-
-
-@dataclass(frozen=True)
-class PagedStatement:
-    """A query's count and its page of rows, with the page bound at execution.
-
-    Built once and reused, SQLAlchemy keeps the statements' cache keys: for a large query,
-    building the statement and its key costs more than running it.
-    """
-
-    count: Select[Any]
-    rows: Select[Any]
-
-
-def paged_statement(stmt: Select[Any]) -> PagedStatement:
-    """``stmt`` as a count and a page of rows whose limit and offset are bound parameters."""
-    return PagedStatement(
-        count=select(func.count()).select_from(stmt.order_by(None).subquery()),
-        rows=stmt.limit(bindparam("page_limit", type_=Integer)).offset(
-            bindparam("page_offset", type_=Integer)
-        ),
-    )
