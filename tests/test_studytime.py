@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 from webapp.extensions import db
 from webapp.studytime.models import StudyDay, StudySource
-from webapp.studytime.services import hours_between, hours_this_week_and_in_total
+from webapp.studytime.services import hours_between, hours_since_and_in_total
 
 THURSDAY = date(2026, 11, 26)
 MONDAY = THURSDAY - timedelta(days=3)
 
 
-def test_this_week_starts_on_monday_and_the_total_stops_today(factory):
+def test_the_recent_sum_starts_on_its_day_and_the_total_stops_today(factory):
     learner = factory.learner()
     rows = [
         (MONDAY - timedelta(days=1), StudySource.LESSON, 3600),  # last Sunday: total only
@@ -28,8 +28,8 @@ def test_this_week_starts_on_monday_and_the_total_stops_today(factory):
         StudyDay(learner_id=other.id, day=THURSDAY, source=StudySource.LESSON, seconds=9000)
     )
     db.session.commit()
-    assert hours_this_week_and_in_total(learner.id, THURSDAY) == (2.3, 3.3)
-    assert hours_this_week_and_in_total(learner.id, THURSDAY)[1] == hours_between(
+    assert hours_since_and_in_total(learner.id, MONDAY, THURSDAY) == (2.3, 3.3)
+    assert hours_since_and_in_total(learner.id, MONDAY, THURSDAY)[1] == hours_between(
         learner.id, date(2000, 1, 1), THURSDAY
     )
-    assert hours_this_week_and_in_total(factory.learner().id, THURSDAY) == (0.0, 0.0)
+    assert hours_since_and_in_total(factory.learner().id, MONDAY, THURSDAY) == (0.0, 0.0)

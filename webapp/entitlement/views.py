@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -300,6 +300,9 @@ def my_entitlement() -> str:
     result = services.evaluate(entitlement, profile, today) if entitlement else None
     row = learner_row(learner, learner.id, today, services.flag_settings())
     four_weeks_ago = today - timedelta(days=27)
+    hours_four_weeks, hours_total = studytime.hours_since_and_in_total(
+        learner.id, four_weeks_ago, today
+    )
     return render_template(
         "entitlement/mine.html",
         profile=profile,
@@ -307,8 +310,8 @@ def my_entitlement() -> str:
         result=result,
         flags=row.flags if row else (),
         today=today,
-        hours_total=studytime.hours_between(learner.id, date(2000, 1, 1), today),
-        hours_four_weeks=studytime.hours_between(learner.id, four_weeks_ago, today),
+        hours_total=hours_total,
+        hours_four_weeks=hours_four_weeks,
         upper_secondary=has_upper_secondary_or_more(profile.education),
         levels=lesson_services.progress_by_level(learner),
         placement=lesson_services.latest_placement(learner),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -33,7 +35,8 @@ def dashboard() -> str:
     today = oslo_today()
     settings = entitlement_services.flag_settings()
     if current_user.role is Role.LEARNER:
-        hours_week, hours_total = studytime.hours_this_week_and_in_total(current_user.id, today)
+        monday = today - timedelta(days=today.weekday())
+        hours_week, hours_total = studytime.hours_since_and_in_total(current_user.id, monday, today)
         return render_template(
             "pages/dashboard_learner.html",
             profile=current_user.learner_profile,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import bindparam, case, func, select
 
@@ -57,21 +57,20 @@ def hours_between(learner_id: int, first: date, last: date) -> float:
     return round((seconds or 0) / 3600, 1)
 
 
-# Built once: the learner's dashboard runs it on every visit.
-_WEEK_AND_TOTAL = select(
+# Built once: the learner's dashboard and entitlement page run it on every visit.
+_SINCE_AND_TOTAL = select(
     func.coalesce(
-        func.sum(case((StudyDay.day >= bindparam("monday"), StudyDay.seconds), else_=0)), 0
+        func.sum(case((StudyDay.day >= bindparam("since"), StudyDay.seconds), else_=0)), 0
     ),
     func.coalesce(func.sum(StudyDay.seconds), 0),
 ).where(StudyDay.learner_id == bindparam("learner"), StudyDay.day <= bindparam("today"))
 
 
-def hours_this_week_and_in_total(learner_id: int, today: date) -> tuple[float, float]:
-    """Hours studied since Monday of this week and up to today in all, in one statement."""
-    monday = today - timedelta(days=today.weekday())
-    values = {"learner": learner_id, "monday": monday, "today": today}
-    week, total = db.session.execute(_WEEK_AND_TOTAL, values).one()
-    return round((week or 0) / 3600, 1), round((total or 0) / 3600, 1)
+def hours_since_and_in_total(learner_id: int, since: date, today: date) -> tuple[float, float]:
+    """Hours studied from ``since`` to today, and up to today in all, in one statement."""
+    values = {"learner": learner_id, "since": since, "today": today}
+    recent, total = db.session.execute(_SINCE_AND_TOTAL, values).one()
+    return round((recent or 0) / 3600, 1), round((total or 0) / 3600, 1)
 
 
 def record_study_time(learner_id: int, day: date, source: StudySource, seconds: int) -> None:
