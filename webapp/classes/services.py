@@ -45,6 +45,7 @@ from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.mail.services import queue_templated_mail
+from webapp.memo import BoundedCache
 from webapp.pages.listing import RowPage
 from webapp.studytime.models import StudySource
 from webapp.studytime.services import adjust_study_time
@@ -725,8 +726,8 @@ class _Timetable:
     sessions: dict[int, tuple[_Slot, ...]]
 
 
-_TIMETABLES: dict[tuple[str, str, date], _Timetable] = {}
-_MAX_TIMETABLES = 16  # level × modality filters of one day; a few MB each at national scale
+# Level × modality filters of one day; a few MB each at national scale.
+_TIMETABLES: BoundedCache[tuple[str, str, date], _Timetable] = BoundedCache(16)
 
 
 _CATALOGUE_STAMP = select(
@@ -777,11 +778,8 @@ def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slo
         .order_by(ClassSession.series_id, ClassSession.starts_at)
     ):
         sessions[series_id].append((session_id, starts_at, free_time.SessionTime(day, start, end)))
-    if len(_TIMETABLES) >= _MAX_TIMETABLES:
-        _TIMETABLES.clear()
     table = {series_id: tuple(slots) for series_id, slots in sessions.items()}
-    _TIMETABLES[key] = _Timetable(stamp, table)
-    return table
+    return _TIMETABLES.keep(key, _Timetable(stamp, table)).sessions
 
 
 def _ranked_classes(

@@ -32,6 +32,7 @@ from webapp.lessons.models import (
     VocabReview,
     WritingSubmission,
 )
+from webapp.memo import BoundedCache
 from webapp.studytime.models import StudySource
 from webapp.studytime.services import record_study_time
 
@@ -113,7 +114,7 @@ def sync_lessons(
     return report
 
 
-_DECODED: dict[tuple[str, str], dict[str, Any]] = {}
+_DECODED: BoundedCache[tuple[str, str], dict[str, Any]] = BoundedCache(1024)
 
 
 def lesson_content(lesson: Lesson) -> dict[str, Any]:
@@ -121,13 +122,11 @@ def lesson_content(lesson: Lesson) -> dict[str, Any]:
     key = (lesson.id, lesson.digest)
     content = _DECODED.get(key)
     if content is None:
-        if len(_DECODED) > 1024:
-            _DECODED.clear()
-        content = _DECODED[key] = json.loads(lesson.content)
+        content = _DECODED.keep(key, json.loads(lesson.content))
     return content
 
 
-_INTROS: dict[tuple[str, str, str, str], Markup] = {}
+_INTROS: BoundedCache[tuple[str, str, str, str], Markup] = BoundedCache(4096)
 
 
 def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
@@ -136,15 +135,13 @@ def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
     key = (lesson.id, lesson.digest, locale, language)
     intro = _INTROS.get(key)
     if intro is None:
-        if len(_INTROS) > 4096:
-            _INTROS.clear()
         html = render_template(
             "lessons/_intro.html",
             content=lesson_content(lesson),
             locale=locale,
             language=language,
         )
-        intro = _INTROS[key] = Markup(html)  # our own template; lesson HTML is sanitized at sync
+        intro = _INTROS.keep(key, Markup(html))  # our template; lesson HTML sanitized at sync
     return intro
 
 
@@ -245,7 +242,8 @@ class ExerciseSection:
         return Markup("".join(out))  # our own template and escaped values
 
 
-_SECTIONS: dict[tuple[str, str, str, str, bool, str], ExerciseSection] = {}
+# About 12 KB each; a handful of languages per lesson.
+_SECTIONS: BoundedCache[tuple[str, str, str, str, bool, str], ExerciseSection] = BoundedCache(2048)
 
 
 def exercise_section(lesson: Lesson, locale: str, language: str, learner: bool) -> ExerciseSection:
@@ -258,8 +256,6 @@ def exercise_section(lesson: Lesson, locale: str, language: str, learner: bool) 
     key = (lesson.id, lesson.digest, locale, language, learner, request.script_root)
     section = _SECTIONS.get(key)
     if section is None:
-        if len(_SECTIONS) > 2048:  # about 12 KB each; a handful of languages per lesson
-            _SECTIONS.clear()
         content = lesson_content(lesson)
         nonce = secrets.token_hex(8)
         holes: list[_Hole] = []
@@ -278,14 +274,17 @@ def exercise_section(lesson: Lesson, locale: str, language: str, learner: bool) 
             hole=hole,
         )
         pieces = re.split(f"\x00{nonce}:(\\d+)\x00", html)
-        section = _SECTIONS[key] = ExerciseSection(
-            parts=tuple(pieces[0::2]),
-            holes=tuple(holes[int(index)] for index in pieces[1::2]),
-            notes={
-                correct: _render_block("answer_note", correct=correct)
-                for correct in (True, None, False)
-            },
-            exercises={exercise["id"]: exercise for exercise in content["exercises"]},
+        section = _SECTIONS.keep(
+            key,
+            ExerciseSection(
+                parts=tuple(pieces[0::2]),
+                holes=tuple(holes[int(index)] for index in pieces[1::2]),
+                notes={
+                    correct: _render_block("answer_note", correct=correct)
+                    for correct in (True, None, False)
+                },
+                exercises={exercise["id"]: exercise for exercise in content["exercises"]},
+            ),
         )
     return section
 

@@ -18,16 +18,16 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from webapp.i18n.locales import current_locale_code, locale_choices
+from webapp.memo import BoundedCache
 
 TEMPLATE = "_site_header.html"
 # Markers no rendered text can contain: the NUL character is refused in every request.
 _CSRF = "\x00csrf\x00"
 _NEXT = "\x00next\x00"
 _MARKERS = re.compile("(\x00csrf\x00|\x00next\x00)")
-_MAX_ENTRIES = 4096  # languages × roles × organisations × pages in use; far below in practice
-
 _HeaderKey = tuple[str, str | None, int | None, str | None, str]
-_HEADERS: dict[_HeaderKey, tuple[str, ...]] = {}
+# Languages × roles × organisations × pages in use: far below the limit in practice.
+_HEADERS: BoundedCache[_HeaderKey, tuple[str, ...]] = BoundedCache(4096)
 
 # Roles whose menu names their own organisation (the staff page of it).
 _ORGANISATION_IN_MENU = frozenset({"coordinator", "provider_admin"})
@@ -57,9 +57,7 @@ def header_pieces(key: _HeaderKey) -> tuple[str, ...]:
             csrf=Markup(_CSRF),
             next_path=Markup(_NEXT),
         )
-        if len(_HEADERS) >= _MAX_ENTRIES:
-            _HEADERS.clear()
-        pieces = _HEADERS[key] = tuple(_MARKERS.split(html))
+        pieces = _HEADERS.keep(key, tuple(_MARKERS.split(html)))
     return pieces
 
 
