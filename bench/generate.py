@@ -72,6 +72,13 @@ def _progress(label: str, done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def _insert(model: type, rows: list[dict]) -> int:
+    """Bulk-insert ``rows`` into ``model``'s table (nothing when there are none); how many."""
+    if rows:
+        db.session.execute(insert(model), rows)
+    return len(rows)
+
+
 def scaled(national: int, learners: int, least: int) -> int:
     """``national`` in proportion to ``learners`` (exactly ``national`` at national scale)."""
     return max(least, round(national * learners / NATIONAL_LEARNERS))
@@ -228,20 +235,13 @@ def generate(learners: int, today: date, seed: int = 2023, progress: bool = True
                                 "seconds": rng.randint(5, 60) * 60,
                             }
                         )
-        db.session.execute(insert(LearnerProfile), profiles)
-        db.session.execute(insert(Entitlement), entitlements)
-        if leaves:
-            db.session.execute(insert(LeavePeriod), leaves)
-        if extensions:
-            db.session.execute(insert(ExtensionDecision), extensions)
-        if study:
-            db.session.execute(insert(StudyDay), study)
+        counts["learners"] += _insert(LearnerProfile, profiles)
+        _insert(Entitlement, entitlements)
+        counts["leave"] += _insert(LeavePeriod, leaves)
+        counts["extensions"] += _insert(ExtensionDecision, extensions)
+        counts["study_days"] += _insert(StudyDay, study)
         db.session.commit()
         done += size
-        counts["learners"] += size
-        counts["leave"] += len(leaves)
-        counts["extensions"] += len(extensions)
-        counts["study_days"] += len(study)
         if progress:
             _progress("learners", done, learners)
     now = datetime.combine(today, time(12), tzinfo=UTC)
@@ -403,13 +403,10 @@ def _groups(rng, teachers, pupils, lessons, today, now, progress) -> dict[str, i
                         "created_at": row["created_at"],
                     }
                 )
-        if members:
-            db.session.execute(insert(GroupMember), members)
-        db.session.execute(insert(Assignment), assignments)
+        counts["group_members"] += _insert(GroupMember, members)
+        counts["assignments"] += _insert(Assignment, assignments)
         db.session.commit()
         counts["groups"] += len(ids)
-        counts["group_members"] += len(members)
-        counts["assignments"] += len(assignments)
         if progress:
             _progress("groups", start + len(chunk), len(plan))
     return counts
@@ -435,14 +432,10 @@ def _attempts(rng, total: int, lessons: list[_Lesson], now: datetime, progress) 
     done = 0
 
     def flush() -> None:
-        db.session.execute(insert(LessonProgress), progress_rows)
-        db.session.execute(insert(ExerciseAnswer), answers)
-        if writing:
-            db.session.execute(insert(WritingSubmission), writing)
+        counts["lesson_progress"] += _insert(LessonProgress, progress_rows)
+        counts["attempts"] += _insert(ExerciseAnswer, answers)
+        counts["writing"] += _insert(WritingSubmission, writing)
         db.session.commit()
-        counts["attempts"] += len(answers)
-        counts["lesson_progress"] += len(progress_rows)
-        counts["writing"] += len(writing)
         answers.clear()
         progress_rows.clear()
         writing.clear()
@@ -681,15 +674,11 @@ def _classes(rng, teachers, pupils, count: int, today: date, progress) -> dict[s
                 for s in expansion.skipped
             ]
             bookings += [{**row, "series_id": series_id} for row in rows]
-        db.session.execute(insert(ClassSession), sessions)
-        if skipped:
-            db.session.execute(insert(SkippedDate), skipped)
-        if bookings:
-            db.session.execute(insert(Booking), bookings)
+        counts["class_sessions"] += _insert(ClassSession, sessions)
+        _insert(SkippedDate, skipped)
+        counts["bookings"] += _insert(Booking, bookings)
         db.session.commit()
         counts["class_series"] += len(ids)
-        counts["class_sessions"] += len(sessions)
-        counts["bookings"] += len(bookings)
         counts["waitlisted"] += sum(1 for b in bookings if b["status"] is BookingStatus.WAITLISTED)
         if progress:
             _progress("classes", start + len(plans), count)
