@@ -428,16 +428,6 @@ def start_lesson(learner: User, lesson: Lesson) -> bool:
     return True
 
 
-def stored_answers(learner: User, lesson: Lesson) -> dict[str, ExerciseAnswer]:
-    """The learner's latest answers in a lesson, by exercise id."""
-    rows = db.session.scalars(
-        select(ExerciseAnswer).where(
-            ExerciseAnswer.learner_id == learner.id, ExerciseAnswer.lesson_id == lesson.id
-        )
-    )
-    return {row.exercise_id: row for row in rows}
-
-
 # --- Vocabulary review (FSRS) ---------------------------------------------------------------
 
 DIRECTIONS = ("from_nb", "to_nb")
