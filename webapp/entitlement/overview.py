@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+import time
+from array import array
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, asc, bindparam, case, desc, func, or_, select
+from sqlalchemy import Select, asc, bindparam, case, desc, func, or_
 from sqlalchemy.orm import joinedload
 
 from webapp.access import policy
 from webapp.accounts.models import Role, User
+from webapp.changes.services import read_stamp, watch
 from webapp.entitlement import rules
 from webapp.entitlement.flags import (
     ACTIVITY_FLAGS,
@@ -23,9 +26,10 @@ from webapp.entitlement.flags import (
     activity_subquery,
     flags_of,
 )
-from webapp.entitlement.models import Entitlement
+from webapp.entitlement.models import Entitlement, LeavePeriod
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
+from webapp.memo import BoundedCache
 from webapp.pages.listing import RowPage
 
 NOT_STARTED = rules.NOT_STARTED
@@ -177,17 +181,15 @@ def _learner_row_statement(today: date, settings: FlagSettings, scope: _Scope) -
 
 @dataclass(frozen=True)
 class OverviewStatements:
-    """One page of the overview in two statements, built once and reused.
+    """The overview in two statements, built once per day, settings, scope and filter.
 
-    ``page_ids`` picks the page's learner ids in the filter's order, with the number of all
-    matching learners beside each (``count(*) over ()``, so one pass answers both), reading the
-    study-time log only when the filter needs it; ``rows`` loads those learners with every
-    column, the study-time sums limited to them (the ids bound as ``ids`` and
-    ``activity_ids``). ``count`` is for a page past the end, which has no row to carry it.
+    ``ordered_ids`` selects every matching learner id in the filter's order, reading the
+    study-time log only when the filter needs it; ``rows`` loads the learners of one page with
+    every column, as they are now, the study-time sums limited to them (the ids bound as
+    ``ids`` and ``activity_ids``).
     """
 
-    count: Select[Any]
-    page_ids: Select[Any]
+    ordered_ids: Select[Any]
     rows: Select[Any]
 
 
@@ -197,35 +199,62 @@ def _overview_statements(
 ) -> OverviewStatements:
     # Built once per day, settings, scope and filter (see _learner_row_statement).
     actor: Any = scope
-    keys = overview_query(actor, today, settings, wanted, ids_only=True)
-    page_ids = (
-        keys.add_columns(func.count().over().label("total"))
-        .limit(bindparam("page_limit", type_=Integer))
-        .offset(bindparam("page_offset", type_=Integer))
-    )
+    # The rows of the chosen ids, whatever the filter: the ids already carry it.
     rows = overview_query(
-        actor, today, settings, wanted, learners=bindparam("activity_ids", expanding=True)
+        actor, today, settings, OverviewFilter(), learners=bindparam("activity_ids", expanding=True)
     ).where(User.id.in_(bindparam("ids", expanding=True)))
-    count = select(func.count()).select_from(keys.order_by(None).subquery())
-    return OverviewStatements(count=count, page_ids=page_ids, rows=rows)
+    return OverviewStatements(
+        ordered_ids=overview_query(actor, today, settings, wanted, ids_only=True), rows=rows
+    )
 
 
-def _page_of_ids(
-    statements: OverviewStatements, page: int, per_page: int
-) -> tuple[int, int, list[int]]:
-    """(total, page number, learner ids on it); a page past the end shows the last page."""
+# What the order of the overview reads, apart from the study-time log: learners' names, roles
+# and providers, their profiles, entitlements and leave. Any write to these raises the stamp.
+ROSTER_STAMP = "learner_roster"
+watch(ROSTER_STAMP, User, columns=("name", "role", "organisation_id"))
+watch(ROSTER_STAMP, LearnerProfile)
+watch(ROSTER_STAMP, Entitlement)
+watch(ROSTER_STAMP, LeavePeriod)
 
-    def run(number: int) -> list[Any]:
-        values = {"page_limit": per_page, "page_offset": (number - 1) * per_page}
-        return db.session.execute(statements.page_ids, values).all()
+# The activity flags (idle, time running unused) follow the study-time log, which learners
+# write all day. An order that depends on it is kept for this long after it was worked out;
+# the flags are about weeks of study, so a few minutes do not change what they mean.
+ACTIVITY_LAG_SECONDS = 300.0
 
-    rows = run(page)
-    if not rows and page > 1:
-        total = db.session.scalar(statements.count) or 0
-        page = max(1, math.ceil(total / per_page))
-        rows = run(page) if total else []
-    total = rows[0].total if rows else 0
-    return total, page, [row.id for row in rows]
+
+@dataclass(frozen=True)
+class _Order:
+    """Every matching learner id in order, the roster stamp it was read under, and when."""
+
+    stamp: tuple[int, int]
+    worked_out: float
+    ids: array[int]
+
+
+_ORDERS: BoundedCache[tuple[Any, ...], _Order] = BoundedCache(64)
+
+
+def _ordered_ids(
+    statements: OverviewStatements, key: tuple[Any, ...], wanted: OverviewFilter
+) -> array[int]:
+    """The filter's learner ids in order: remembered while no roster row has changed since.
+
+    The stamp is read before the ids, so what is remembered is never older than its stamp.
+    """
+    stamp = read_stamp(ROSTER_STAMP)
+    now = time.monotonic()
+    known = _ORDERS.get(key)
+    if (
+        known is not None
+        and stamp is not None
+        and known.stamp == stamp
+        and (not needs_activity(wanted) or now - known.worked_out < ACTIVITY_LAG_SECONDS)
+    ):
+        return known.ids
+    ids = array("q", db.session.scalars(statements.ordered_ids))
+    if stamp is not None:
+        _ORDERS.keep(key, _Order(stamp, now, ids))
+    return ids
 
 
 def overview_page(
@@ -236,17 +265,34 @@ def overview_page(
     page: int,
     per_page: int,
 ) -> RowPage:
-    """One page of the overview rows ``actor`` may see, filtered and sorted as ``wanted``."""
-    statements = _overview_statements(
-        today, settings, _Scope(actor.role, actor.organisation_id, actor.id), wanted
-    )
-    total, page, ids = _page_of_ids(statements, page, per_page)
+    """One page of the overview rows ``actor`` may see, filtered and sorted as ``wanted``.
+
+    A page past the end shows the last page.
+    """
+    scope = _Scope(actor.role, actor.organisation_id, actor.id)
+    statements = _overview_statements(today, settings, scope, wanted)
+    ids = _ordered_ids(statements, (today, settings, scope, wanted), wanted)
+    total = len(ids)
+    page = min(page, max(1, math.ceil(total / per_page)))
+    chosen = list(ids[(page - 1) * per_page : page * per_page])
     rows = (
-        db.session.execute(statements.rows, {"ids": ids, "activity_ids": ids}).all() if ids else []
+        db.session.execute(statements.rows, {"ids": chosen, "activity_ids": chosen}).all()
+        if chosen
+        else []
     )
+    position = {learner_id: n for n, learner_id in enumerate(chosen)}
+    rows.sort(key=lambda row: position[row.User.id])
     return RowPage(
         items=[to_row(row, today) for row in rows], page=page, per_page=per_page, total=total
     )
+
+
+def visible_learner_count(actor: User, today: date, settings: FlagSettings) -> int:
+    """How many learners ``actor`` may see: the unfiltered overview's total, remembered with it."""
+    scope = _Scope(actor.role, actor.organisation_id, actor.id)
+    wanted = OverviewFilter()
+    statements = _overview_statements(today, settings, scope, wanted)
+    return len(_ordered_ids(statements, (today, settings, scope, wanted), wanted))
 
 
 def learner_row(

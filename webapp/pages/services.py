@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 
 from webapp.access import policy
 from webapp.accounts.models import Invitation, User
 from webapp.db_types import utcnow
+from webapp.entitlement.flags import FlagSettings
+from webapp.entitlement.overview import visible_learner_count
 from webapp.extensions import db
 from webapp.organisations.models import Organisation
 
@@ -22,11 +25,9 @@ class StaffSummary:
     organisations: int
 
 
-def staff_summary(actor: User) -> StaffSummary:
+def staff_summary(actor: User, today: date, settings: FlagSettings) -> StaffSummary:
     """Count the learners, open invitation codes and organisations ``actor`` may see."""
-    learners = db.session.scalar(
-        select(func.count()).select_from(policy.learners_visible_to(actor).subquery())
-    )
+    learners = visible_learner_count(actor, today, settings)
     open_invitations = db.session.scalar(
         select(func.count()).select_from(
             policy.invitations_visible_to(actor)

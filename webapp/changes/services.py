@@ -1,0 +1,127 @@
+"""Change stamps: a counter per watched set of rows, raised in the transaction that writes them.
+
+A process may keep something it computed from watched rows (the overview's order of 40,000
+learners) for as long as the stamp it read *before* computing is unchanged. Because the stamp
+rises in the same transaction as the rows, a remembered result is never older than its stamp:
+at worst it is newer, and is computed once more.
+
+Every write through the ORM session is seen: objects added, deleted or changed in a watched
+column (``after_flush``) and ``insert``/``update``/``delete`` statements on a watched table
+(``do_orm_execute``), bulk ones included. Writes that bypass the session (raw SQL on a
+connection of its own) are not; the application makes none to watched tables.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, event, inspect, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from webapp.changes.models import ChangeStamp
+from webapp.extensions import db
+
+
+@dataclass(frozen=True)
+class _Watch:
+    stamp: str
+    columns: frozenset[str] | None  # None: every column
+
+
+_BY_CLASS: dict[type, _Watch] = {}
+_BY_TABLE: dict[str, str] = {}
+_READ = select(ChangeStamp.token, ChangeStamp.version).where(ChangeStamp.name == bindparam("name"))
+
+
+def watch(stamp: str, model: type, columns: Iterable[str] | None = None) -> None:
+    """Raise ``stamp`` whenever rows of ``model`` are written (in ``columns``, when given)."""
+    _BY_CLASS[model] = _Watch(stamp, frozenset(columns) if columns is not None else None)
+    _BY_TABLE[model.__table__.name] = stamp  # type: ignore[attr-defined]
+
+
+def read_stamp(name: str) -> tuple[int, int] | None:
+    """The stamp ``name`` as (token, version), or None before its rows were ever written."""
+    row = db.session.execute(_READ, {"name": name}).first()
+    return (row.token, row.version) if row is not None else None
+
+
+def raise_stamps(connection: Connection, names: Iterable[str]) -> None:
+    """Add one to each stamp in ``names`` inside the connection's transaction."""
+    dialect = connection.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise RuntimeError(f"change stamps do not support {dialect}")
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    for name in sorted(set(names)):  # one order, so two writers never wait on each other
+        stmt = insert(ChangeStamp).values(name=name, version=1, token=secrets.randbits(62))
+        connection.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[ChangeStamp.name],
+                set_={"version": ChangeStamp.version + 1},
+            )
+        )
+
+
+def _changed(instance: Any, columns: frozenset[str] | None, session: Session) -> bool:
+    if columns is None:
+        return session.is_modified(instance, include_collections=False)
+    attributes = inspect(instance).attrs
+    return any(attributes[column].history.has_changes() for column in columns)
+
+
+_PENDING = "change_stamps_pending"
+
+
+def _note(session: Session, names: Iterable[str]) -> None:
+    session.info.setdefault(_PENDING, set()).update(names)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, _context: Any) -> None:
+    names = {
+        found.stamp
+        for instance in chain(session.new, session.deleted)
+        if (found := _BY_CLASS.get(type(instance))) is not None
+    }
+    for instance in session.dirty:
+        found = _BY_CLASS.get(type(instance))
+        if (
+            found is not None
+            and found.stamp not in names
+            and _changed(instance, found.columns, session)
+        ):
+            names.add(found.stamp)
+    if names:
+        _note(session, names)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_written_table(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = _BY_TABLE.get(getattr(table, "name", ""))
+    if name is not None:
+        _note(state.session, [name])
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_before_commit(session: Session) -> None:
+    # Raised last, just before COMMIT: the stamp rows are locked only for the commit itself, so
+    # two writers of watched rows never wait on each other through them (no deadlock either).
+    session.flush()
+    names = session.info.pop(_PENDING, None)
+    if names:
+        raise_stamps(session.connection(), names)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous: Any) -> None:
+    # Only the outermost rollback discards the writes; a savepoint's leaves the others pending.
+    if previous.parent is None and not previous.nested:
+        session.info.pop(_PENDING, None)
