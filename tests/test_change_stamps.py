@@ -12,6 +12,8 @@ from tests.conftest import login_as
 from webapp.accounts.models import Role, User
 from webapp.changes.models import ChangeStamp
 from webapp.changes.services import read_stamp
+from webapp.classes import services as classes
+from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
 from webapp.entitlement import overview, services
 from webapp.entitlement.models import Entitlement
@@ -207,3 +209,17 @@ def test_activity_filters_follow_the_study_log_within_the_stated_lag(
     monkeypatch.setattr(overview.time, "monotonic", lambda: clock)
     assert names_on(client, unused) == []
     assert names_on(client) == ["Bohdan"]
+
+
+def test_an_update_statement_raises_the_stamp_only_for_watched_columns():
+    def catalogue() -> int:
+        stamp = read_stamp(classes.CATALOGUE_STAMP)
+        return stamp[1] if stamp else 0
+
+    before = catalogue()
+    db.session.execute(update(ClassSeries).values(booking_version=ClassSeries.booking_version + 1))
+    db.session.commit()
+    assert catalogue() == before  # what every booking does: the timetables stay
+    db.session.execute(update(ClassSeries).values(level="B1"))
+    db.session.commit()
+    assert catalogue() == before + 1

@@ -445,3 +445,34 @@ def test_a_session_that_has_begun_leaves_the_ranking_without_a_new_read(factory,
     assert [(r.upcoming, r.next_session.starts_at) for r in ranked] == [(4, first)]
     later = services.classes_for_learner(learner, "A2", "", now=first + timedelta(minutes=1))
     assert [(r.upcoming, r.next_session.starts_at) for r in later] == [(3, second)]
+
+
+def test_a_ranking_is_kept_for_its_free_time_until_something_it_read_changes(factory, teacher):
+    series = publish(teacher, title="Første", capacity=1)
+    learner, other = factory.learner(), factory.learner()
+    first = series.sessions[0].starts_at
+    before = first - timedelta(hours=2)
+    key = (None, "A2", "")
+    page = services.classes_for_learner_page(learner, None, "A2", "", 1, 10, now=before)
+    ranking = services._RANKINGS[key]
+    again = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
+    assert services._RANKINGS[key] is ranking, "the same free time: the ranking is reused"
+    assert [r.full for r in page.items] == [r.full for r in again.items] == [False]
+
+    services.book_series(learner, series, now=before)  # a booking: not in the ranking
+    db.session.commit()
+    after_booking = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
+    assert services._RANKINGS[key] is ranking
+    assert [r.full for r in after_booking.items] == [True], "places are read on every page"
+
+    services.cancel_session(teacher, series.sessions[3])  # the catalogue changed
+    db.session.commit()
+    cancelled = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
+    assert services._RANKINGS[key] is not ranking
+    assert [r.upcoming for r in cancelled.items] == [3]
+    ranking = services._RANKINGS[key]
+    begun = services.classes_for_learner_page(
+        other, None, "A2", "", 1, 10, now=first + timedelta(minutes=1)
+    )
+    assert services._RANKINGS[key] is not ranking, "its first session began: worked out again"
+    assert [r.upcoming for r in begun.items] == [2]

@@ -35,14 +35,15 @@ class _Watch:
 
 
 _BY_CLASS: dict[type, _Watch] = {}
-_BY_TABLE: dict[str, str] = {}
+_BY_TABLE: dict[str, _Watch] = {}
 _READ = select(ChangeStamp.token, ChangeStamp.version).where(ChangeStamp.name == bindparam("name"))
 
 
 def watch(stamp: str, model: type, columns: Iterable[str] | None = None) -> None:
     """Raise ``stamp`` whenever rows of ``model`` are written (in ``columns``, when given)."""
-    _BY_CLASS[model] = _Watch(stamp, frozenset(columns) if columns is not None else None)
-    _BY_TABLE[model.__table__.name] = stamp  # type: ignore[attr-defined]
+    watched = _Watch(stamp, frozenset(columns) if columns is not None else None)
+    _BY_CLASS[model] = watched
+    _BY_TABLE[model.__table__.name] = watched  # type: ignore[attr-defined]
 
 
 def read_stamp(name: str) -> tuple[int, int] | None:
@@ -105,9 +106,20 @@ def _note_written_table(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    name = _BY_TABLE.get(getattr(table, "name", ""))
-    if name is not None:
-        _note(state.session, [name])
+    found = _BY_TABLE.get(getattr(table, "name", ""))
+    if found is not None and (not state.is_update or _sets_watched(state, found.columns)):
+        _note(state.session, [found.stamp])
+
+
+def _sets_watched(state: ORMExecuteState, columns: frozenset[str] | None) -> bool:
+    """Whether an UPDATE may write a watched column (True whenever that cannot be told)."""
+    if columns is None:
+        return True
+    written = {getattr(key, "key", key) for key in getattr(state.statement, "_values", None) or {}}
+    parameters = state.parameters
+    if isinstance(parameters, list) and parameters:  # UPDATE by primary key, one dict a row
+        written |= set(parameters[0])
+    return not written or bool(written & columns)
 
 
 @event.listens_for(Session, "before_commit")

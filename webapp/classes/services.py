@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -29,6 +29,7 @@ from scheduling.recurrence import (
     weekday_codes,
 )
 from webapp.accounts.models import Role, User
+from webapp.changes.services import read_stamp, watch
 from webapp.classes.models import (
     Attendance,
     AttendanceMark,
@@ -722,7 +723,7 @@ class _Timetable:
     """The upcoming sessions of every series matching one filter, read once and reused while
     the catalogue's stamp stays the same."""
 
-    stamp: tuple[Any, ...]
+    stamp: tuple[int, int]
     sessions: dict[int, tuple[_Slot, ...]]
 
 
@@ -730,22 +731,17 @@ class _Timetable:
 _TIMETABLES: BoundedCache[tuple[str, str, date], _Timetable] = BoundedCache(16)
 
 
-_CATALOGUE_STAMP = select(
-    func.count(ClassSeries.id),
-    func.max(ClassSeries.id),
-    func.coalesce(func.sum(ClassSeries.booking_version), 0),
-    func.max(ClassSeries.created_at),
-)
+# What the timetables read: which series there are, their level, modality and last day, and
+# every session. Bookings (which raise ``booking_version``) do not change a timetable.
+CATALOGUE_STAMP = "class_catalogue"
+watch(CATALOGUE_STAMP, ClassSeries, columns=("level", "modality", "last_date"))
+watch(CATALOGUE_STAMP, ClassSession)
 
 
-def catalogue_stamp() -> tuple[Any, ...]:
-    """A value that changes whenever the series or sessions the ranking reads change.
-
-    Publishing adds a series; editing a series, adding or cancelling a session and every
-    booking change bump the series' ``booking_version`` (``lock_series``). The newest creation
-    time tells two databases with the same counts apart (tests start each one afresh).
-    """
-    return tuple(db.session.execute(_CATALOGUE_STAMP).one())
+def catalogue_stamp() -> tuple[int, int] | None:
+    """A value that changes whenever the series or sessions the ranking reads change (None
+    before any was written: then nothing is remembered)."""
+    return read_stamp(CATALOGUE_STAMP)
 
 
 def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slot, ...]]:
@@ -753,7 +749,7 @@ def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slo
     key = (level, modality, now.date())
     stamp = catalogue_stamp()
     cached = _TIMETABLES.get(key)
-    if cached is not None and cached.stamp == stamp:
+    if cached is not None and stamp is not None and cached.stamp == stamp:
         return cached.sessions
     series = select(ClassSeries.id).where(ClassSeries.last_date >= now.date() - timedelta(days=1))
     if level:
@@ -779,7 +775,23 @@ def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slo
     ):
         sessions[series_id].append((session_id, starts_at, free_time.SessionTime(day, start, end)))
     table = {series_id: tuple(slots) for series_id, slots in sessions.items()}
+    if stamp is None:
+        return table
     return _TIMETABLES.keep(key, _Timetable(stamp, table)).sessions
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """A ranking worked out under one catalogue stamp, valid until its first session begins."""
+
+    stamp: tuple[int, int]
+    until: datetime
+    ranked: list[_Ranked]
+
+
+# Rankings per free time (None: not given), level and modality: paging through the classes, or
+# coming back to them, weighs thousands of series once, not on every page.
+_RANKINGS: BoundedCache[tuple[Any, ...], _Ranking] = BoundedCache(128)
 
 
 def _ranked_classes(
@@ -789,17 +801,25 @@ def _ranked_classes(
     with ``free`` time (None: not given).
 
     At national scale this weighs thousands of series and tens of thousands of sessions: they
-    are read as plain columns once and kept until the catalogue changes (``_timetable``); each
-    request then only weighs them against the learner's free time.
+    are read as plain columns once and kept until the catalogue changes (``_timetable``), and
+    the ranking for one free time is kept until then too, or until one of its next sessions
+    begins (the first moment it could differ).
     """
+    key = (free, level, modality)
+    stamp = catalogue_stamp()
+    known = _RANKINGS.get(key)
+    if known is not None and stamp is not None and known.stamp == stamp and now < known.until:
+        return known.ranked
     memo: dict[tuple[date, time, time], tuple[int, int] | None] = {}
     ranked = []
+    until = datetime.max.replace(tzinfo=UTC)
     for series_id, slots in _timetable(level, modality, now).items():
         ahead = [slot for slot in slots if slot[1] > now] if slots[0][1] <= now else slots
         if not ahead:
             continue
         fit = free_time.fit(free, [slot[2] for slot in ahead], memo) if free else None
         first = ahead[0]
+        until = min(until, first[1])
         ranked.append(
             _Ranked(
                 series_id=series_id,
@@ -810,6 +830,8 @@ def _ranked_classes(
             )
         )
     ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
+    if stamp is not None:
+        _RANKINGS.keep(key, _Ranking(stamp, until, ranked))
     return ranked
 
 
