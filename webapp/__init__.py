@@ -87,6 +87,7 @@ def _register_features(app: Flask) -> None:
     from webapp.pages.views import bp as pages_bp
     from webapp.seats.views import bp as seats_bp
     from webapp.teaching.views import bp as teaching_bp
+    from webapp.transactions import init_app as end_transactions
 
     rules.init_app(app)
     accounts_login.init_app(app)
@@ -97,6 +98,7 @@ def _register_features(app: Flask) -> None:
     security_headers.init_app(app)
     static_files.init_app(app)
     chrome.init_app(app)
+    end_transactions(app)
     for blueprint in (
         pages_bp,
         accounts_bp,
