@@ -757,21 +757,26 @@ def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slo
     if modality:
         series = series.where(ClassSeries.modality == modality)
     sessions: dict[int, list[_Slot]] = defaultdict(list)
-    for series_id, session_id, starts_at, day, start, end in db.session.execute(
-        select(
-            ClassSession.series_id,
-            ClassSession.id,
-            ClassSession.starts_at,
-            ClassSession.local_date,
-            ClassSession.start_local,
-            ClassSession.end_local,
+    # On the connection, past the ORM's row handling: tens of thousands of plain rows.
+    for series_id, session_id, starts_at, day, start, end in (
+        db.session.connection()
+        .execute(
+            select(
+                ClassSession.series_id,
+                ClassSession.id,
+                ClassSession.starts_at,
+                ClassSession.local_date,
+                ClassSession.start_local,
+                ClassSession.end_local,
+            )
+            .where(
+                ClassSession.series_id.in_(series),
+                ClassSession.status == SessionStatus.SCHEDULED,
+                ClassSession.starts_at > now,
+            )
+            .order_by(ClassSession.series_id, ClassSession.starts_at)
         )
-        .where(
-            ClassSession.series_id.in_(series),
-            ClassSession.status == SessionStatus.SCHEDULED,
-            ClassSession.starts_at > now,
-        )
-        .order_by(ClassSession.series_id, ClassSession.starts_at)
+        .all()
     ):
         sessions[series_id].append((session_id, starts_at, free_time.SessionTime(day, start, end)))
     table = {series_id: tuple(slots) for series_id, slots in sessions.items()}
