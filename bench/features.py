@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.cookiejar
 import re
+import statistics
 import threading
 import time as _time
 import urllib.parse
@@ -19,9 +20,12 @@ from sqlalchemy import event, func, insert, select
 from bench.http import page_bytes, served, session_cookie, wrk
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
+from webapp.changes.services import raise_stamps
 from webapp.classes import services as class_services
 from webapp.classes.models import Booking, BookingStatus, LearnerAvailability, Modality
+from webapp.classes.services import CATALOGUE_STAMP
 from webapp.clock import oslo_today
+from webapp.entitlement.overview import ROSTER_STAMP
 from webapp.extensions import db
 from webapp.learners.levels import Education, Level, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
@@ -461,6 +465,43 @@ def statement_log(app, identity: str, path: str) -> list[str]:
     return statements
 
 
+# The pages that remember work between requests, and the change stamp that makes them work it
+# out again: wrk measures them as remembered; this measures the first visit after a change.
+AFRESH = (
+    ("municipality overview", ROSTER_STAMP),
+    ("classes that fit me", CATALOGUE_STAMP),
+)
+
+
+def afresh_ms(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, tuple[float, float]]:
+    """In-process median milliseconds of each page in ``AFRESH``: as remembered, and just after
+    a change to what it reads (its stamp raised before every visit)."""
+    figures = {}
+    for name, stamp in AFRESH:
+        _email, identity, path = chosen[name]
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = identity
+            session["_fresh"] = True
+
+        def visit(path: str = path, client=client) -> float:
+            started = _time.perf_counter()
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            return (_time.perf_counter() - started) * 1000
+
+        visit()
+        remembered = statistics.median(visit() for _ in range(9))
+        afresh = []
+        for _ in range(5):
+            with app.app_context():
+                raise_stamps(db.session.connection(), [stamp])
+                db.session.commit()
+            afresh.append(visit())
+        figures[name] = (remembered, statistics.median(afresh))
+    return figures
+
+
 def page_loads(url: str, chosen: dict[str, tuple[str, str, str]]) -> dict:
     """The main pages of each role beside /healthz of the same server, in the same run."""
     with served(url) as base:
@@ -543,6 +584,16 @@ def page_lines(
             ),
         )
     ]
+    for name, _stamp in AFRESH:
+        lines.append(
+            row(
+                f"{name}: in-process median ms as remembered / first visit after a change to "
+                "what it reads",
+                lambda k, name=name: " / ".join(
+                    f"{ms:.1f}" for ms in national[k]["afresh_ms"][name]
+                ),
+            )
+        )
     for name, _role, html in PAGES:
 
         def cell(k: str, name: str = name, html: bool = html) -> str:

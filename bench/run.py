@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from bench.features import (
+    afresh_ms,
     feature_figures,
     feature_lines,
     page_lines,
@@ -137,6 +138,7 @@ def national_figures(kind: str) -> dict[str, object]:
             db.session.remove()
         statements = page_statements(app, chosen)
         logs = {name: statement_log(app, ident, path) for name, (_e, ident, path) in chosen.items()}
+        afresh = afresh_ms(app, chosen)
         with app.app_context():
             db.engine.dispose()
         print(f"- pages on {kind}: {chosen}", file=sys.stderr)
@@ -147,6 +149,7 @@ def national_figures(kind: str) -> dict[str, object]:
         "pages": pages,
         "statements": statements,
         "logs": logs,
+        "afresh_ms": afresh,
         "chosen": chosen,
         "study_days": counts["study_days"],
         "read_s": read,
