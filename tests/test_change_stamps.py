@@ -223,3 +223,27 @@ def test_an_update_statement_raises_the_stamp_only_for_watched_columns():
     db.session.execute(update(ClassSeries).values(level="B1"))
     db.session.commit()
     assert catalogue() == before + 1
+
+
+def test_status_counts_are_remembered_and_follow_the_roster(factory, town):
+    municipality, coordinator = town
+    today = oslo_today()
+    settings = services.flag_settings()
+    first, _second = factory.learner(home=municipality), factory.learner(home=municipality)
+    factory.learner()  # another municipality's
+
+    def counts() -> dict[str, int]:
+        return dict(overview.status_counts(coordinator, today, settings))
+
+    assert counts() == {"no_record": 2}
+    assert counts() == {"no_record": 2}  # remembered
+    services.set_start(coordinator, first, None, today - timedelta(days=10), "")
+    db.session.commit()
+    assert counts() == {"active": 1, "no_record": 1}
+    services.add_leave(coordinator, first, today, today + timedelta(days=5), "syk")
+    db.session.commit()
+    assert counts() == {"on_leave": 1, "no_record": 1}
+    assert dict(overview.status_counts(coordinator, today + timedelta(days=6), settings)) == {
+        "active": 1,
+        "no_record": 1,
+    }

@@ -296,6 +296,39 @@ def visible_learner_count(actor: User, today: date, settings: FlagSettings) -> i
     return len(_ordered_ids(statements, (today, settings, scope, wanted), wanted))
 
 
+_STATUS_COUNTS: BoundedCache[tuple[Any, ...], tuple[tuple[int, int], list[tuple[str, int]]]] = (
+    BoundedCache(256)
+)
+
+
+def status_counts(actor: User, today: date, settings: FlagSettings) -> list[tuple[str, int]]:
+    """How many learners ``actor`` may see are in each entitlement status, most first.
+
+    Statuses read only roster rows and the day, so the counts are remembered under the roster
+    stamp like the overview's order.
+    """
+    scope = _Scope(actor.role, actor.organisation_id, actor.id)
+    stamp = read_stamp(ROSTER_STAMP)
+    key = (today, scope)
+    known = _STATUS_COUNTS.get(key)
+    if known is not None and stamp is not None and known[0] == stamp:
+        return known[1]
+    exprs = FlagExpressions(today, settings, activity_subquery(today, settings, []))
+    status = exprs.status.label("status")
+    statement = (
+        policy.learners_visible_to(actor)  # type: ignore[arg-type]
+        .outerjoin(Entitlement, Entitlement.learner_id == User.id)
+        .with_only_columns(status, func.count())
+        .group_by(status)
+    )
+    counted = sorted(
+        ((name, int(n)) for name, n in db.session.execute(statement)), key=lambda item: -item[1]
+    )
+    if stamp is not None:
+        _STATUS_COUNTS.keep(key, (stamp, counted))
+    return counted
+
+
 def learner_row(
     actor: User, learner_id: int, today: date, settings: FlagSettings
 ) -> OverviewRow | None:

@@ -542,14 +542,8 @@ def extension_decisions_by_year(municipality_id: int | None) -> list[tuple[int, 
 
 
 def learners_by_status(actor: User, today: date) -> list[tuple[str, int]]:
-    """How many of the actor's learners are in each entitlement status (one query)."""
+    """How many of the actor's learners are in each entitlement status, most first."""
     from webapp.entitlement import services as entitlement_services
-    from webapp.entitlement.overview import OverviewFilter, overview_query
+    from webapp.entitlement.overview import status_counts
 
-    rows = overview_query(
-        actor, today, entitlement_services.flag_settings(), OverviewFilter()
-    ).subquery()
-    counted = db.session.execute(
-        select(rows.c.status, func.count()).select_from(rows).group_by(rows.c.status)
-    )
-    return sorted(((status, int(n)) for status, n in counted), key=lambda item: -item[1])
+    return status_counts(actor, today, entitlement_services.flag_settings())
