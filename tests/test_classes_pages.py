@@ -297,6 +297,29 @@ def test_the_demand_view_shows_counts_and_never_names(client, factory, teacher):
     assert "Hemmelig" not in page
 
 
+def test_a_demand_card_names_the_ten_biggest_municipalities_and_sums_the_rest(
+    client, factory, teacher
+):
+    cells = [(0, day, hour) for day in (1, 3) for hour in range(18, 20)]
+    for number in range(13):  # municipality 0 has 13 learners free, 1 has 12, ..., 12 has 1
+        home = factory.organisation(OrganisationKind.MUNICIPALITY, f"Kommune {number:02d}")
+        for _ in range(13 - number):
+            learner = factory.learner(home=home)
+            learner.learner_profile.current_level = Level.A2
+            services.save_availability(learner, free_time.from_cells(oslo_today(), 1, cells))
+    db.session.commit()
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    page = client.get("/classes/demand?level=A2").get_data(as_text=True)
+    assert "Kommune 00: 13" in page
+    assert "Kommune 09: 4" in page
+    assert "Kommune 10:" not in page
+    assert "3 more municipalities: 6" in page  # 3 + 2 + 1 learners
+    client.post("/language", data={"locale": "ru"})
+    page = client.get("/classes/demand?level=A2").get_data(as_text=True)
+    assert "ещё 3 коммуны: 6" in page
+
+
 def test_a_cancelled_session_is_shown_and_the_learner_told(client, factory, teacher):
     series = publish(teacher)
     learner = factory.learner()

@@ -476,3 +476,37 @@ def test_a_ranking_is_kept_for_its_free_time_until_something_it_read_changes(fac
     )
     assert services._RANKINGS[key] is not ranking, "its first session began: worked out again"
     assert [r.upcoming for r in begun.items] == [2]
+
+
+def test_demand_counts_are_remembered_until_free_time_level_or_home_changes(factory):
+    home = factory.organisation(OrganisationKind.MUNICIPALITY, "Flesberg")
+    learners = [factory.learner(home=home) for _ in range(3)]
+    cells = [(0, day, hour) for day in (1, 3) for hour in range(17, 22)]
+    for learner in learners:
+        learner.learner_profile.current_level = Level.A2
+        services.save_availability(learner, free_time.from_cells(oslo_today(), 1, cells))
+    db.session.commit()
+
+    def tue_thu_18() -> list[tuple[str | None, str, int]]:
+        return [
+            (c.level, c.municipality, c.learners)
+            for c in services.demand("")
+            if c.window.code == "13-18"
+        ]
+
+    assert tue_thu_18() == [("A2", "Flesberg", 3)]
+    assert services.demand("") is services.demand(""), "nothing changed: remembered"
+    learners[0].learner_profile.current_level = Level.B1
+    db.session.commit()
+    assert sorted(tue_thu_18()) == [("A2", "Flesberg", 2), ("B1", "Flesberg", 1)]
+    services.save_availability(learners[1], free_time.from_cells(oslo_today(), 1, []))
+    db.session.commit()
+    assert sorted(tue_thu_18()) == [("A2", "Flesberg", 1), ("B1", "Flesberg", 1)]
+    home.name = "Rollag"
+    db.session.commit()
+    assert sorted(tue_thu_18()) == [("A2", "Rollag", 1), ("B1", "Rollag", 1)]
+    learners[2].learner_profile.home_municipality = factory.organisation(
+        OrganisationKind.MUNICIPALITY, "Nore og Uvdal"
+    )
+    db.session.commit()
+    assert sorted(tue_thu_18()) == [("A2", "Nore og Uvdal", 1), ("B1", "Rollag", 1)]

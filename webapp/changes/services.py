@@ -34,16 +34,16 @@ class _Watch:
     columns: frozenset[str] | None  # None: every column
 
 
-_BY_CLASS: dict[type, _Watch] = {}
-_BY_TABLE: dict[str, _Watch] = {}
+_BY_CLASS: dict[type, list[_Watch]] = {}
+_BY_TABLE: dict[str, list[_Watch]] = {}
 _READ = select(ChangeStamp.token, ChangeStamp.version).where(ChangeStamp.name == bindparam("name"))
 
 
 def watch(stamp: str, model: type, columns: Iterable[str] | None = None) -> None:
     """Raise ``stamp`` whenever rows of ``model`` are written (in ``columns``, when given)."""
     watched = _Watch(stamp, frozenset(columns) if columns is not None else None)
-    _BY_CLASS[model] = watched
-    _BY_TABLE[model.__table__.name] = watched  # type: ignore[attr-defined]
+    _BY_CLASS.setdefault(model, []).append(watched)
+    _BY_TABLE.setdefault(model.__table__.name, []).append(watched)  # type: ignore[attr-defined]
 
 
 def read_stamp(name: str) -> tuple[int, int] | None:
@@ -85,18 +85,14 @@ def _note(session: Session, names: Iterable[str]) -> None:
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, _context: Any) -> None:
     names = {
-        found.stamp
+        watched.stamp
         for instance in chain(session.new, session.deleted)
-        if (found := _BY_CLASS.get(type(instance))) is not None
+        for watched in _BY_CLASS.get(type(instance), ())
     }
     for instance in session.dirty:
-        found = _BY_CLASS.get(type(instance))
-        if (
-            found is not None
-            and found.stamp not in names
-            and _changed(instance, found.columns, session)
-        ):
-            names.add(found.stamp)
+        for watched in _BY_CLASS.get(type(instance), ()):
+            if watched.stamp not in names and _changed(instance, watched.columns, session):
+                names.add(watched.stamp)
     if names:
         _note(session, names)
 
@@ -106,9 +102,13 @@ def _note_written_table(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    found = _BY_TABLE.get(getattr(table, "name", ""))
-    if found is not None and (not state.is_update or _sets_watched(state, found.columns)):
-        _note(state.session, [found.stamp])
+    names = [
+        watched.stamp
+        for watched in _BY_TABLE.get(getattr(table, "name", ""), ())
+        if not state.is_update or _sets_watched(state, watched.columns)
+    ]
+    if names:
+        _note(state.session, names)
 
 
 def _sets_watched(state: ORMExecuteState, columns: frozenset[str] | None) -> bool:

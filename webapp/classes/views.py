@@ -651,6 +651,18 @@ def free_time_page():
 # Demand -----------------------------------------------------------------------------------------
 
 
+# A card lists the municipalities with most learners free; the rest are summed in one line.
+MUNICIPALITIES_PER_CARD = 10
+
+
+def _biggest_first(places: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], int, int]:
+    """The municipalities with most learners (at most ``MUNICIPALITIES_PER_CARD``), and how
+    many others there are with how many learners between them."""
+    ordered = sorted(places, key=lambda place: (-place[1], place[0]))
+    rest = ordered[MUNICIPALITIES_PER_CARD:]
+    return ordered[:MUNICIPALITIES_PER_CARD], len(rest), sum(n for _name, n in rest)
+
+
 @bp.route("/classes/demand")
 @roles(*STAFF)
 def demand() -> str:
@@ -692,7 +704,7 @@ def demand() -> str:
         form=form,
         best_evening=[(key[0], windows[key[1]], count) for key, count in evening],
         best_weekend=[(key[0], windows[key[1]], count) for key, count in weekend],
-        by_municipality={k: sorted(v, key=lambda x: -x[1]) for k, v in by_municipality.items()},
+        by_municipality={k: _biggest_first(v) for k, v in by_municipality.items()},
         smallest=services.SMALLEST_COUNT_SHOWN,
         weekday_names=weekday_names(),
         weekday_codes=weekday_codes,
