@@ -8,10 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 from babel.dates import format_date
+from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
 from tests.conftest import login_as
 from webapp.accounts.models import Role
+from webapp.clock import oslo_today
 from webapp.entitlement import services
 from webapp.entitlement.models import (
     EntitlementAudit,
@@ -22,6 +24,7 @@ from webapp.entitlement.models import (
 from webapp.entitlement.overview import learner_row
 from webapp.entitlement.sweep import run_daily_sweep
 from webapp.extensions import db
+from webapp.i18n.labels import flag_label
 from webapp.learners.levels import Education, Level
 from webapp.learners.models import Employment
 from webapp.mail.models import OutboxMessage
@@ -52,6 +55,38 @@ def learner_with(factory, town, *, start, education=Education.HIGHER, **profile)
     services.set_start(coordinator, learner, start, start, "test")
     db.session.commit()
     return learner
+
+
+def _csv_rows(client) -> list[list[str]]:
+    body = client.get("/entitlements.csv").data.decode("utf-8").lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(body), delimiter=";"))
+
+
+def test_the_csv_writes_labels_and_decimals_in_the_reader_s_language(client, factory, town):
+    _municipality, coordinator, _admin = town
+    today = oslo_today()
+    working = learner_with(
+        factory, town, start=today - timedelta(days=100), employment=Employment.FULL_TIME
+    )
+    record_study_time(working.id, today, StudySource.LESSON, 5400)  # an hour and a half
+    idle = learner_with(factory, town, start=today - timedelta(days=40))
+    db.session.commit()
+    login_as(client, coordinator)
+    expected = {
+        "en": ("1.5", "0.0", "Active", "Working full time"),
+        "nb": ("1,5", "0,0", "Aktiv", "Jobber heltid"),
+    }
+    for locale, (hours, none, active, full_time) in expected.items():
+        coordinator.locale = locale
+        db.session.commit()
+        rows = {row[0]: row for row in _csv_rows(client)[1:]}
+        assert rows[working.name][10] == hours
+        assert rows[idle.name][10] == none
+        assert rows[working.name][3] == rows[idle.name][3] == active
+        assert rows[working.name][9] == full_time
+        assert rows[idle.name][12]  # the idle learner is flagged, in the same language
+        with force_locale(locale):
+            assert rows[idle.name][12].startswith(flag_label("at_risk"))
 
 
 def test_records_derive_the_deadline_and_are_audited(factory, town):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask_babel import format_decimal
+from babel.numbers import get_decimal_symbol
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select
 
@@ -21,6 +23,20 @@ BOM = "\ufeff"
 def _cell(value: str) -> str:
     """Neutralise spreadsheet formulas in user-entered text."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class _Memo(dict[Any, str]):
+    """A label function's answers, each value looked up once."""
+
+    def __init__(self, function: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __call__(self, value: Any) -> str:
+        found = self.get(value)
+        if found is None:
+            found = self[value] = str(self.function(value))
+        return found
 
 
 def overview_csv(stmt: Select[Any], today: date) -> str:
@@ -45,6 +61,11 @@ def overview_csv(stmt: Select[Any], today: date) -> str:
             _("Flags"),
         ]
     )
+    # Forty thousand rows ask for the same few labels over and over: look each up once.
+    statuses = _Memo(status_label)
+    employments = _Memo(label)
+    flags = _Memo(flag_label)
+    decimal_symbol = get_decimal_symbol(get_locale())
     for result in db.session.execute(stmt.execution_options(yield_per=500)):
         row = to_row(result, today)
         entitlement = row.entitlement
@@ -56,7 +77,7 @@ def overview_csv(stmt: Select[Any], today: date) -> str:
                 _cell(row.learner.name),
                 _cell(row.learner.email),
                 _cell(profile.home_municipality.name),
-                status_label(row.status),
+                statuses(row.status),
                 start.isoformat() if start else "",
                 last.isoformat() if last else "",
                 "" if row.days_left is None else str(row.days_left),
@@ -70,10 +91,10 @@ def overview_csv(stmt: Select[Any], today: date) -> str:
                         profile.target_oral,
                     )
                 ),
-                label(profile.employment),
-                format_decimal(row.study_hours, format="0.0"),
+                employments(profile.employment),
+                f"{row.study_hours:.1f}".replace(".", decimal_symbol),
                 str(row.class_days),
-                ", ".join(flag_label(flag) for flag in row.flags),
+                ", ".join(flags(flag) for flag in row.flags),
             ]
         )
     return buffer.getvalue()
