@@ -3,6 +3,7 @@ follows every kind of roster change (and the study log within its stated lag).""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -247,3 +248,32 @@ def test_status_counts_are_remembered_and_follow_the_roster(factory, town):
         "active": 1,
         "no_record": 1,
     }
+
+
+def test_the_learner_list_pages_through_the_remembered_order_by_name(client, factory, town):
+    municipality, coordinator = town
+    learners = []
+    for number in range(30):
+        learner = factory.learner(home=municipality)
+        learner.name = f"Learner {number:02d}"
+        learners.append(learner)
+    factory.learner()  # another municipality's
+    db.session.commit()
+    login_as(client, coordinator)
+
+    def names(page: int) -> list[str]:
+        html = client.get(f"/learners?page={page}").get_data(as_text=True)
+        return re.findall(r">(Learner \d\d|Aaron|Zed)<", html)
+
+    assert names(1) == [f"Learner {n:02d}" for n in range(25)]
+    assert names(2) == [f"Learner {n:02d}" for n in range(25, 30)]
+    assert names(9) == names(2)  # past the end: the last page
+    learners[29].name = "Aaron"
+    db.session.commit()
+    assert names(1)[:2] == ["Aaron", "Learner 00"]
+    new = factory.learner(home=municipality)
+    new.name = "Zed"
+    db.session.commit()
+    assert names(2) == [f"Learner {n:02d}" for n in range(24, 29)] + ["Zed"]
+    found = client.get("/learners?q=zed").get_data(as_text=True)
+    assert re.findall(r">(Learner \d\d|Aaron|Zed)<", found) == ["Zed"]

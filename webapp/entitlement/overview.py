@@ -270,9 +270,10 @@ def overview_page(
 
     A page past the end shows the last page.
     """
-    scope = _Scope(actor.role, actor.organisation_id, actor.id)
-    statements = _overview_statements(today, settings, scope, wanted)
-    ids = _ordered_ids(statements, (today, settings, scope, wanted), wanted)
+    statements = _overview_statements(
+        today, settings, _Scope(actor.role, actor.organisation_id, actor.id), wanted
+    )
+    ids = ordered_learner_ids(actor, today, settings, wanted)
     total = len(ids)
     page = min(page, max(1, math.ceil(total / per_page)))
     chosen = list(ids[(page - 1) * per_page : page * per_page])
@@ -288,12 +289,19 @@ def overview_page(
     )
 
 
+def ordered_learner_ids(
+    actor: User, today: date, settings: FlagSettings, wanted: OverviewFilter
+) -> array[int]:
+    """Every learner id ``actor`` may see in ``wanted``'s filter and order, remembered while no
+    roster row changes (see ``_ordered_ids``)."""
+    scope = _Scope(actor.role, actor.organisation_id, actor.id)
+    statements = _overview_statements(today, settings, scope, wanted)
+    return _ordered_ids(statements, (today, settings, scope, wanted), wanted)
+
+
 def visible_learner_count(actor: User, today: date, settings: FlagSettings) -> int:
     """How many learners ``actor`` may see: the unfiltered overview's total, remembered with it."""
-    scope = _Scope(actor.role, actor.organisation_id, actor.id)
-    wanted = OverviewFilter()
-    statements = _overview_statements(today, settings, scope, wanted)
-    return len(_ordered_ids(statements, (today, settings, scope, wanted), wanted))
+    return len(ordered_learner_ids(actor, today, settings, OverviewFilter()))
 
 
 _STATUS_COUNTS: BoundedCache[tuple[Any, ...], tuple[tuple[int, int], list[tuple[str, int]]]] = (

@@ -30,7 +30,7 @@ from webapp.learners.importing import Problem, parse
 from webapp.learners.levels import Level
 from webapp.learners.services import (
     check_against_database,
-    learner_list_query,
+    learner_list_page,
     set_current_level,
 )
 from webapp.learners.services import import_learners as import_rows
@@ -52,13 +52,7 @@ STAFF = (Role.TEACHER, Role.COORDINATOR, Role.PROVIDER_ADMIN, Role.ADMIN)
 def learner_list() -> str:
     form = LearnerSearchForm(request.args)
     search = form.q.data if form.validate() and form.q.data else ""
-    page = db.paginate(
-        learner_list_query(current_user, search),
-        page=page_number(),
-        per_page=25,
-        error_out=False,
-        count=True,
-    )
+    page = learner_list_page(current_user, search, page_number(), per_page=25)
     return render_template("learners/list.html", form=form, page=page, search=search)
 
 
