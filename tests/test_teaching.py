@@ -19,7 +19,14 @@ from webapp.learners.levels import Level
 from webapp.lessons.models import Lesson, LessonProgress, WritingSubmission
 from webapp.organisations.models import OrganisationKind
 from webapp.teaching import services
-from webapp.teaching.matrix import COMPLETED, NOT_STARTED, STARTED, Progress, cell_for
+from webapp.teaching.matrix import (
+    COMPLETED,
+    NOT_STARTED,
+    STARTED,
+    Progress,
+    cell_for,
+    matrix_rows,
+)
 from webapp.teaching.models import Assignment
 
 TODAY = date(2030, 3, 1)
@@ -286,3 +293,16 @@ def test_the_group_pages_create_assign_and_show_the_matrix(client, factory, teac
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "From your teacher" in dashboard
     assert "1 of 2 done" in dashboard
+
+
+def test_matrix_rows_show_each_assigned_lesson_in_order_with_overdue_marked():
+    today = date(2026, 3, 1)
+    cells = {
+        (1, "a"): cell_for(Progress(completed=True, best_score=90), date(2026, 2, 1), today),
+        (1, "b"): cell_for(Progress(completed=False, best_score=40), date(2026, 2, 1), today),
+        (2, "b"): cell_for(None, date(2026, 4, 1), today),
+    }
+    assert matrix_rows([1, 2], ["a", "b"], cells) == {
+        1: [("✓ 90 %", False), ("◐ 40 %", True)],
+        2: [(None, False), ("–", False)],
+    }

@@ -55,6 +55,33 @@ def build_matrix(
     }
 
 
+def cell_text(cell: Cell | None) -> str | None:
+    """What a cell shows: ✓ or ◐ with the score, – when not started; None when not assigned."""
+    if cell is None:
+        return None
+    if cell.status == COMPLETED:
+        return f"✓ {cell.score} %"
+    if cell.status == STARTED:
+        return f"◐ {cell.score} %"
+    return "–"
+
+
+def matrix_rows(
+    learner_ids: Iterable[int], lesson_ids: Iterable[str], cells: Mapping[tuple[int, str], Cell]
+) -> dict[int, list[tuple[str | None, bool]]]:
+    """Per learner, each lesson's cell text and whether it is overdue, in the lessons' order:
+    what the page's rows show, worked out once instead of cell by cell in the template."""
+    lessons = list(lesson_ids)
+    rows = {}
+    for learner_id in learner_ids:
+        row = []
+        for lesson_id in lessons:
+            cell = cells.get((learner_id, lesson_id))
+            row.append((cell_text(cell), cell is not None and cell.overdue))
+        rows[learner_id] = row
+    return rows
+
+
 def earliest_due(pairs: Iterable[tuple[tuple[int, str], date]]) -> dict[tuple[int, str], date]:
     """When one lesson is assigned twice (by lesson and by track, say), the earlier day counts."""
     due: dict[tuple[int, str], date] = {}

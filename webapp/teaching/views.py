@@ -21,6 +21,7 @@ from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
 from webapp.teaching import services
 from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, ReplyForm
+from webapp.teaching.matrix import matrix_rows
 from webapp.teaching.models import Assignment
 from webapp.teaching.refusals import refusal_message
 
@@ -116,6 +117,11 @@ def _group_page(group, forms: dict | None = None, status: int = 200):
         "teaching/group.html",
         group=group,
         matrix=matrix,
+        rows=matrix_rows(
+            [learner.id for learner in matrix.learners],
+            [lesson.id for lesson in matrix.lessons],
+            matrix.cells,
+        ),
         today=today,
         member_form=with_id_prefix(forms.get("member") or MemberForm(formdata=None), "member"),
         assignment_form=with_id_prefix(
