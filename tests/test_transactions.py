@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from tests.conftest import login_as
 from webapp.accounts.models import Role, User
@@ -84,3 +85,15 @@ def test_a_write_statement_is_not_committed(app, factory):
     end_read_only_transaction(None)
     db.session.rollback()
     assert db.session.get(User, user.id).name != "Changed"
+
+
+def test_a_failing_commit_does_not_spoil_the_answer(client, factory, monkeypatch, caplog):
+    learner = factory.learner()
+    login_as(client, learner)
+
+    def lost(*_args, **_kwargs):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(type(db.session()), "commit", lost)
+    assert client.get("/dashboard").status_code == 200
+    assert "could not end a read-only transaction" in caplog.text

@@ -12,15 +12,18 @@ failed is left to roll back as before: only an explicit commit in the view keeps
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from webapp.extensions import db
 
 _WROTE = "transaction_wrote"
+logger = logging.getLogger(__name__)
 
 
 @event.listens_for(Session, "after_flush")
@@ -50,7 +53,10 @@ def end_read_only_transaction(error: BaseException | None) -> None:
         and not session.info.get(_WROTE)
         and not (session.new or session.dirty or session.deleted)
     ):
-        session.commit()
+        try:
+            session.commit()
+        except SQLAlchemyError:  # the answer is already made: a lost connection must not spoil it
+            logger.warning("could not end a read-only transaction with COMMIT", exc_info=True)
 
 
 def init_app(app: Flask) -> None:
