@@ -277,3 +277,14 @@ def test_the_learner_list_pages_through_the_remembered_order_by_name(client, fac
     assert names(2) == [f"Learner {n:02d}" for n in range(24, 29)] + ["Zed"]
     found = client.get("/learners?q=zed").get_data(as_text=True)
     assert re.findall(r">(Learner \d\d|Aaron|Zed)<", found) == ["Zed"]
+
+
+def test_a_released_savepoint_leaves_the_stamp_to_the_transaction_s_commit(factory, town):
+    municipality, _ = town
+    learner = factory.learner(home=municipality)
+    before = version()
+    with db.session.begin_nested():
+        learner.name = "Inside A Savepoint"
+    assert version() == before, "not raised while the transaction goes on"
+    db.session.commit()
+    assert version() == before + 1

@@ -126,6 +126,8 @@ def _sets_watched(state: ORMExecuteState, columns: frozenset[str] | None) -> boo
 def _raise_before_commit(session: Session) -> None:
     # Raised last, just before COMMIT: the stamp rows are locked only for the commit itself, so
     # two writers of watched rows never wait on each other through them (no deadlock either).
+    if session.in_nested_transaction():
+        return  # a savepoint: the writes stay pending until the transaction itself commits
     session.flush()
     names = session.info.pop(_PENDING, None)
     if names:
