@@ -280,14 +280,20 @@ def test_free_time_is_saved_and_classes_are_ranked_by_it(client, factory, teache
     assert grid.count("checked") == 2
 
 
+def _free_learner(factory, home, level: Level, cells):
+    """A learner living in ``home`` at ``level``, free in the (week, weekday, hour) ``cells``."""
+    learner = factory.learner(home=home)
+    learner.learner_profile.current_level = level
+    services.save_availability(learner, free_time.from_cells(oslo_today(), 1, cells))
+    return learner
+
+
 def test_the_demand_view_shows_counts_and_never_names(client, factory, teacher):
     home = factory.organisation(OrganisationKind.MUNICIPALITY, "Rollag")
+    cells = [(0, day, hour) for day in (1, 3) for hour in range(18, 20)]
     for number in range(5):
-        learner = factory.learner(home=home)
+        learner = _free_learner(factory, home, Level.A2, cells)
         learner.name = f"Hemmelig Navn {number}"
-        learner.learner_profile.current_level = Level.A2
-        cells = [(0, day, hour) for day in (1, 3) for hour in range(18, 20)]
-        services.save_availability(learner, free_time.from_cells(oslo_today(), 1, cells))
     db.session.commit()
     login_as(client, teacher)
     client.post("/language", data={"locale": "en"})
@@ -304,9 +310,7 @@ def test_a_demand_card_names_the_ten_biggest_municipalities_and_sums_the_rest(
     for number in range(13):  # municipality 0 has 13 learners free, 1 has 12, ..., 12 has 1
         home = factory.organisation(OrganisationKind.MUNICIPALITY, f"Kommune {number:02d}")
         for _ in range(13 - number):
-            learner = factory.learner(home=home)
-            learner.learner_profile.current_level = Level.A2
-            services.save_availability(learner, free_time.from_cells(oslo_today(), 1, cells))
+            _free_learner(factory, home, Level.A2, cells)
     db.session.commit()
     login_as(client, teacher)
     client.post("/language", data={"locale": "en"})
@@ -340,10 +344,7 @@ def test_a_coordinator_sees_the_demand_of_their_own_municipality_only(client, fa
     own = factory.organisation(OrganisationKind.MUNICIPALITY, "Flesberg")
     other = factory.organisation(OrganisationKind.MUNICIPALITY, "Nore og Uvdal")
     for home in (own, other, other, other):
-        learner = factory.learner(home=home)
-        learner.learner_profile.current_level = Level.A1
-        cells = [(0, 5, hour) for hour in range(10, 14)]
-        services.save_availability(learner, free_time.from_cells(oslo_today(), 1, cells))
+        _free_learner(factory, home, Level.A1, [(0, 5, hour) for hour in range(10, 14)])
     db.session.commit()
     coordinator = factory.user(Role.COORDINATOR, own)
     login_as(client, coordinator)

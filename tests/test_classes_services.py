@@ -419,9 +419,9 @@ def test_the_timetable_is_read_once_and_follows_every_change_to_the_catalogue(fa
     learner = factory.learner()
     assert _upcoming(learner) == {"Første": 4}
     today = oslo_today()
-    table = services._TIMETABLES[("A2", "", today)]
+    table = services._TIMETABLES.peek(("A2", "", today))
     assert _upcoming(learner) == {"Første": 4}
-    assert services._TIMETABLES[("A2", "", today)] is table, "nothing changed: reused"
+    assert services._TIMETABLES.peek(("A2", "", today)) is table, "nothing changed: reused"
 
     services.cancel_session(teacher, series.sessions[1])
     db.session.commit()
@@ -454,27 +454,27 @@ def test_a_ranking_is_kept_for_its_free_time_until_something_it_read_changes(fac
     before = first - timedelta(hours=2)
     key = (None, "A2", "")
     page = services.classes_for_learner_page(learner, None, "A2", "", 1, 10, now=before)
-    ranking = services._RANKINGS[key]
+    ranking = services._RANKINGS.peek(key)
     again = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
-    assert services._RANKINGS[key] is ranking, "the same free time: the ranking is reused"
+    assert services._RANKINGS.peek(key) is ranking, "the same free time: the ranking is reused"
     assert [r.full for r in page.items] == [r.full for r in again.items] == [False]
 
     services.book_series(learner, series, now=before)  # a booking: not in the ranking
     db.session.commit()
     after_booking = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
-    assert services._RANKINGS[key] is ranking
+    assert services._RANKINGS.peek(key) is ranking
     assert [r.full for r in after_booking.items] == [True], "places are read on every page"
 
     services.cancel_session(teacher, series.sessions[3])  # the catalogue changed
     db.session.commit()
     cancelled = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
-    assert services._RANKINGS[key] is not ranking
+    assert services._RANKINGS.peek(key) is not ranking
     assert [r.upcoming for r in cancelled.items] == [3]
-    ranking = services._RANKINGS[key]
+    ranking = services._RANKINGS.peek(key)
     begun = services.classes_for_learner_page(
         other, None, "A2", "", 1, 10, now=first + timedelta(minutes=1)
     )
-    assert services._RANKINGS[key] is not ranking, "its first session began: worked out again"
+    assert services._RANKINGS.peek(key) is not ranking, "its first session began: worked out again"
     assert [r.upcoming for r in begun.items] == [2]
 
 

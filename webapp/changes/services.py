@@ -14,10 +14,11 @@ connection of its own) are not; the application makes none to watched tables.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, bindparam, event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -26,6 +27,10 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from webapp.changes.models import ChangeStamp
 from webapp.extensions import db
+from webapp.memo import BoundedCache
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,51 @@ def read_stamp(name: str) -> tuple[int, int] | None:
     """The stamp ``name`` as (token, version), or None before its rows were ever written."""
     row = db.session.execute(_READ, {"name": name}).first()
     return (row.token, row.version) if row is not None else None
+
+
+@dataclass(frozen=True)
+class Remembered(Generic[V]):
+    """A value worked out under one reading of a change stamp, and when (``time.monotonic``)."""
+
+    stamp: tuple[int, int]
+    since: float
+    value: V
+
+
+class StampedCache(Generic[K, V]):
+    """Values worked out from the rows watched under ``stamp``, remembered per key in this
+    process while the stamp is unchanged (at most ``limit`` keys; see ``BoundedCache``)."""
+
+    def __init__(self, stamp: str, limit: int) -> None:
+        self.stamp = stamp
+        self._entries: BoundedCache[K, Remembered[V]] = BoundedCache(limit)
+
+    def get(
+        self,
+        key: K,
+        work_out: Callable[[], V],
+        keep_while: Callable[[Remembered[V]], bool] | None = None,
+    ) -> V:
+        """``key``'s value, remembered while the stamp is unchanged and ``keep_while`` holds;
+        otherwise worked out (after reading the stamp, so it is never older than the stamp)."""
+        stamp = read_stamp(self.stamp)
+        known = self._entries.get(key)
+        if (
+            known is not None
+            and stamp is not None
+            and known.stamp == stamp
+            and (keep_while is None or keep_while(known))
+        ):
+            return known.value
+        value = work_out()
+        if stamp is not None:  # no row yet: nothing to compare with later
+            self._entries.keep(key, Remembered(stamp, time.monotonic(), value))
+        return value
+
+    def peek(self, key: K) -> V | None:
+        """The value remembered for ``key``, whether or not still valid (for tests)."""
+        known = self._entries.get(key)
+        return known.value if known is not None else None
 
 
 def raise_stamps(connection: Connection, names: Iterable[str]) -> None:

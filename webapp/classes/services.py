@@ -29,7 +29,7 @@ from scheduling.recurrence import (
     weekday_codes,
 )
 from webapp.accounts.models import Role, User
-from webapp.changes.services import read_stamp, watch
+from webapp.changes.services import StampedCache, watch
 from webapp.classes.models import (
     Attendance,
     AttendanceMark,
@@ -47,7 +47,6 @@ from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.learners.models import LearnerProfile
 from webapp.mail.services import queue_templated_mail
-from webapp.memo import BoundedCache
 from webapp.organisations.models import Organisation
 from webapp.pages.listing import RowPage
 from webapp.studytime.models import StudySource
@@ -720,39 +719,27 @@ class _Ranked:
 _Slot = tuple[int, datetime, free_time.SessionTime]
 
 
-@dataclass(frozen=True)
-class _Timetable:
-    """The upcoming sessions of every series matching one filter, read once and reused while
-    the catalogue's stamp stays the same."""
-
-    stamp: tuple[int, int]
-    sessions: dict[int, tuple[_Slot, ...]]
-
-
-# Level × modality filters of one day; a few MB each at national scale.
-_TIMETABLES: BoundedCache[tuple[str, str, date], _Timetable] = BoundedCache(16)
-
-
 # What the timetables read: which series there are, their level, modality and last day, and
 # every session. Bookings (which raise ``booking_version``) do not change a timetable.
 CATALOGUE_STAMP = "class_catalogue"
 watch(CATALOGUE_STAMP, ClassSeries, columns=("level", "modality", "last_date"))
 watch(CATALOGUE_STAMP, ClassSession)
 
-
-def catalogue_stamp() -> tuple[int, int] | None:
-    """A value that changes whenever the series or sessions the ranking reads change (None
-    before any was written: then nothing is remembered)."""
-    return read_stamp(CATALOGUE_STAMP)
+# The upcoming sessions of every series matching one filter, per level, modality and day: a few
+# MB each at national scale, read once and kept while the catalogue is unchanged.
+_TIMETABLES: StampedCache[tuple[str, str, date], dict[int, tuple[_Slot, ...]]] = StampedCache(
+    CATALOGUE_STAMP, 16
+)
 
 
 def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slot, ...]]:
     """Upcoming sessions per matching series, from memory unless the catalogue changed."""
-    key = (level, modality, now.date())
-    stamp = catalogue_stamp()
-    cached = _TIMETABLES.get(key)
-    if cached is not None and stamp is not None and cached.stamp == stamp:
-        return cached.sessions
+    return _TIMETABLES.get(
+        (level, modality, now.date()), lambda: _read_timetable(level, modality, now)
+    )
+
+
+def _read_timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slot, ...]]:
     series = select(ClassSeries.id).where(ClassSeries.last_date >= now.date() - timedelta(days=1))
     if level:
         series = series.where(ClassSeries.level == level)
@@ -781,24 +768,15 @@ def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slo
         .all()
     ):
         sessions[series_id].append((session_id, starts_at, free_time.SessionTime(day, start, end)))
-    table = {series_id: tuple(slots) for series_id, slots in sessions.items()}
-    if stamp is None:
-        return table
-    return _TIMETABLES.keep(key, _Timetable(stamp, table)).sessions
+    return {series_id: tuple(slots) for series_id, slots in sessions.items()}
 
 
-@dataclass(frozen=True)
-class _Ranking:
-    """A ranking worked out under one catalogue stamp, valid until its first session begins."""
-
-    stamp: tuple[int, int]
-    until: datetime
-    ranked: list[_Ranked]
-
-
-# Rankings per free time (None: not given), level and modality: paging through the classes, or
-# coming back to them, weighs thousands of series once, not on every page.
-_RANKINGS: BoundedCache[tuple[Any, ...], _Ranking] = BoundedCache(128)
+# Rankings per free time (None: not given), level and modality, each with the moment its first
+# next session begins: paging through the classes, or coming back to them, weighs thousands of
+# series once, not on every page.
+_RANKINGS: StampedCache[tuple[Any, ...], tuple[datetime, list[_Ranked]]] = StampedCache(
+    CATALOGUE_STAMP, 128
+)
 
 
 def _ranked_classes(
@@ -812,11 +790,18 @@ def _ranked_classes(
     the ranking for one free time is kept until then too, or until one of its next sessions
     begins (the first moment it could differ).
     """
-    key = (free, level, modality)
-    stamp = catalogue_stamp()
-    known = _RANKINGS.get(key)
-    if known is not None and stamp is not None and known.stamp == stamp and now < known.until:
-        return known.ranked
+    _until, ranked = _RANKINGS.get(
+        (free, level, modality),
+        lambda: _rank(free, level, modality, now),
+        keep_while=lambda known: now < known.value[0],
+    )
+    return ranked
+
+
+def _rank(
+    free: free_time.Availability | None, level: str, modality: str, now: datetime
+) -> tuple[datetime, list[_Ranked]]:
+    """The ranking as of ``now``, and when its first next session begins (it may then differ)."""
     memo: dict[tuple[date, time, time], tuple[int, int] | None] = {}
     ranked = []
     until = datetime.max.replace(tzinfo=UTC)
@@ -837,9 +822,7 @@ def _ranked_classes(
             )
         )
     ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
-    if stamp is not None:
-        _RANKINGS.keep(key, _Ranking(stamp, until, ranked))
-    return ranked
+    return until, ranked
 
 
 _SERIES_BOOKED = (
@@ -972,9 +955,7 @@ watch(DEMAND_STAMP, LearnerAvailability)
 watch(DEMAND_STAMP, LearnerProfile, columns=("current_level", "home_municipality_id"))
 watch(DEMAND_STAMP, Organisation, columns=("name", "kind"))
 
-_DEMAND: BoundedCache[tuple[str, int | None], tuple[tuple[int, int], list[DemandCell]]] = (
-    BoundedCache(64)
-)
+_DEMAND: StampedCache[tuple[str, int | None], list[DemandCell]] = StampedCache(DEMAND_STAMP, 64)
 
 
 def demand(level: str = "", municipality_id: int | None = None) -> list[DemandCell]:
@@ -983,15 +964,7 @@ def demand(level: str = "", municipality_id: int | None = None) -> list[DemandCe
     One query over every learner's free time (a tenth of a second for 40,000 of them), so the
     counts are remembered until free time, a level, a home or a municipality changes.
     """
-    stamp = read_stamp(DEMAND_STAMP)
-    key = (level, municipality_id)
-    known = _DEMAND.get(key)
-    if known is not None and stamp is not None and known[0] == stamp:
-        return known[1]
-    cells = _count_demand(level, municipality_id)
-    if stamp is not None:
-        _DEMAND.keep(key, (stamp, cells))
-    return cells
+    return _DEMAND.get((level, municipality_id), lambda: _count_demand(level, municipality_id))
 
 
 def _count_demand(level: str, municipality_id: int | None) -> list[DemandCell]:
