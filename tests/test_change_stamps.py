@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, update
 from tests.conftest import login_as
 from webapp.accounts.models import Role, User
 from webapp.changes.models import ChangeStamp
-from webapp.changes.services import read_stamp
+from webapp.changes.services import StampedCache, raise_stamps, read_stamp
 from webapp.classes import services as classes
 from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
@@ -288,3 +288,24 @@ def test_a_released_savepoint_leaves_the_stamp_to_the_transaction_s_commit(facto
     assert version() == before, "not raised while the transaction goes on"
     db.session.commit()
     assert version() == before + 1
+
+
+def test_a_stamped_cache_remembers_only_under_a_stamp_and_while_keep_while_holds():
+    cache: StampedCache[str, int] = StampedCache("test_stamp", 8)
+    calls = []
+
+    def work_out() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get("k", work_out) == 1
+    assert cache.get("k", work_out) == 2, "no stamp row yet: nothing is remembered"
+    raise_stamps(db.session.connection(), ["test_stamp"])
+    db.session.commit()
+    assert cache.get("k", work_out) == 3
+    assert cache.get("k", work_out) == 3
+    assert cache.get("k", work_out, keep_while=lambda known: known.value > 3) == 4
+    raise_stamps(db.session.connection(), ["test_stamp"])
+    db.session.commit()
+    assert cache.get("k", work_out) == 5
+    assert cache.peek("k") == 5
