@@ -87,7 +87,7 @@ def cells_of(availability: Availability) -> set[tuple[int, int, int]]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionTime:
     """A session as the fit rules need it: local date and times."""
 

@@ -704,7 +704,7 @@ class SeriesFit:
     booking: Booking | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Ranked:
     """A series as the ranking sees it: ids, counts and times, no loaded objects."""
 
@@ -746,6 +746,8 @@ def _read_timetable(level: str, modality: str, now: datetime) -> dict[int, tuple
     if modality:
         series = series.where(ClassSeries.modality == modality)
     sessions: dict[int, list[_Slot]] = defaultdict(list)
+    moments: dict[datetime, datetime] = {}
+    times: dict[tuple[date, time, time], free_time.SessionTime] = {}
     # On the connection, past the ORM's row handling: tens of thousands of plain rows.
     for series_id, session_id, starts_at, day, start, end in (
         db.session.connection()
@@ -767,7 +769,12 @@ def _read_timetable(level: str, modality: str, now: datetime) -> dict[int, tuple
         )
         .all()
     ):
-        sessions[series_id].append((session_id, starts_at, free_time.SessionTime(day, start, end)))
+        # Many series meet on the same days at the same times: one object for each, shared.
+        moment = moments.setdefault(starts_at, starts_at)
+        when = times.get((day, start, end))
+        if when is None:
+            when = times[(day, start, end)] = free_time.SessionTime(day, start, end)
+        sessions[series_id].append((session_id, moment, when))
     return {series_id: tuple(slots) for series_id, slots in sessions.items()}
 
 
@@ -939,7 +946,7 @@ FREE_COLUMNS = (
 SMALLEST_COUNT_SHOWN = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DemandCell:
     """How many learners of a level in a municipality are free at a window."""
 
