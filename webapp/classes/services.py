@@ -725,10 +725,13 @@ CATALOGUE_STAMP = "class_catalogue"
 watch(CATALOGUE_STAMP, ClassSeries, columns=("level", "modality", "last_date"))
 watch(CATALOGUE_STAMP, ClassSession)
 
-# The upcoming sessions of every series matching one filter, per level, modality and day: a few
-# MB each at national scale, read once and kept while the catalogue is unchanged.
+# The upcoming sessions of every series matching one filter, per level, modality and day, read
+# once and kept while the catalogue is unchanged. The 20 filters of a day (5 levels × 4
+# modalities, "all" included) take about 31 MB together at national scale (7 MB for all levels
+# and modalities); room for two days, so that midnight does not throw out the day before's
+# while it is still asked for.
 _TIMETABLES: StampedCache[tuple[str, str, date], dict[int, tuple[_Slot, ...]]] = StampedCache(
-    CATALOGUE_STAMP, 16
+    CATALOGUE_STAMP, 40
 )
 
 
