@@ -813,6 +813,8 @@ def _rank(
 ) -> tuple[datetime, list[_Ranked]]:
     """The ranking as of ``now``, and when its first next session begins (it may then differ)."""
     memo: dict[tuple[date, time, time], tuple[int, int] | None] = {}
+    fits: dict[free_time.Fit, free_time.Fit] = {}
+    starts: dict[free_time.SessionTime, tuple[date, time]] = {}
     ranked = []
     until = datetime.max.replace(tzinfo=UTC)
     for series_id, slots in _timetable(level, modality, now).items():
@@ -820,15 +822,20 @@ def _rank(
         if not ahead:
             continue
         fit = free_time.fit(free, [slot[2] for slot in ahead], memo) if free else None
+        if fit is not None:  # thousands of series share a handful of fits: keep one of each
+            fit = fits.setdefault(fit, fit)
         first = ahead[0]
         until = min(until, first[1])
+        next_local = starts.get(first[2])
+        if next_local is None:
+            next_local = starts[first[2]] = (first[2].date, first[2].start_local)
         ranked.append(
             _Ranked(
                 series_id=series_id,
                 fit=fit,
                 upcoming=len(ahead),
                 next_session_id=first[0],
-                next_local=(first[2].date, first[2].start_local),
+                next_local=next_local,
             )
         )
     ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
