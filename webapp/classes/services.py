@@ -743,6 +743,7 @@ def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slo
 
 
 def _read_timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slot, ...]]:
+    """Read the scheduled sessions after ``now`` of every matching series, in start order."""
     series = select(ClassSeries.id).where(ClassSeries.last_date >= now.date() - timedelta(days=1))
     if level:
         series = series.where(ClassSeries.level == level)
@@ -985,6 +986,7 @@ def demand(level: str = "", municipality_id: int | None = None) -> list[DemandCe
 
 
 def _count_demand(level: str, municipality_id: int | None) -> list[DemandCell]:
+    """Count, in one query, the learners free at each candidate class time (see ``demand``)."""
     windows = free_time.demand_windows()
     sums = []
     for window in windows:
