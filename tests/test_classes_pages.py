@@ -24,7 +24,7 @@ from webapp.classes.models import (
 from webapp.clock import oslo_today
 from webapp.extensions import db
 from webapp.learners.levels import Level
-from webapp.organisations.models import OrganisationKind
+from webapp.organisations.models import Organisation, OrganisationKind
 
 LINK = "https://meet.example.org/secret-room"
 
@@ -408,3 +408,56 @@ def test_classes_that_fit_are_paginated_with_a_constant_number_of_statements(cli
     assert shown | rest == set(range(22))
     assert not shown & rest
     assert "Skole 21" in first + second
+
+
+def test_a_series_page_lists_its_bookings_with_a_constant_number_of_statements(
+    client, factory, teacher
+):
+    series_id = publish(teacher, capacity=40).id
+    teacher_id = teacher.id
+    home_id = factory.organisation(OrganisationKind.MUNICIPALITY, "Flesberg").id
+    coordinator_id = factory.user(Role.COORDINATOR, db.session.get(Organisation, home_id)).id
+
+    def book(count: int, at_home: bool) -> None:
+        series = db.session.get(ClassSeries, series_id)
+        for _ in range(count):
+            home = db.session.get(Organisation, home_id) if at_home else None
+            services.book_series(factory.learner(home=home), series)
+        db.session.commit()
+
+    def visit(user_id: int) -> tuple[int, int]:
+        login_as(client, db.session.get(User, user_id))
+        statements, page = _statements_for(client, f"/classes/{series_id}")
+        return statements, page.count("<td>Learner ")
+
+    book(2, at_home=True)
+    book(1, at_home=False)  # another municipality's learner
+    few, listed = visit(teacher_id)
+    assert listed == 3
+    few_coordinator, listed = visit(coordinator_id)
+    assert listed == 2, "a coordinator sees only their own municipality's learners"
+    book(20, at_home=True)
+    book(10, at_home=False)
+    assert visit(teacher_id) == (few, 33)
+    assert visit(coordinator_id) == (few_coordinator, 22)
+
+
+def test_the_staff_class_list_costs_the_same_statements_for_2_and_12_teachers(
+    client, factory, teacher, provider
+):
+    def publish_for_new_teachers(count: int) -> None:
+        for _ in range(count):
+            publish(factory.user(Role.TEACHER, provider))
+
+    def visit() -> tuple[int, str]:
+        login_as(client, db.session.get(User, teacher_id))
+        return _statements_for(client, "/classes")
+
+    teacher_id = teacher.id
+    publish_for_new_teachers(2)
+    few, page = visit()
+    assert page.count("Norsk A2 kveld") == 2
+    publish_for_new_teachers(10)
+    many, page = visit()
+    assert page.count("Norsk A2 kveld") == 12
+    assert many == few

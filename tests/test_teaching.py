@@ -306,3 +306,23 @@ def test_matrix_rows_show_each_assigned_lesson_in_order_with_overdue_marked():
         1: [("✓ 90 %", False), ("◐ 40 %", True)],
         2: [(None, False), ("–", False)],
     }
+
+
+def test_the_group_list_costs_the_same_statements_for_2_and_12_teachers(
+    client, factory, teacher, provider
+):
+    def add_groups(count: int) -> None:
+        for n in range(count):
+            other = factory.user(Role.TEACHER, provider)
+            services.create_group(teacher, f"Gruppe {n}", None, other.id)
+        db.session.commit()
+
+    def visit() -> int:
+        db.session.expire_all()  # as in production, where each request has a fresh session
+        return count_statements(lambda: client.get("/groups"))
+
+    add_groups(2)
+    login_as(client, teacher)
+    few = visit()
+    add_groups(10)
+    assert visit() == few

@@ -880,6 +880,22 @@ _MY_SERIES_BOOKINGS = select(Booking).where(
 )
 
 
+def bookings_shown_to(actor: User, series: ClassSeries) -> list[Booking]:
+    """The active bookings of ``series`` with their learners, in one statement; a coordinator
+    sees only the learners who live in their municipality."""
+    stmt = (
+        select(Booking)
+        .where(Booking.series_id == series.id, Booking.status.in_(ACTIVE))
+        .options(joinedload(Booking.learner))
+        .order_by(Booking.status, Booking.created_at, Booking.id)
+    )
+    if actor.role is Role.COORDINATOR:
+        stmt = stmt.join(LearnerProfile, LearnerProfile.user_id == Booking.learner_id).where(
+            LearnerProfile.home_municipality_id == actor.organisation_id
+        )
+    return list(db.session.scalars(stmt).unique())
+
+
 def _full_series(series_ids: list[int]) -> set[int]:
     """Which of these series have no place left (bookings and seats held for municipalities)."""
     taken: dict[int, int] = defaultdict(int, reserved_for_municipalities(series_ids))

@@ -20,6 +20,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lessons.schema import TRACKS
@@ -127,7 +128,9 @@ def _session_or_404(series: ClassSeries, session_id: int) -> ClassSession:
 def class_list() -> str:
     if current_user.role is Role.LEARNER:
         return _fitting_classes()
-    stmt = select(ClassSeries)
+    stmt = select(ClassSeries).options(
+        joinedload(ClassSeries.teacher), joinedload(ClassSeries.provider)
+    )
     if current_user.role in RUNNERS:
         stmt = stmt.where(ClassSeries.provider_id == current_user.organisation_id)
     show_past = request.args.get("past") == "1"
@@ -307,13 +310,7 @@ def _series_page(series: ClassSeries, session_form: SessionForm | None = None, s
     bookings: list[Booking] = []
     my_bookings: list[Booking] = []
     if manages or current_user.role in (Role.COORDINATOR, Role.ADMIN):
-        bookings = list(
-            db.session.scalars(
-                select(Booking)
-                .where(Booking.series_id == series.id, Booking.status.in_(services.ACTIVE))
-                .order_by(Booking.status, Booking.created_at, Booking.id)
-            )
-        )
+        bookings = services.bookings_shown_to(current_user, series)
     if current_user.role is Role.LEARNER:
         my_bookings = list(
             db.session.scalars(
@@ -324,13 +321,6 @@ def _series_page(series: ClassSeries, session_form: SessionForm | None = None, s
                 )
             )
         )
-    if current_user.role is Role.COORDINATOR:  # only their own municipality's learners
-        bookings = [
-            b
-            for b in bookings
-            if b.learner.learner_profile
-            and b.learner.learner_profile.home_municipality_id == current_user.organisation_id
-        ]
     booked_whole = next((b for b in my_bookings if b.session_id is None), None)
     booked_sessions = {b.session_id: b for b in my_bookings if b.session_id is not None}
     sees_link = manages or any(b.status is BookingStatus.CONFIRMED for b in my_bookings)

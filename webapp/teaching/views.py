@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lessons.schema import LEVELS, TRACKS
@@ -73,9 +74,11 @@ def group_list():
             flash(_("The group is created."), "success")
             return redirect(url_for("teaching.group_page", group_id=group.id))
     page = db.paginate(
-        services.groups_visible_to(current_user).order_by(
-            services.TeachingGroup.name, services.TeachingGroup.id
-        ),
+        services.groups_visible_to(current_user)
+        .options(
+            joinedload(services.TeachingGroup.teacher), joinedload(services.TeachingGroup.series)
+        )
+        .order_by(services.TeachingGroup.name, services.TeachingGroup.id),
         page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
