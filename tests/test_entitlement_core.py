@@ -276,3 +276,19 @@ def test_overview_csv_and_query_count(client, factory, town):
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["Name", "E-mail address", "Home municipality"]
     assert len(rows) == 1 + 31
+
+
+def test_the_csv_streams_in_chunks_and_loses_no_row(client, factory, town, monkeypatch):
+    from webapp.entitlement import exports
+
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    _municipality, coordinator, _admin = town
+    names = {learner_with(factory, town, start=TODAY - timedelta(days=n)).name for n in range(5)}
+    login_as(client, coordinator)
+    response = client.get("/entitlements.csv", headers=EN)
+    assert response.is_streamed
+    rows = list(
+        csv.reader(io.StringIO(response.data.decode("utf-8").lstrip("\ufeff")), delimiter=";")
+    )
+    assert rows[0][0] == "Name"
+    assert sorted(row[0] for row in rows[1:]) == sorted(names)

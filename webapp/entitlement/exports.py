@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -39,8 +39,13 @@ class _Memo(dict[Any, str]):
         return found
 
 
-def overview_csv(stmt: Select[Any], today: date) -> str:
-    """The whole filtered overview (all pages) as CSV text."""
+# Rows written between two chunks of the streamed file.
+CHUNK_ROWS = 500
+
+
+def overview_csv(stmt: Select[Any], today: date) -> Iterator[str]:
+    """The whole filtered overview (all pages) as CSV text, in chunks of ``CHUNK_ROWS`` rows:
+    a country's 100,000 learners stream out without being held in memory."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
@@ -66,7 +71,13 @@ def overview_csv(stmt: Select[Any], today: date) -> str:
     employments = _Memo(label)
     flags = _Memo(flag_label)
     decimal_symbol = get_decimal_symbol(get_locale())
-    for result in db.session.execute(stmt.execution_options(yield_per=500)):
+    for number, result in enumerate(
+        db.session.execute(stmt.execution_options(yield_per=CHUNK_ROWS)), start=1
+    ):
+        if number % CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
         row = to_row(result, today)
         entitlement = row.entitlement
         profile = row.profile
@@ -97,4 +108,4 @@ def overview_csv(stmt: Select[Any], today: date) -> str:
                 ", ".join(flags(flag) for flag in row.flags),
             ]
         )
-    return buffer.getvalue()
+    yield buffer.getvalue()

@@ -6,7 +6,17 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -98,7 +108,7 @@ def overview_csv() -> Response:
     _form, wanted = _overview_form()
     today = oslo_today()
     stmt = overview_query(current_user, today, services.flag_settings(), wanted)
-    body = exports.overview_csv(stmt, today)
+    body = stream_with_context(exports.overview_csv(stmt, today))
     filename = f"norskvei-overview-{today.isoformat()}.csv"
     return Response(
         body,
