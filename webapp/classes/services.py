@@ -232,7 +232,7 @@ def cancel_session(actor: User, session: ClassSession) -> int:
         raise ClassError("already_cancelled")
     if session.ends_at <= utcnow():
         raise ClassError("session_over")
-    lock_series(session.series)  # also tells cached timetables the catalogue changed
+    lock_series(session.series)  # after any booking in progress: every booked learner is told
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = utcnow()
     session.sequence += 1
@@ -253,7 +253,7 @@ def add_session(
         raise ClassError("not_yours")
     if end <= start:
         raise ClassError("ends_before_start")
-    lock_series(series)  # also tells cached timetables the catalogue changed
+    lock_series(series)  # one change at a time: two extra sessions cannot both pass the clash check
     planned = plan_session(day, start, end, extra=True)
     if planned.start_utc <= utcnow():
         raise ClassError("in_the_past")
