@@ -164,47 +164,40 @@ class _Scope:
 
 
 @lru_cache(maxsize=4096)
-def _learner_row_statement(today: date, settings: FlagSettings, scope: _Scope) -> Select[Any]:
-    # Built once per day, settings and scope, then executed with the learner id bound: building
-    # this statement costs more than running it, and a reused statement keeps its cache key.
-    learner = bindparam("learner_id")
-    stmt = overview_query(
-        scope,  # type: ignore[arg-type]
-        today,
-        settings,
-        OverviewFilter(),
-        learners=[learner],
-    )
-    return stmt.where(User.id == learner)
+def _rows_statement(today: date, settings: FlagSettings, scope: _Scope) -> Select[Any]:
+    """The overview rows of the learners bound as ``ids`` (also as ``activity_ids``: the
+    study-time sums are limited to them), whatever the filter: the ids already carry it.
 
-
-@dataclass(frozen=True)
-class OverviewStatements:
-    """The overview in two statements, built once per day, settings, scope and filter.
-
-    ``ordered_ids`` selects every matching learner id in the filter's order, reading the
-    study-time log only when the filter needs it; ``rows`` loads the learners of one page with
-    every column, as they are now, the study-time sums limited to them (the ids bound as
-    ``ids`` and ``activity_ids``).
+    Built once per day, settings and scope, then run with the ids bound: building this
+    statement costs more than running it, and a reused statement keeps its cache key.
     """
+    actor: Any = scope
+    learners = bindparam("activity_ids", expanding=True)
+    return (
+        overview_query(actor, today, settings, OverviewFilter(), learners=learners)
+        .where(User.id.in_(bindparam("ids", expanding=True)))
+        .order_by(None)
+    )
 
-    ordered_ids: Select[Any]
-    rows: Select[Any]
+
+def _rows(scope: _Scope, today: date, settings: FlagSettings, ids: list[int]) -> list[Any]:
+    """The overview rows of ``ids`` in that order (those ``scope`` may see)."""
+    if not ids:
+        return []
+    values = {"ids": ids, "activity_ids": ids}
+    rows = db.session.execute(_rows_statement(today, settings, scope), values).all()
+    position = {learner_id: n for n, learner_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row.User.id])
 
 
 @lru_cache(maxsize=1024)
-def _overview_statements(
+def _ordered_ids_statement(
     today: date, settings: FlagSettings, scope: _Scope, wanted: OverviewFilter
-) -> OverviewStatements:
-    # Built once per day, settings, scope and filter (see _learner_row_statement).
+) -> Select[Any]:
+    """Every matching learner id in the filter's order, reading the study-time log only when
+    the filter needs it; built once per day, settings, scope and filter."""
     actor: Any = scope
-    # The rows of the chosen ids, whatever the filter: the ids already carry it.
-    rows = overview_query(
-        actor, today, settings, OverviewFilter(), learners=bindparam("activity_ids", expanding=True)
-    ).where(User.id.in_(bindparam("ids", expanding=True)))
-    return OverviewStatements(
-        ordered_ids=overview_query(actor, today, settings, wanted, ids_only=True), rows=rows
-    )
+    return overview_query(actor, today, settings, wanted, ids_only=True)
 
 
 # What the order of the overview reads, apart from the study-time log: learners' names, roles
@@ -225,19 +218,23 @@ ACTIVITY_LAG_SECONDS = 300.0
 _ORDERS: StampedCache[tuple[Any, ...], array[int]] = StampedCache(ROSTER_STAMP, 64)
 
 
-def _ordered_ids(
-    statements: OverviewStatements, key: tuple[Any, ...], wanted: OverviewFilter
+def ordered_learner_ids(
+    actor: User, today: date, settings: FlagSettings, wanted: OverviewFilter
 ) -> array[int]:
-    """The filter's learner ids in order: remembered while no roster row has changed since,
-    and for a filter on study activity, for ``ACTIVITY_LAG_SECONDS`` at most."""
+    """Every learner id ``actor`` may see in ``wanted``'s filter and order: remembered while no
+    roster row has changed since, and for a filter on study activity, for
+    ``ACTIVITY_LAG_SECONDS`` at most."""
+    scope = _Scope(actor.role, actor.organisation_id, actor.id)
+    statement = _ordered_ids_statement(today, settings, scope, wanted)
 
     def work_out() -> array[int]:
         # On the connection, past the ORM's row handling: 40,000 plain ids, half the time.
-        return array("q", db.session.connection().execute(statements.ordered_ids).scalars())
+        return array("q", db.session.connection().execute(statement).scalars())
 
     def recent(known: Remembered[array[int]]) -> bool:
         return time.monotonic() - known.since < ACTIVITY_LAG_SECONDS
 
+    key = (today, settings, scope, wanted)
     return _ORDERS.get(key, work_out, recent if needs_activity(wanted) else None)
 
 
@@ -253,33 +250,14 @@ def overview_page(
 
     A page past the end shows the last page.
     """
-    statements = _overview_statements(
-        today, settings, _Scope(actor.role, actor.organisation_id, actor.id), wanted
-    )
     ids = ordered_learner_ids(actor, today, settings, wanted)
     total = len(ids)
     page = min(page, max(1, math.ceil(total / per_page)))
     chosen = list(ids[(page - 1) * per_page : page * per_page])
-    rows = (
-        db.session.execute(statements.rows, {"ids": chosen, "activity_ids": chosen}).all()
-        if chosen
-        else []
-    )
-    position = {learner_id: n for n, learner_id in enumerate(chosen)}
-    rows.sort(key=lambda row: position[row.User.id])
+    rows = _rows(_Scope(actor.role, actor.organisation_id, actor.id), today, settings, chosen)
     return RowPage(
         items=[to_row(row, today) for row in rows], page=page, per_page=per_page, total=total
     )
-
-
-def ordered_learner_ids(
-    actor: User, today: date, settings: FlagSettings, wanted: OverviewFilter
-) -> array[int]:
-    """Every learner id ``actor`` may see in ``wanted``'s filter and order, remembered while no
-    roster row changes (see ``_ordered_ids``)."""
-    scope = _Scope(actor.role, actor.organisation_id, actor.id)
-    statements = _overview_statements(today, settings, scope, wanted)
-    return _ordered_ids(statements, (today, settings, scope, wanted), wanted)
 
 
 def visible_learner_count(actor: User, today: date, settings: FlagSettings) -> int:
@@ -319,10 +297,8 @@ def learner_row(
     actor: User, learner_id: int, today: date, settings: FlagSettings
 ) -> OverviewRow | None:
     """The overview row of one learner ``actor`` may see (flags included), or None."""
-    scope = _Scope(actor.role, actor.organisation_id, actor.id)
-    stmt = _learner_row_statement(today, settings, scope)
-    result = db.session.execute(stmt, {"learner_id": learner_id}).first()
-    return to_row(result, today) if result is not None else None
+    rows = _rows(_Scope(actor.role, actor.organisation_id, actor.id), today, settings, [learner_id])
+    return to_row(rows[0], today) if rows else None
 
 
 def flagged_learners(
