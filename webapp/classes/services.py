@@ -48,7 +48,7 @@ from webapp.learners.levels import Level
 from webapp.learners.models import LearnerProfile
 from webapp.mail.services import queue_templated_mail
 from webapp.organisations.models import Organisation
-from webapp.pages.listing import RowPage
+from webapp.pages.listing import RowPage, cut_page
 from webapp.studytime.models import StudySource
 from webapp.studytime.services import adjust_study_time
 
@@ -951,8 +951,7 @@ def classes_for_learner_page(
     """One page of ``classes_for_learner`` for a learner with ``free`` time; a page past the end
     shows the last one. Only that page's series are loaded."""
     ranked = _ranked_classes(free, level, modality, now or utcnow())
-    number = min(page, max(1, -(-len(ranked) // per_page)))
-    chosen = ranked[(number - 1) * per_page : number * per_page]
+    number, chosen = cut_page(ranked, page, per_page)
     items = _series_fits(learner, chosen)
     return RowPage(items=items, page=number, per_page=per_page, total=len(ranked))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from array import array
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from webapp.entitlement.flags import (
 from webapp.entitlement.models import Entitlement, LeavePeriod
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
-from webapp.pages.listing import RowPage
+from webapp.pages.listing import RowPage, cut_page
 
 NOT_STARTED = rules.NOT_STARTED
 SORTS = ("name", "last_day", "status")
@@ -251,12 +250,10 @@ def overview_page(
     A page past the end shows the last page.
     """
     ids = ordered_learner_ids(actor, today, settings, wanted)
-    total = len(ids)
-    page = min(page, max(1, math.ceil(total / per_page)))
-    chosen = list(ids[(page - 1) * per_page : page * per_page])
+    page, chosen = cut_page(ids, page, per_page)
     rows = _rows(_Scope(actor.role, actor.organisation_id, actor.id), today, settings, chosen)
     return RowPage(
-        items=[to_row(row, today) for row in rows], page=page, per_page=per_page, total=total
+        items=[to_row(row, today) for row in rows], page=page, per_page=per_page, total=len(ids)
     )
 
 

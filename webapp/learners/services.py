@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.learners.importing import LearnerRow, ParsedFile, Problem
 from webapp.learners.levels import Level
 from webapp.learners.models import LearnerProfile
-from webapp.pages.listing import RowPage
+from webapp.pages.listing import RowPage, cut_page
 
 
 def learner_list_query(actor: User, search: str = "") -> Select[tuple[User]]:
@@ -52,8 +52,7 @@ def learner_list_page(actor: User, search: str, page: int, per_page: int) -> Any
     ids = ordered_learner_ids(
         actor, oslo_today(), entitlement_services.flag_settings(), OverviewFilter(sort="name")
     )
-    page = min(page, max(1, -(-len(ids) // per_page)))
-    chosen = list(ids[(page - 1) * per_page : page * per_page])
+    page, chosen = cut_page(ids, page, per_page)
     learners = {
         learner.id: learner
         for learner in db.session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import request
 
@@ -18,6 +18,16 @@ def page_number() -> int:
     if not raw.isdigit():
         return 1
     return min(max(int(raw), 1), MAX_PAGE)
+
+
+T = TypeVar("T")
+
+
+def cut_page(ordered: Sequence[T], page: int, per_page: int) -> tuple[int, list[T]]:
+    """The page number and items of page ``page`` of ``ordered`` (a list already in order); a
+    page past the end is the last page."""
+    page = min(page, max(1, math.ceil(len(ordered) / per_page)))
+    return page, list(ordered[(page - 1) * per_page : page * per_page])
 
 
 @dataclass(frozen=True)
