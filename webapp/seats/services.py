@@ -539,11 +539,3 @@ def extension_decisions_by_year(municipality_id: int | None) -> list[tuple[int, 
         ((int(y), int(n), int(months or 0)) for y, n, months in db.session.execute(stmt)),
         reverse=True,
     )
-
-
-def learners_by_status(actor: User, today: date) -> list[tuple[str, int]]:
-    """How many of the actor's learners are in each entitlement status, most first."""
-    from webapp.entitlement import services as entitlement_services
-    from webapp.entitlement.overview import status_counts
-
-    return status_counts(actor, today, entitlement_services.flag_settings())

@@ -28,6 +28,8 @@ from webapp.accounts.models import Role, User
 from webapp.classes.forms import ConfirmForm
 from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
+from webapp.entitlement import services as entitlement_services
+from webapp.entitlement.overview import status_counts
 from webapp.extensions import db
 from webapp.i18n.labels import status_label
 from webapp.pages.listing import page_number
@@ -367,7 +369,9 @@ def report() -> str:
         extensions=services.extension_decisions_by_year(municipality),
         statuses=[
             (status_label(status), count)
-            for status, count in services.learners_by_status(current_user, oslo_today())
+            for status, count in status_counts(
+                current_user, oslo_today(), entitlement_services.flag_settings()
+            )
         ],
     )
 
