@@ -288,16 +288,23 @@ def _free_learner(factory, home, level: Level, cells):
     return learner
 
 
+# Tuesday and Thursday, 18:00-20:00, in a one-week rota.
+TUE_THU_EVENINGS = [(0, day, hour) for day in (1, 3) for hour in range(18, 20)]
+
+
+def _demand_page(client, locale: str) -> str:
+    client.post("/language", data={"locale": locale})
+    return client.get("/classes/demand?level=A2").get_data(as_text=True)
+
+
 def test_the_demand_view_shows_counts_and_never_names(client, factory, teacher):
     home = factory.organisation(OrganisationKind.MUNICIPALITY, "Rollag")
-    cells = [(0, day, hour) for day in (1, 3) for hour in range(18, 20)]
     for number in range(5):
-        learner = _free_learner(factory, home, Level.A2, cells)
+        learner = _free_learner(factory, home, Level.A2, TUE_THU_EVENINGS)
         learner.name = f"Hemmelig Navn {number}"
     db.session.commit()
     login_as(client, teacher)
-    client.post("/language", data={"locale": "en"})
-    page = client.get("/classes/demand?level=A2").get_data(as_text=True)
+    page = _demand_page(client, "en")
     assert "A group at level A2 on Tuesday and Thursday, 18:00–20:00, would fill 5 places." in page
     assert "Rollag: 5" in page
     assert "Hemmelig" not in page
@@ -306,22 +313,18 @@ def test_the_demand_view_shows_counts_and_never_names(client, factory, teacher):
 def test_a_demand_card_names_the_ten_biggest_municipalities_and_sums_the_rest(
     client, factory, teacher
 ):
-    cells = [(0, day, hour) for day in (1, 3) for hour in range(18, 20)]
     for number in range(13):  # municipality 0 has 13 learners free, 1 has 12, ..., 12 has 1
         home = factory.organisation(OrganisationKind.MUNICIPALITY, f"Kommune {number:02d}")
         for _ in range(13 - number):
-            _free_learner(factory, home, Level.A2, cells)
+            _free_learner(factory, home, Level.A2, TUE_THU_EVENINGS)
     db.session.commit()
     login_as(client, teacher)
-    client.post("/language", data={"locale": "en"})
-    page = client.get("/classes/demand?level=A2").get_data(as_text=True)
+    page = _demand_page(client, "en")
     assert "Kommune 00: 13" in page
     assert "Kommune 09: 4" in page
     assert "Kommune 10:" not in page
     assert "3 more municipalities: 6" in page  # 3 + 2 + 1 learners
-    client.post("/language", data={"locale": "ru"})
-    page = client.get("/classes/demand?level=A2").get_data(as_text=True)
-    assert "ещё 3 коммуны: 6" in page
+    assert "ещё 3 коммуны: 6" in _demand_page(client, "ru")
 
 
 def test_a_cancelled_session_is_shown_and_the_learner_told(client, factory, teacher):
