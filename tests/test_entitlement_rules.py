@@ -505,13 +505,23 @@ def valid_extensions(draw, education: str | None = None) -> tuple[str, tuple[int
     return education, tuple(months)
 
 
+def never_shorter(more_leave: EntitlementInputs, less_leave: EntitlementInputs) -> bool:
+    """More leave never ends the period earlier, with one exception the age rule makes: a
+    period that ends on the 67th birthday itself keeps that day (the learner does not turn 67
+    *before* it), while leave that carries it past the birthday cuts it to the day before."""
+    longer, shorter = last_day(RULES, more_leave), last_day(RULES, less_leave)
+    if longer >= shorter:
+        return True
+    limit = birthday(less_leave.birth_date, RULES.max_age) if less_leave.birth_date else None
+    return shorter == limit and longer == limit - timedelta(days=1)
+
+
 @PROPERTY
 @given(starts, births, st.lists(leave_periods, max_size=5), valid_extensions())
 def test_leave_never_shortens_the_period(start, birth, periods, extension):
     education, months = extension
     without = EntitlementInputs(start, education, (), months, birth_date=birth)
-    with_leave = replace(without, leaves=to_leaves(start, periods))
-    assert last_day(RULES, with_leave) >= last_day(RULES, without)
+    assert never_shorter(replace(without, leaves=to_leaves(start, periods)), without)
 
 
 @PROPERTY
@@ -522,7 +532,15 @@ def test_adding_a_leave_never_decreases_the_last_day(start, birth, periods, extr
         start, education, to_leaves(start, periods), months, birth_date=birth
     )
     after = replace(before, leaves=before.leaves + to_leaves(start, [extra]))
-    assert last_day(RULES, after) >= last_day(RULES, before)
+    assert never_shorter(after, before)
+
+
+def test_leave_past_the_67th_birthday_cuts_the_period_to_the_day_before_it():
+    start, birth = date(2015, 1, 1), date(1949, 1, 1)  # 67 on 1 January 2016
+    one_day = EntitlementInputs(start, "none", (Leave(start, start),), (), birth_date=birth)
+    assert last_day(RULES, one_day) == date(2016, 1, 1)  # ends on the birthday: not cut
+    two_days = replace(one_day, leaves=(Leave(start, start + timedelta(days=1)),))
+    assert last_day(RULES, two_days) == date(2015, 12, 31)  # would end after it: cut
 
 
 @PROPERTY
