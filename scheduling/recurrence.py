@@ -119,8 +119,9 @@ def local_instant(day: date, at: time) -> datetime:
     ambiguous autumn time takes its first occurrence, as a wall clock would.
     """
     # PEP 495: fold=0 reads a time in the gap with the offset before the change (so it lands
-    # after the jump) and an ambiguous time as its first occurrence.
-    return datetime.combine(day, at, tzinfo=OSLO).astimezone(UTC)
+    # after the jump) and an ambiguous time as its first occurrence. A wall-clock time says
+    # nothing of folds, so one that carries fold=1 is read the same way.
+    return datetime.combine(day, at.replace(fold=0), tzinfo=OSLO).astimezone(UTC)
 
 
 def validate(recurrence: Recurrence) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -311,3 +311,12 @@ def test_bad_preview_arguments_exit_2_with_one_line(runner, changes, message):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1
     assert message in lines[0]
+
+
+def test_an_ambiguous_autumn_time_is_its_first_occurrence_whatever_its_fold():
+    night = date(2024, 10, 27)  # clocks go back from 03:00 to 02:00
+    first = rec.local_instant(night, time(2, 0))
+    assert rec.local_instant(night, time(2, 0, fold=1)) == first
+    assert first == datetime(2024, 10, 27, 0, 0, tzinfo=UTC)
+    session = rec.plan_session(night, time(2, 0, fold=1), time(2, 15))
+    assert session.end_utc - session.start_utc == timedelta(minutes=15)
