@@ -20,6 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("latency.lua")
 SECRET = "bench-secret-key-0123456789abcdef"
+# One browser: the login and every later request send the same User-Agent, as a browser does.
+# (Flask-Login marks a session whose address or agent changed as not fresh, which rewrites the
+# cookie; wrk never takes a new cookie, so with another agent every request would rewrite it.)
+USER_AGENT = "norskvei-bench/1"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ def session_cookie(base: str, email: str, password: str) -> str:
     """Log in through the real form and return the session cookie header."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token})
@@ -87,7 +92,9 @@ def session_cookie(base: str, email: str, password: str) -> str:
 
 def page_bytes(base: str, path: str, cookie: str) -> int:
     """Size of one page's HTML, uncompressed."""
-    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    request = urllib.request.Request(
+        base + path, headers={"Cookie": cookie, "User-Agent": USER_AGENT}
+    )
     return len(urllib.request.urlopen(request).read())
 
 
@@ -96,6 +103,7 @@ def wrk(base: str, path: str, cookie: str = "", seconds: int = 8, connections: i
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(LUA)]
+    command += ["-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(

@@ -6,6 +6,7 @@ The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL``
 from __future__ import annotations
 
 import itertools
+import secrets
 import os
 import shutil
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from lessons.loader import lesson_files
 from webapp import create_app
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
-from webapp.extensions import db
+from webapp.extensions import db, login_manager
 from webapp.learners.levels import Education, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
 from webapp.lessons import services as lesson_services
@@ -217,9 +218,16 @@ def login_as(client: FlaskClient, user: User) -> None:
     The real log-in, with its password hashing, is tested in test_login.py; authorization
     tests log in hundreds of times and only need the session.
     """
+    # A session as a real log-in leaves it: login_user stores the browser's identifier, and the
+    # log-in form left a CSRF token. Without them the first request would add them, changing
+    # the cookie as it does for a browser whose address changed.
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = login_manager._session_identifier_generator()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session["_id"] = identifier
+        session.setdefault("csrf_token", secrets.token_hex(20))
 
 
 def copy_fixture_lesson(root: Path) -> Path:

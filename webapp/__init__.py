@@ -70,6 +70,7 @@ def _register_features(app: Flask) -> None:
     from scheduling import cli as scheduler_cli
     from webapp.access import rules
     from webapp.accounts import login as accounts_login
+    from webapp.accounts import sessions as accounts_sessions
     from webapp.accounts.views import bp as accounts_bp
     from webapp.classes import cli as classes_cli
     from webapp.classes.views import bp as classes_bp
@@ -85,12 +86,14 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import chrome, errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
+    from webapp.remembered.services import init_app as remember_pages
     from webapp.seats.views import bp as seats_bp
     from webapp.teaching.views import bp as teaching_bp
     from webapp.transactions import init_app as end_transactions
 
     rules.init_app(app)
     accounts_login.init_app(app)
+    accounts_sessions.init_app(app)
     locales.init_app(app)
     template_gettext.init_app(app)
     labels.init_app(app)
@@ -99,6 +102,7 @@ def _register_features(app: Flask) -> None:
     static_files.init_app(app)
     chrome.init_app(app)
     end_transactions(app)
+    remember_pages(app)
     for blueprint in (
         pages_bp,
         accounts_bp,

@@ -128,8 +128,14 @@ def _changed(instance: Any, columns: frozenset[str] | None, session: Session) ->
 _PENDING = "change_stamps_pending"
 
 
-def _note(session: Session, names: Iterable[str]) -> None:
+def note_changes(session: Session, names: Iterable[str]) -> None:
+    """Raise the stamps ``names`` when the session's transaction commits (not if it rolls back)."""
     session.info.setdefault(_PENDING, set()).update(names)
+
+
+def has_pending_changes(session: Session) -> bool:
+    """Whether the session holds writes (flushed or not) that will raise stamps at commit."""
+    return bool(session.info.get(_PENDING) or session.new or session.dirty or session.deleted)
 
 
 @event.listens_for(Session, "after_flush")
@@ -144,7 +150,7 @@ def _note_flushed_changes(session: Session, _context: Any) -> None:
             if watched.stamp not in names and _changed(instance, watched.columns, session):
                 names.add(watched.stamp)
     if names:
-        _note(session, names)
+        note_changes(session, names)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -158,7 +164,7 @@ def _note_written_table(state: ORMExecuteState) -> None:
         if not state.is_update or _sets_watched(state, watched.columns)
     ]
     if names:
-        _note(state.session, names)
+        note_changes(state.session, names)
 
 
 def _sets_watched(state: ORMExecuteState, columns: frozenset[str] | None) -> bool:

@@ -30,6 +30,7 @@ from webapp.learners.levels import Level
 from webapp.lessons import services
 from webapp.lessons.forms import MAX_ANSWER_LENGTH, AnswerForm, ReviewForm
 from webapp.lessons.models import Lesson, PlacementResult
+from webapp.remembered.services import remember_page
 from webapp.studytime.models import StudySource
 
 bp = Blueprint("lessons", __name__, template_folder="templates")
@@ -74,6 +75,7 @@ def catalogue() -> str:
 
 @bp.route("/lessons/<lesson_id>")
 @logged_in
+@remember_page
 def lesson_page(lesson_id: str) -> str:
     learner = current_user.role is Role.LEARNER
     visit = services.lesson_visit(current_user, lesson_id[:80])  # the lesson and the answers
@@ -100,7 +102,9 @@ def lesson_page(lesson_id: str) -> str:
         csrf=generate_csrf(),
         answers=answers,
         shuffled=shuffled,
-        feedback=session.pop("feedback", None),
+        # Popped only when there: popping changes the session, and a session that changes on
+        # every visit is sent back as a new cookie every time (and never remembered).
+        feedback=session.pop("feedback") if "feedback" in session else None,
     )
     return render_template(
         "lessons/lesson.html",

@@ -1,0 +1,1 @@
+"""Whole pages remembered per user while nothing they show has changed."""
