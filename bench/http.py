@@ -45,10 +45,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str, workers: int = 2) -> Iterator[str]:
-    """gunicorn serving the app on a free local port; yields the base URL."""
+def served(
+    database_url: str, settings: dict[str, str] | None = None, workers: int = 2
+) -> Iterator[str]:
+    """gunicorn serving the app on a free local port, with ``settings`` added to its
+    environment; yields the base URL."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET}
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET, **(settings or {})}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [
