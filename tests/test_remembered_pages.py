@@ -20,7 +20,13 @@ from webapp.entitlement import services as entitlement_services
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
 from webapp.organisations.models import OrganisationKind
-from webapp.remembered.services import PageMemory, RememberedPage, RememberedPages, page_memory
+from webapp.remembered.services import (
+    PageMemory,
+    RememberedPage,
+    RememberedPages,
+    _stamp_reader,
+    page_memory,
+)
 from webapp.remembered.stamps import (
     ALSO_SHARED,
     NOT_SHOWN,
@@ -397,3 +403,14 @@ def test_the_memory_drops_the_least_recently_used_pages_to_stay_under_its_limit(
     assert memory.get(("huge",)) is None
     memory.clear()
     assert (len(memory), memory.size) == (0, 0)
+
+
+def test_the_stamp_reader_replaces_a_connection_that_went_away(app, factory, town):
+    factory.learner(home=town[0])  # raises the shared stamp
+    reader = _stamp_reader(app)
+    names = (SHARED_STAMP, person_stamp(1))
+    assert SHARED_STAMP in reader.read(names)
+    closed = reader._idle[-1]
+    closed.close()  # as a database restart would leave it
+    assert SHARED_STAMP in reader.read(names)
+    assert closed not in reader._idle

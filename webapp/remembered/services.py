@@ -130,52 +130,69 @@ def page_memory(app: Flask) -> PageMemory | None:
 
 
 class StampReader:
-    """Reads the page stamps on a connection of its own: in autocommit, without the pool's
+    """Reads the page stamps on connections of its own: in autocommit, without the pool's
     liveness ping, and past SQLAlchemy's statement handling.
 
     A stamp read is the whole database work of a remembered visit. Through the app's session it
     would cost four round trips to PostgreSQL (ping, BEGIN, SELECT, COMMIT) and SQLAlchemy's
-    work around each; here it is one plain statement. Each thread keeps its connection; one the
-    server closed is thrown away and the read tried once more on a new one.
+    work around each; here it is one plain statement. Idle connections are kept for the next
+    read (a few, for the development server's threads); one the server closed is thrown away
+    and the read tried once more on a new one.
     """
+
+    KEEP_IDLE = 4
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         marks = "?, ?" if engine.dialect.paramstyle == "qmark" else "%s, %s"
         self.sql = f"SELECT name, token, version FROM change_stamps WHERE name IN ({marks})"
-        self._local = threading.local()
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
 
-    def _connection(self) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            fairy = self.engine.raw_connection()
-            connection = fairy.driver_connection
-            fairy.detach()  # this thread's own, outside the pool
-            if self.engine.dialect.name == "postgresql":
-                connection.autocommit = True
-            self._local.connection = connection
+    def _take(self) -> Any:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        fairy = self.engine.raw_connection()
+        connection = fairy.driver_connection
+        fairy.detach()  # the reader's own, outside the app's pool
+        if self.engine.dialect.name == "postgresql":
+            connection.autocommit = True
         return connection
+
+    def _give_back(self, connection: Any) -> None:
+        with self._lock:
+            if len(self._idle) < self.KEEP_IDLE:
+                self._idle.append(connection)
+                return
+        _close(connection)
 
     def read(self, names: tuple[str, str]) -> dict[str, tuple[int, int]]:
         """(token, version) of each stamp in ``names`` that exists."""
         for attempt in (1, 2):
-            connection = self._connection()
+            connection = self._take()
             try:
-                cursor = connection.execute(self.sql, names)
-                return {name: (token, version) for name, token, version in cursor.fetchall()}
+                rows = connection.execute(self.sql, names).fetchall()
             except Exception:
-                self.close()
+                _close(connection)
                 if attempt == 2:
                     raise
+                continue
+            self._give_back(connection)
+            return {name: (token, version) for name, token, version in rows}
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        """Close this thread's connection (a new one is made when needed)."""
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()
+        """Close the idle connections (new ones are made when needed)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            _close(connection)
+
+
+def _close(connection: Any) -> None:
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 def _stamp_reader(app: Flask) -> StampReader:
