@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, event, insert, update
 
 from tests.conftest import login_as
 from webapp.accounts.models import Role, User
@@ -316,3 +316,23 @@ def test_a_stamped_cache_remembers_only_under_a_stamp_and_while_keep_while_holds
     db.session.commit()
     assert cache.get("k", work_out) == 5
     assert cache.peek("k") == 5
+
+
+def test_many_stamps_are_raised_in_few_statements(app):
+    names = [f"person:{n}" for n in range(450)]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        raise_stamps(db.session.connection(), names)
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 3  # 200 + 200 + 50 rows
+    raise_stamps(db.session.connection(), [*names[:5], *names[:5]])  # repeated: raised once
+    db.session.commit()
+    assert [read_stamp(name)[1] for name in names[:6]] == [2, 2, 2, 2, 2, 1]
+    assert read_stamp(names[-1])[1] == 1

@@ -41,6 +41,7 @@ class _Watch:
 
 _BY_CLASS: dict[type, list[_Watch]] = {}
 _BY_TABLE: dict[str, list[_Watch]] = {}
+_ROWS_PER_STATEMENT = 200  # rows per upsert: an import raises thousands of person stamps at once
 _READ = select(ChangeStamp.token, ChangeStamp.version).where(ChangeStamp.name == bindparam("name"))
 
 
@@ -108,10 +109,16 @@ def raise_stamps(connection: Connection, names: Iterable[str]) -> None:
     if dialect not in ("sqlite", "postgresql"):
         raise RuntimeError(f"change stamps do not support {dialect}")
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    for name in sorted(set(names)):  # one order, so two writers never wait on each other
-        stmt = insert(ChangeStamp).values(name=name, version=1, token=secrets.randbits(62))
+    ordered = sorted(set(names))  # one order, so two writers never wait on each other
+    for start in range(0, len(ordered), _ROWS_PER_STATEMENT):
+        rows = [
+            {"name": name, "version": 1, "token": secrets.randbits(62)}
+            for name in ordered[start : start + _ROWS_PER_STATEMENT]
+        ]
         connection.execute(
-            stmt.on_conflict_do_update(
+            insert(ChangeStamp)
+            .values(rows)
+            .on_conflict_do_update(
                 index_elements=[ChangeStamp.name],
                 set_={"version": ChangeStamp.version + 1},
             )
