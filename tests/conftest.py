@@ -6,8 +6,8 @@ The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL``
 from __future__ import annotations
 
 import itertools
-import secrets
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import date
