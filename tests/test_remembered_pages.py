@@ -158,6 +158,7 @@ def test_nothing_is_remembered_with_the_memory_turned_off(app, factory, town):
     learner = factory.learner(home=town[0])
     settings = {key: app.config[key] for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")}
     quiet = create_app({**settings, "TESTING": True, "NORSKVEI_PAGE_MEMORY_SECONDS": 0})
+    learner.get_id()  # loaded here: inside quiet's context this session would bind to its engine
     assert page_memory(quiet) is None
     assert not isinstance(quiet.wsgi_app, RememberedPages)
     with quiet.app_context():

@@ -35,7 +35,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, has_app_context, request, session
 from itsdangerous.encoding import base64_decode, bytes_to_int
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
 from werkzeug.http import parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -155,7 +156,7 @@ class StampReader:
                 return self._idle.pop()
         fairy = self.engine.raw_connection()
         connection = fairy.driver_connection
-        fairy.detach()  # the reader's own, outside the app's pool
+        fairy.detach()  # the reader's own, kept open past this checkout
         if self.engine.dialect.name == "postgresql":
             connection.autocommit = True
         return connection
@@ -198,9 +199,15 @@ def _close(connection: Any) -> None:
 def _stamp_reader(app: Flask) -> StampReader:
     reader = app.extensions.get(_READER)
     if reader is None:
-        engine = db.engine
-        reader = app.extensions[_READER] = StampReader(engine)
-        event.listen(engine, "engine_disposed", lambda _engine: reader.close())
+        # Connections made the app's way (address and connect arguments) but not from its pool:
+        # a connection taken from the pool and detached would leave the pool an empty slot, and
+        # the app's next checkout a new connection instead of its warm one.
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        maker = create_engine(
+            db.engine.url, poolclass=NullPool, connect_args=options.get("connect_args", {})
+        )
+        reader = app.extensions[_READER] = StampReader(maker)
+        event.listen(db.engine, "engine_disposed", lambda _engine: reader.close())
     return reader
 
 
