@@ -13,6 +13,7 @@ from sqlalchemy import event, insert, update
 
 from tests.conftest import PASSWORD, login_as
 from webapp import create_app
+from webapp.access.rules import enforce_access_rule
 from webapp.accounts.models import Role, User
 from webapp.changes.services import read_stamp
 from webapp.clock import oslo_today
@@ -25,6 +26,7 @@ from webapp.remembered.services import (
     RememberedPage,
     RememberedPages,
     _stamp_reader,
+    note_plain_visit,
     page_memory,
 )
 from webapp.remembered.stamps import (
@@ -415,3 +417,9 @@ def test_the_stamp_reader_replaces_a_connection_that_went_away(app, factory, tow
     closed.close()  # as a database restart would leave it
     assert SHARED_STAMP in reader.read(names)
     assert closed not in reader._idle
+
+
+def test_the_stamps_are_read_before_the_user_is_loaded(app):
+    hooks = app.before_request_funcs[None]
+    assert hooks[0] is note_plain_visit
+    assert hooks.index(note_plain_visit) < hooks.index(enforce_access_rule)

@@ -323,8 +323,8 @@ class RememberedPages:
 
 
 def note_plain_visit() -> None:
-    """Before each request: for a plain visit that may be kept, read its stamps before the view
-    works the page out."""
+    """Before each request, first: for a plain visit that may be kept, read its stamps before
+    anything of the page is read, the user included."""
     if _KEY not in request.environ or request.endpoint is None:
         return
     view = current_app.view_functions.get(request.endpoint)
@@ -365,7 +365,9 @@ def init_app(app: Flask) -> None:
     memory = app.extensions[_MEMORY] = PageMemory(
         app.config["NORSKVEI_PAGE_MEMORY_MB"] << 20, seconds
     )
-    app.before_request(note_plain_visit)
+    # First of all hooks: the stamps must be read before anything the page shows is, the
+    # user included (the access check loads them).
+    app.before_request_funcs.setdefault(None, []).insert(0, note_plain_visit)
     # Registered first, so it runs last: it sees the headers every other hook added.
     app.after_request_funcs.setdefault(None, []).insert(0, mark_fit_to_keep)
     if isinstance(app.wsgi_app, ProxyFix):
