@@ -7,8 +7,10 @@ at worst it is newer, and is computed once more.
 
 Every write through the ORM session is seen: objects added, deleted or changed in a watched
 column (``after_flush``) and ``insert``/``update``/``delete`` statements on a watched table
-(``do_orm_execute``), bulk ones included. Writes that bypass the session (raw SQL on a
-connection of its own) are not; the application makes none to watched tables.
+(``do_orm_execute``), bulk ones included. Stamps are watched per model (``watch``) or named by
+rules for every row and table (``watch_by_rules``: the remembered pages' person stamps). Writes
+that bypass the session (raw SQL on a connection of its own) are not; the application makes
+none to watched tables.
 """
 
 from __future__ import annotations
@@ -43,6 +45,22 @@ _BY_CLASS: dict[type, list[_Watch]] = {}
 _BY_TABLE: dict[str, list[_Watch]] = {}
 _ROWS_PER_STATEMENT = 200  # rows per upsert: an import raises thousands of person stamps at once
 _READ = select(ChangeStamp.token, ChangeStamp.version).where(ChangeStamp.name == bindparam("name"))
+
+
+# Stamps named by rules rather than listed per model: (row, whole_row) -> names for each row a
+# flush writes, table name -> names for each INSERT, UPDATE or DELETE statement.
+RowRule = Callable[[Any, bool], Iterable[str]]
+TableRule = Callable[[str], Iterable[str]]
+_ROW_RULES: list[RowRule] = []
+_TABLE_RULES: list[TableRule] = []
+
+
+def watch_by_rules(rows: RowRule, tables: TableRule) -> None:
+    """Raise the stamps ``rows`` names for each row written through the session (``whole_row``
+    True for a row added or deleted; a changed row is passed only when something in it changed)
+    and those ``tables`` names for each INSERT, UPDATE or DELETE statement on a table."""
+    _ROW_RULES.append(rows)
+    _TABLE_RULES.append(tables)
 
 
 def watch(stamp: str, model: type, columns: Iterable[str] | None = None) -> None:
@@ -125,18 +143,22 @@ def raise_stamps(connection: Connection, names: Iterable[str]) -> None:
         )
 
 
+def columns_changed(instance: Any, columns: Iterable[str]) -> bool:
+    """Whether the flush under way changes any of ``columns`` of ``instance``."""
+    attributes = inspect(instance).attrs
+    return any(attributes[column].history.has_changes() for column in columns)
+
+
 def _changed(instance: Any, columns: frozenset[str] | None, session: Session) -> bool:
     if columns is None:
         return session.is_modified(instance, include_collections=False)
-    attributes = inspect(instance).attrs
-    return any(attributes[column].history.has_changes() for column in columns)
+    return columns_changed(instance, columns)
 
 
 _PENDING = "change_stamps_pending"
 
 
-def note_changes(session: Session, names: Iterable[str]) -> None:
-    """Raise the stamps ``names`` when the session's transaction commits (not if it rolls back)."""
+def _note(session: Session, names: Iterable[str]) -> None:
     session.info.setdefault(_PENDING, set()).update(names)
 
 
@@ -147,31 +169,36 @@ def has_pending_changes(session: Session) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, _context: Any) -> None:
-    names = {
-        watched.stamp
-        for instance in chain(session.new, session.deleted)
-        for watched in _BY_CLASS.get(type(instance), ())
-    }
+    names: set[str] = set()
+    for instance in chain(session.new, session.deleted):
+        names.update(watched.stamp for watched in _BY_CLASS.get(type(instance), ()))
+        for rule in _ROW_RULES:
+            names.update(rule(instance, True))
     for instance in session.dirty:
         for watched in _BY_CLASS.get(type(instance), ()):
             if watched.stamp not in names and _changed(instance, watched.columns, session):
                 names.add(watched.stamp)
+        if _ROW_RULES and session.is_modified(instance, include_collections=False):
+            for rule in _ROW_RULES:
+                names.update(rule(instance, False))
     if names:
-        note_changes(session, names)
+        _note(session, names)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_written_table(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    table = getattr(state.statement, "table", None)
+    table = getattr(getattr(state.statement, "table", None), "name", "")
     names = [
         watched.stamp
-        for watched in _BY_TABLE.get(getattr(table, "name", ""), ())
+        for watched in _BY_TABLE.get(table, ())
         if not state.is_update or _sets_watched(state, watched.columns)
     ]
+    for rule in _TABLE_RULES:
+        names.extend(rule(table))
     if names:
-        note_changes(state.session, names)
+        _note(state.session, names)
 
 
 def _sets_watched(state: ORMExecuteState, columns: frozenset[str] | None) -> bool:

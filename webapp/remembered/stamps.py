@@ -21,10 +21,9 @@ from itertools import chain
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import inspect
 
-from webapp.changes.services import note_changes
+from webapp.changes.services import columns_changed, watch_by_rules
 
 SHARED_STAMP = "shared_pages"
 
@@ -120,37 +119,22 @@ def _writer() -> set[str]:
     return {person_stamp(user.id)}
 
 
-def _shown_to_others(instance: Any, table: str, whole_row: bool) -> bool:
-    if table not in ALSO_SHARED:
-        return False
-    columns = ALSO_SHARED[table]
-    if whole_row or columns is None:
-        return True
-    attributes = inspect(instance).attrs
-    return any(attributes[column].history.has_changes() for column in columns)
+def stamps_of_written_row(instance: Any, whole_row: bool) -> set[str]:
+    """The stamps a flush writing ``instance`` raises (``whole_row``: added or deleted), with
+    the writer's own."""
+    table = type(instance).__table__.name
+    columns = ALSO_SHARED.get(table, frozenset())
+    shown_to_others = table in ALSO_SHARED and (
+        whole_row or columns is None or columns_changed(instance, columns)
+    )
+    names = stamps_for_row(table, _owners(instance, PERSON_COLUMNS.get(table)), shown_to_others)
+    return names | _writer() if names else names
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flushed_rows(session: Session, _context: Any) -> None:
-    names: set[str] = set()
-    for instance in chain(session.new, session.deleted):
-        table = type(instance).__table__.name
-        owners = _owners(instance, PERSON_COLUMNS.get(table))
-        names |= stamps_for_row(table, owners, _shown_to_others(instance, table, True))
-    for instance in session.dirty:
-        if session.is_modified(instance, include_collections=False):
-            table = type(instance).__table__.name
-            owners = _owners(instance, PERSON_COLUMNS.get(table))
-            names |= stamps_for_row(table, owners, _shown_to_others(instance, table, False))
-    if names:
-        note_changes(session, names | _writer())
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_statement(state: ORMExecuteState) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(getattr(state.statement, "table", None), "name", "")
+def stamps_of_written_table(table: str) -> set[str]:
+    """The stamps an INSERT, UPDATE or DELETE statement on ``table`` raises, with the writer's."""
     names = stamps_for_statement(table)
-    if names:
-        note_changes(state.session, names | _writer())
+    return names | _writer() if names else names
+
+
+watch_by_rules(stamps_of_written_row, stamps_of_written_table)
