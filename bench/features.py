@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import event, func, insert, select
 
 from bench.http import page_bytes, served, session_cookie, wrk
+from webapp.accounts.login import read_identity
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
 from webapp.changes.services import raise_stamps
@@ -489,7 +490,7 @@ def afresh_ms(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, tuple[f
     figures = {}
     for name, stamps in AFRESH.items():
         _email, identity, path = chosen[name]
-        person = person_stamp(int(identity.partition(":")[0]))
+        person = person_stamp(read_identity(identity)[0])
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = identity

@@ -14,13 +14,24 @@ from webapp.extensions import db, login_manager
 _USER_BY_ID = select(User).where(User.id == bindparam("id"))
 
 
-def load_user(identity: str) -> User | None:
-    """Load the session's user; a stale ``session_version`` or a deactivated account logs out."""
+def read_identity(identity: object) -> tuple[int, int] | None:
+    """(user id, session version) from a session's login identity (``User.get_id``), or None."""
+    if not isinstance(identity, str):
+        return None
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.execute(_USER_BY_ID, {"id": int(user_id)}).scalar_one_or_none()
-    if user is None or not user.active or user.session_version != int(version):
+    return int(user_id), int(version)
+
+
+def load_user(identity: str) -> User | None:
+    """Load the session's user; a stale ``session_version`` or a deactivated account logs out."""
+    parts = read_identity(identity)
+    if parts is None:
+        return None
+    user_id, version = parts
+    user = db.session.execute(_USER_BY_ID, {"id": user_id}).scalar_one_or_none()
+    if user is None or not user.active or user.session_version != version:
         return None
     return user
 

@@ -40,6 +40,7 @@ from sqlalchemy.pool import NullPool
 from werkzeug.http import parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from webapp.accounts.login import read_identity
 from webapp.changes.services import has_pending_changes
 from webapp.clock import oslo_today
 from webapp.extensions import db
@@ -330,15 +331,13 @@ def note_plain_visit() -> None:
     view = current_app.view_functions.get(request.endpoint)
     if not getattr(view, "remember_page", False):
         return
-    identity = session.get("_user_id")
-    if not isinstance(identity, str) or not session.keys() <= PLAIN_SESSION_KEYS:
+    identity = read_identity(session.get("_user_id"))
+    if identity is None or not session.keys() <= PLAIN_SESSION_KEYS or _writes_pending():
         return
-    user_id = identity.partition(":")[0]
-    if not user_id.isdigit() or _writes_pending():
-        return
-    stamps = read_page_stamps(current_app, int(user_id))
+    user_id, _version = identity
+    stamps = read_page_stamps(current_app, user_id)
     if stamps is not None:
-        request.environ[_PENDING] = (int(user_id), stamps, oslo_today())
+        request.environ[_PENDING] = (user_id, stamps, oslo_today())
 
 
 def mark_fit_to_keep(response: Response) -> Response:
@@ -359,7 +358,7 @@ def mark_fit_to_keep(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Answer plain visits from memory in front of Flask (inside any proxy fix)."""
-    seconds = app.config.get("NORSKVEI_PAGE_MEMORY_SECONDS", 60)
+    seconds = app.config["NORSKVEI_PAGE_MEMORY_SECONDS"]
     if not seconds:
         return
     memory = app.extensions[_MEMORY] = PageMemory(
