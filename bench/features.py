@@ -446,10 +446,7 @@ def drained(base: str, limit_s: float = 300) -> None:
 
 def statement_log(app, identity: str, path: str) -> list[str]:
     """The SQL text of every statement one page runs (IN lists folded), to tell which repeats."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = identity
-        session["_fresh"] = True
+    client = logged_in_client(app, identity)
     with app.app_context():
         engine = db.engine
     statements: list[str] = []
@@ -491,12 +488,7 @@ def afresh_ms(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, tuple[f
     for name, stamps in AFRESH.items():
         _email, identity, path = chosen[name]
         person = person_stamp(read_identity(identity)[0])
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = identity
-            session["_fresh"] = True
-            session["_id"] = _identifier(app, client)
-            session["csrf_token"] = "bench-csrf-token"
+        client = logged_in_client(app, identity)
 
         def visit(path: str = path, client=client) -> float:
             started = _time.perf_counter()
@@ -517,10 +509,19 @@ def afresh_ms(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, tuple[f
     return figures
 
 
-def _identifier(app, client) -> str:
-    """The browser identifier Flask-Login keeps in a session, for the test client's requests."""
+def logged_in_client(app, identity: str):
+    """A test client whose session is the one a log-in as ``identity`` leaves: the browser
+    identifier Flask-Login keeps, and a CSRF token (without them its first request changes the
+    session and is never remembered)."""
+    client = app.test_client()
     with app.test_request_context(environ_base=client.environ_base):
-        return login_manager._session_identifier_generator()
+        identifier = login_manager._session_identifier_generator()
+    with client.session_transaction() as session:
+        session["_user_id"] = identity
+        session["_fresh"] = True
+        session["_id"] = identifier
+        session["csrf_token"] = "bench-csrf-token"
+    return client
 
 
 def page_loads(url: str, chosen: dict[str, tuple[str, str, str]], memory: bool = True) -> dict:
