@@ -18,22 +18,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import event, func, insert, select
 
 from bench.http import page_bytes, served, session_cookie, wrk
-from webapp.accounts.login import read_identity
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
-from webapp.changes.services import raise_stamps
 from webapp.classes import services as class_services
 from webapp.classes.models import Booking, BookingStatus, LearnerAvailability, Modality
-from webapp.classes.services import CATALOGUE_STAMP
 from webapp.clock import oslo_today
-from webapp.entitlement.overview import ROSTER_STAMP
 from webapp.extensions import db, login_manager
 from webapp.learners.levels import Education, Level, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
 from webapp.lessons.models import ExerciseAnswer, Lesson, LessonProgress
 from webapp.organisations.models import Organisation, OrganisationKind
-from webapp.remembered.services import page_memory
-from webapp.remembered.stamps import SHARED_STAMP, person_stamp
 from webapp.seats.models import Offering, OfferingKind, OrderStatus, Seat, SeatAssignment, SeatOrder
 from webapp.teaching.models import Assignment, GroupMember, TeachingGroup
 
@@ -456,9 +450,6 @@ def statement_log(app, identity: str, path: str) -> list[str]:
         text = re.sub(r"\(SELECT 1 FROM \(SELECT 1\) WHERE 1!=1\)", "(…)", text)
         statements.append(re.sub(rf"\((?:{PARAMETER}, )*{PARAMETER}\)", "(…)", text))
 
-    memory = page_memory(app)
-    if memory is not None:
-        memory.clear()  # count the page worked out, not answered from memory
     event.listen(engine, "before_cursor_execute", log)
     try:
         response = client.get(path)
@@ -468,26 +459,10 @@ def statement_log(app, identity: str, path: str) -> list[str]:
     return statements
 
 
-# What makes each page be worked out again on its next visit: its visitor's own write (their
-# person stamp) for the learner's pages; for the staff pages, a change everybody sees (the
-# shared stamp) with the change stamp of what the page itself remembers beneath. wrk measures
-# revisits answered from memory; this measures the first visit after such a change.
-AFRESH = {
-    "learner dashboard": ("person",),
-    "lesson page": ("person",),
-    "classes that fit me": (SHARED_STAMP, CATALOGUE_STAMP),
-    "teacher progress matrix": (SHARED_STAMP,),
-    "municipality overview": (SHARED_STAMP, ROSTER_STAMP),
-}
-
-
-def afresh_ms(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, tuple[float, float]]:
-    """In-process median milliseconds of each main page: answered from memory, and just after
-    a change that makes it be worked out (the stamps in ``AFRESH`` raised before every visit)."""
+def afresh_ms(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, float]:
+    """In-process median milliseconds of each main page, worked out on every visit."""
     figures = {}
-    for name, stamps in AFRESH.items():
-        _email, identity, path = chosen[name]
-        person = person_stamp(read_identity(identity)[0])
+    for name, (_email, identity, path) in chosen.items():
         client = logged_in_client(app, identity)
 
         def visit(path: str = path, client=client) -> float:
@@ -497,22 +472,13 @@ def afresh_ms(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, tuple[f
             return (_time.perf_counter() - started) * 1000
 
         visit()
-        remembered = statistics.median(visit() for _ in range(9))
-        afresh = []
-        for _ in range(5):
-            with app.app_context():
-                names = [person if stamp == "person" else stamp for stamp in stamps]
-                raise_stamps(db.session.connection(), names)
-                db.session.commit()
-            afresh.append(visit())
-        figures[name] = (remembered, statistics.median(afresh))
+        figures[name] = statistics.median(visit() for _ in range(9))
     return figures
 
 
 def logged_in_client(app, identity: str):
     """A test client whose session is the one a log-in as ``identity`` leaves: the browser
-    identifier Flask-Login keeps, and a CSRF token (without them its first request changes the
-    session and is never remembered)."""
+    identifier Flask-Login keeps, and a CSRF token."""
     client = app.test_client()
     with app.test_request_context(environ_base=client.environ_base):
         identifier = login_manager._session_identifier_generator()
@@ -524,10 +490,9 @@ def logged_in_client(app, identity: str):
     return client
 
 
-def page_loads(url: str, chosen: dict[str, tuple[str, str, str]], memory: bool = True) -> dict:
-    """The main pages of each role beside /healthz of the same server, in the same run; with
-    ``memory`` off every visit is worked out (``NORSKVEI_PAGE_MEMORY_SECONDS=0``)."""
-    with served(url, {} if memory else {"NORSKVEI_PAGE_MEMORY_SECONDS": "0"}) as base:
+def page_loads(url: str, chosen: dict[str, tuple[str, str, str]]) -> dict:
+    """The main pages of each role beside /healthz of the same server, in the same run."""
+    with served(url, {}) as base:
         cookies = {
             email: session_cookie(base, email, PASSWORD) for email, _i, _p in chosen.values()
         }
@@ -607,31 +572,11 @@ def page_lines(
             ),
         )
     ]
-    for name in AFRESH:
-        lines.append(
-            row(
-                f"{name}: in-process median ms answered from memory / worked out after a "
-                "change it shows",
-                lambda k, name=name: " / ".join(
-                    f"{ms:.1f}" for ms in national[k]["afresh_ms"][name]
-                ),
-            )
-        )
     for name, _role, _html in PAGES:
-
-        def worked_out(k: str, name: str = name) -> str:
-            load = national[k]["worked_out"]["pages"][name]
-            trivial = national[k]["worked_out"]["trivial"]
-            return (
-                f"{load.rps:.0f}, {load.p50_ms:.1f} / {load.p95_ms:.1f}, "
-                f"{load.rps / max(trivial.rps, 1e-9):.2f}"
-            )
-
         lines.append(
             row(
-                f"{name}, page memory off (every visit worked out): requests/s, p50 / p95 ms, "
-                "÷ `/healthz`",
-                worked_out,
+                f"{name}: in-process median ms",
+                lambda k, name=name: f"{national[k]['afresh_ms'][name]:.1f}",
             )
         )
     for name, _role, html in PAGES:

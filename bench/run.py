@@ -143,9 +143,7 @@ def national_figures(kind: str) -> dict[str, object]:
             db.engine.dispose()
         print(f"- pages on {kind}: {chosen}", file=sys.stderr)
         pages = page_loads(url, chosen)
-        worked_out = page_loads(url, chosen, memory=False)
     return {
-        "worked_out": worked_out,
         "generated_s": generated,
         "counts": counts,
         "pages": pages,
@@ -303,11 +301,8 @@ def main() -> None:
         )
         + ".",
         "Pages are loaded on it by a generated learner with lesson attempts and bookings, the "
-        "teacher of the biggest group and the coordinator of the biggest municipality. Under wrk "
-        "each page is a revisit with nothing changed, answered from the page memory after one "
-        "read of its change stamps; the rows marked *page memory off* serve the same pages "
-        "worked out on every visit, and the in-process rows time the first visit after a "
-        "change. Statement counts are of a page worked out, besides its one stamp read.",
+        "teacher of the biggest group and the coordinator of the biggest municipality; every "
+        "visit is worked out.",
         "",
         "| figure | " + " | ".join(kinds) + " | goal |",
         "| --- | " + " | ".join("---" for _ in kinds) + " | --- |",

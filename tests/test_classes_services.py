@@ -414,14 +414,10 @@ def _upcoming(learner, level: str = "A2") -> dict[str, int]:
     return {r.series.title: r.upcoming for r in services.classes_for_learner(learner, level, "")}
 
 
-def test_the_timetable_is_read_once_and_follows_every_change_to_the_catalogue(factory, teacher):
+def test_classes_that_fit_follow_every_change_to_the_catalogue(factory, teacher):
     series = publish(teacher, title="Første")
     learner = factory.learner()
     assert _upcoming(learner) == {"Første": 4}
-    today = oslo_today()
-    table = services._TIMETABLES.peek(("A2", "", today))
-    assert _upcoming(learner) == {"Første": 4}
-    assert services._TIMETABLES.peek(("A2", "", today)) is table, "nothing changed: reused"
 
     services.cancel_session(teacher, series.sessions[1])
     db.session.commit()
@@ -447,38 +443,30 @@ def test_a_session_that_has_begun_leaves_the_ranking_without_a_new_read(factory,
     assert [(r.upcoming, r.next_session.starts_at) for r in later] == [(3, second)]
 
 
-def test_a_ranking_is_kept_for_its_free_time_until_something_it_read_changes(factory, teacher):
+def test_a_page_of_classes_shows_places_cancellations_and_begun_sessions_at_once(factory, teacher):
     series = publish(teacher, title="Første", capacity=1)
     learner, other = factory.learner(), factory.learner()
     first = series.sessions[0].starts_at
     before = first - timedelta(hours=2)
-    key = (None, "A2", "")
     page = services.classes_for_learner_page(learner, None, "A2", "", 1, 10, now=before)
-    ranking = services._RANKINGS.peek(key)
-    again = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
-    assert services._RANKINGS.peek(key) is ranking, "the same free time: the ranking is reused"
-    assert [r.full for r in page.items] == [r.full for r in again.items] == [False]
+    assert [r.full for r in page.items] == [False]
 
-    services.book_series(learner, series, now=before)  # a booking: not in the ranking
+    services.book_series(learner, series, now=before)
     db.session.commit()
     after_booking = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
-    assert services._RANKINGS.peek(key) is ranking
-    assert [r.full for r in after_booking.items] == [True], "places are read on every page"
+    assert [r.full for r in after_booking.items] == [True]
 
-    services.cancel_session(teacher, series.sessions[3])  # the catalogue changed
+    services.cancel_session(teacher, series.sessions[3])
     db.session.commit()
     cancelled = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
-    assert services._RANKINGS.peek(key) is not ranking
     assert [r.upcoming for r in cancelled.items] == [3]
-    ranking = services._RANKINGS.peek(key)
     begun = services.classes_for_learner_page(
         other, None, "A2", "", 1, 10, now=first + timedelta(minutes=1)
     )
-    assert services._RANKINGS.peek(key) is not ranking, "its first session began: worked out again"
     assert [r.upcoming for r in begun.items] == [2]
 
 
-def test_demand_counts_are_remembered_until_free_time_level_or_home_changes(factory):
+def test_demand_counts_follow_free_time_level_and_home(factory):
     home = factory.organisation(OrganisationKind.MUNICIPALITY, "Flesberg")
     learners = [factory.learner(home=home) for _ in range(3)]
     cells = [(0, day, hour) for day in (1, 3) for hour in range(17, 22)]
@@ -495,7 +483,6 @@ def test_demand_counts_are_remembered_until_free_time_level_or_home_changes(fact
         ]
 
     assert tue_thu_18() == [("A2", "Flesberg", 3)]
-    assert services.demand("") is services.demand(""), "nothing changed: remembered"
     learners[0].learner_profile.current_level = Level.B1
     db.session.commit()
     assert sorted(tue_thu_18()) == [("A2", "Flesberg", 2), ("B1", "Flesberg", 1)]

@@ -23,7 +23,7 @@ def intro_renders(app):
             seen.append(context["locale"])
 
     template_rendered.connect(record, app)
-    services._INTROS.clear()
+    services.INTRO_CACHE.clear()
     yield seen
     template_rendered.disconnect(record, app)
 
@@ -68,8 +68,8 @@ def test_no_request_parses_markdown(client, factory, synced_lesson, monkeypatch)
         raise AssertionError("Markdown parsed during a request")
 
     monkeypatch.setattr(loader.markdown, "markdown", refuse)
-    services._INTROS.clear()
-    services._DECODED.clear()
+    services.INTRO_CACHE.clear()
+    services.CONTENT_CACHE.clear()
     response = client.get(URL)
     assert response.status_code == 200
     assert "Привіт, Олено!" in response.get_data(as_text=True)  # support language: Ukrainian

@@ -11,7 +11,6 @@ from tests.conftest import login_as
 from webapp.accounts.models import Role, User
 from webapp.extensions import db
 from webapp.organisations.models import Organisation, OrganisationKind
-from webapp.remembered.services import page_memory
 from webapp.transactions import end_read_only_transaction
 
 
@@ -44,7 +43,6 @@ def test_prepared_statements_outlive_read_only_requests(client, factory):
     db.session.remove()
     db.engine.dispose()  # one connection, reused by every request below
     for _ in range(7):
-        page_memory(client.application).clear()  # worked out each time, not remembered
         assert client.get("/dashboard").status_code == 200
         db.session.remove()  # as at the end of every request in production
     connection = db.session.connection()

@@ -70,39 +70,33 @@ def _register_features(app: Flask) -> None:
     from scheduling import cli as scheduler_cli
     from webapp.access import rules
     from webapp.accounts import login as accounts_login
-    from webapp.accounts import sessions as accounts_sessions
     from webapp.accounts.views import bp as accounts_bp
     from webapp.classes import cli as classes_cli
     from webapp.classes.views import bp as classes_bp
     from webapp.demo import cli as demo_cli
     from webapp.entitlement import cli as entitlement_cli
     from webapp.entitlement.views import bp as entitlement_bp
-    from webapp.i18n import labels, locales, template_gettext
+    from webapp.i18n import labels, locales
     from webapp.i18n.views import bp as i18n_bp
     from webapp.learners.views import bp as learners_bp
     from webapp.lessons import cli as lessons_cli
     from webapp.lessons.views import bp as lessons_bp
     from webapp.mail import cli as mail_cli
     from webapp.organisations.views import bp as organisations_bp
-    from webapp.pages import chrome, errors, security_headers, static_files
+    from webapp.pages import errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
-    from webapp.remembered.services import init_app as remember_pages
     from webapp.seats.views import bp as seats_bp
     from webapp.teaching.views import bp as teaching_bp
     from webapp.transactions import init_app as end_transactions
 
     rules.init_app(app)
     accounts_login.init_app(app)
-    accounts_sessions.init_app(app)
     locales.init_app(app)
-    template_gettext.init_app(app)
     labels.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
     static_files.init_app(app)
-    chrome.init_app(app)
     end_transactions(app)
-    remember_pages(app)
     for blueprint in (
         pages_bp,
         accounts_bp,

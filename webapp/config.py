@@ -112,14 +112,6 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
             "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS and _FAR_DAYS must satisfy 0 < near < far <= 365"
         )
 
-    page_memory_seconds = _int_env(env, "NORSKVEI_PAGE_MEMORY_SECONDS", 60)
-    page_memory_mb = _int_env(env, "NORSKVEI_PAGE_MEMORY_MB", 32)
-    if not 0 <= page_memory_seconds <= 3600 or page_memory_mb < 1:
-        raise ConfigError(
-            "NORSKVEI_PAGE_MEMORY_SECONDS must be between 0 and 3600 and NORSKVEI_PAGE_MEMORY_MB"
-            " at least 1"
-        )
-
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -154,6 +146,4 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "NORSKVEI_TRUSTED_PROXIES": _int_env(env, "NORSKVEI_TRUSTED_PROXIES", 0),
         "NORSKVEI_FLAG_DEADLINE_FAR_DAYS": far_days,
         "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS": near_days,
-        "NORSKVEI_PAGE_MEMORY_SECONDS": page_memory_seconds,
-        "NORSKVEI_PAGE_MEMORY_MB": page_memory_mb,
     }

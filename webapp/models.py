@@ -1,7 +1,6 @@
 """Imports every feature's models so SQLAlchemy and Alembic see the whole schema."""
 
 from webapp.accounts import models as accounts_models  # noqa: F401
-from webapp.changes import models as changes_models  # noqa: F401
 from webapp.classes import models as classes_models  # noqa: F401
 from webapp.entitlement import models as entitlement_models  # noqa: F401
 from webapp.learners import models as learners_models  # noqa: F401

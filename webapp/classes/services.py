@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -29,7 +29,6 @@ from scheduling.recurrence import (
     weekday_codes,
 )
 from webapp.accounts.models import Role, User
-from webapp.changes.services import StampedCache, watch
 from webapp.classes.models import (
     Attendance,
     AttendanceMark,
@@ -719,29 +718,6 @@ class _Ranked:
 _Slot = tuple[int, datetime, free_time.SessionTime]
 
 
-# What the timetables read: which series there are, their level, modality and last day, and
-# every session. Bookings (which raise ``booking_version``) do not change a timetable.
-CATALOGUE_STAMP = "class_catalogue"
-watch(CATALOGUE_STAMP, ClassSeries, columns=("level", "modality", "last_date"))
-watch(CATALOGUE_STAMP, ClassSession)
-
-# The upcoming sessions of every series matching one filter, per level, modality and day, read
-# once and kept while the catalogue is unchanged. The 20 filters of a day (5 levels × 4
-# modalities, "all" included) take about 31 MB together at national scale (7 MB for all levels
-# and modalities); room for two days, so that midnight does not throw out the day before's
-# while it is still asked for.
-_TIMETABLES: StampedCache[tuple[str, str, date], dict[int, tuple[_Slot, ...]]] = StampedCache(
-    CATALOGUE_STAMP, 40
-)
-
-
-def _timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slot, ...]]:
-    """Upcoming sessions per matching series, from memory unless the catalogue changed."""
-    return _TIMETABLES.get(
-        (level, modality, now.date()), lambda: _read_timetable(level, modality, now)
-    )
-
-
 def _read_timetable(level: str, modality: str, now: datetime) -> dict[int, tuple[_Slot, ...]]:
     """Read the scheduled sessions after ``now`` of every matching series, in start order."""
     series = select(ClassSeries.id).where(ClassSeries.last_date >= now.date() - timedelta(days=1))
@@ -782,43 +758,23 @@ def _read_timetable(level: str, modality: str, now: datetime) -> dict[int, tuple
     return {series_id: tuple(slots) for series_id, slots in sessions.items()}
 
 
-# Rankings per free time (None: not given), level and modality, each with the moment its first
-# next session begins: paging through the classes, or coming back to them, weighs thousands of
-# series once, not on every page.
-_RANKINGS: StampedCache[tuple[Any, ...], tuple[datetime, list[_Ranked]]] = StampedCache(
-    CATALOGUE_STAMP, 128
-)
-
-
 def _ranked_classes(
     free: free_time.Availability | None, level: str, modality: str, now: datetime
 ) -> list[_Ranked]:
     """Every series with sessions ahead that matches the filters, best fit first for a learner
-    with ``free`` time (None: not given).
-
-    At national scale this weighs thousands of series and tens of thousands of sessions: they
-    are read as plain columns once and kept until the catalogue changes (``_timetable``), and
-    the ranking for one free time is kept until then too, or until one of its next sessions
-    begins (the first moment it could differ).
-    """
-    _until, ranked = _RANKINGS.get(
-        (free, level, modality),
-        lambda: _rank(free, level, modality, now),
-        keep_while=lambda known: now < known.value[0],
-    )
-    return ranked
+    with ``free`` time (None: not given)."""
+    return _rank(free, level, modality, now)
 
 
 def _rank(
     free: free_time.Availability | None, level: str, modality: str, now: datetime
-) -> tuple[datetime, list[_Ranked]]:
-    """The ranking as of ``now``, and when its first next session begins (it may then differ)."""
+) -> list[_Ranked]:
+    """The ranking as of ``now``."""
     memo: dict[tuple[date, time, time], tuple[int, int] | None] = {}
     fits: dict[free_time.Fit, free_time.Fit] = {}
     starts: dict[free_time.SessionTime, tuple[date, time]] = {}
     ranked = []
-    until = datetime.max.replace(tzinfo=UTC)
-    for series_id, slots in _timetable(level, modality, now).items():
+    for series_id, slots in _read_timetable(level, modality, now).items():
         ahead = [slot for slot in slots if slot[1] > now] if slots[0][1] <= now else slots
         if not ahead:
             continue
@@ -826,7 +782,6 @@ def _rank(
         if fit is not None:  # thousands of series share a handful of fits: keep one of each
             fit = fits.setdefault(fit, fit)
         first = ahead[0]
-        until = min(until, first[1])
         next_local = starts.get(first[2])
         if next_local is None:
             next_local = starts[first[2]] = (first[2].date, first[2].start_local)
@@ -840,7 +795,7 @@ def _rank(
             )
         )
     ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
-    return until, ranked
+    return ranked
 
 
 _SERIES_BOOKED = (
@@ -982,22 +937,10 @@ class DemandCell:
     learners: int
 
 
-# What the demand counts read: learners' free time, level and home, and municipality names.
-DEMAND_STAMP = "learner_demand"
-watch(DEMAND_STAMP, LearnerAvailability)
-watch(DEMAND_STAMP, LearnerProfile, columns=("current_level", "home_municipality_id"))
-watch(DEMAND_STAMP, Organisation, columns=("name", "kind"))
-
-_DEMAND: StampedCache[tuple[str, int | None], list[DemandCell]] = StampedCache(DEMAND_STAMP, 64)
-
-
 def demand(level: str = "", municipality_id: int | None = None) -> list[DemandCell]:
-    """Count learners free at each candidate class time, by level and municipality.
-
-    One query over every learner's free time (a tenth of a second for 40,000 of them), so the
-    counts are remembered until free time, a level, a home or a municipality changes.
-    """
-    return _DEMAND.get((level, municipality_id), lambda: _count_demand(level, municipality_id))
+    """Count, in one query, the learners free at each candidate class time, by level and
+    municipality."""
+    return _count_demand(level, municipality_id)
 
 
 def _count_demand(level: str, municipality_id: int | None) -> list[DemandCell]:

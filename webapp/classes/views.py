@@ -56,7 +56,6 @@ from webapp.i18n.labels import MODALITY_LABELS, track_label
 from webapp.learners.levels import Level
 from webapp.organisations.models import Organisation
 from webapp.pages.listing import page_number
-from webapp.remembered.services import remember_page
 
 bp = Blueprint("classes", __name__, template_folder="templates")
 
@@ -126,7 +125,6 @@ def _session_or_404(series: ClassSeries, session_id: int) -> ClassSession:
 
 @bp.route("/classes")
 @logged_in
-@remember_page
 def class_list() -> str:
     if current_user.role is Role.LEARNER:
         return _fitting_classes()

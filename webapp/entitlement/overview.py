@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from array import array
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +13,6 @@ from sqlalchemy.orm import joinedload
 
 from webapp.access import policy
 from webapp.accounts.models import Role, User
-from webapp.changes.services import Remembered, StampedCache, watch
 from webapp.entitlement import rules
 from webapp.entitlement.flags import (
     ACTIVITY_FLAGS,
@@ -25,7 +23,7 @@ from webapp.entitlement.flags import (
     activity_subquery,
     flags_of,
 )
-from webapp.entitlement.models import Entitlement, LeavePeriod
+from webapp.entitlement.models import Entitlement
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
 from webapp.pages.listing import RowPage, cut_page
@@ -199,42 +197,14 @@ def _ordered_ids_statement(
     return overview_query(actor, today, settings, wanted, ids_only=True)
 
 
-# What the order of the overview reads, apart from the study-time log: learners' names, roles
-# and providers, their profiles, entitlements and leave. Any write to these raises the stamp.
-ROSTER_STAMP = "learner_roster"
-watch(ROSTER_STAMP, User, columns=("name", "role", "organisation_id"))
-watch(ROSTER_STAMP, LearnerProfile)
-watch(ROSTER_STAMP, Entitlement)
-watch(ROSTER_STAMP, LeavePeriod)
-
-# The activity flags (idle, time running unused) follow the study-time log, which learners
-# write all day. An order that depends on it is kept for this long after it was worked out;
-# the flags are about weeks of study, so a few minutes do not change what they mean.
-ACTIVITY_LAG_SECONDS = 300.0
-
-
-# Each filter's learner ids in order (an array: 40,000 ids in 320 KB), per day and scope.
-_ORDERS: StampedCache[tuple[Any, ...], array[int]] = StampedCache(ROSTER_STAMP, 64)
-
-
 def ordered_learner_ids(
     actor: User, today: date, settings: FlagSettings, wanted: OverviewFilter
 ) -> array[int]:
-    """Every learner id ``actor`` may see in ``wanted``'s filter and order: remembered while no
-    roster row has changed since, and for a filter on study activity, for
-    ``ACTIVITY_LAG_SECONDS`` at most."""
+    """Every learner id ``actor`` may see in ``wanted``'s filter and order."""
     scope = _Scope(actor.role, actor.organisation_id, actor.id)
     statement = _ordered_ids_statement(today, settings, scope, wanted)
-
-    def work_out() -> array[int]:
-        # On the connection, past the ORM's row handling: 40,000 plain ids, half the time.
-        return array("q", db.session.connection().execute(statement).scalars())
-
-    def recent(known: Remembered[array[int]]) -> bool:
-        return time.monotonic() - known.since < ACTIVITY_LAG_SECONDS
-
-    key = (today, settings, scope, wanted)
-    return _ORDERS.get(key, work_out, recent if needs_activity(wanted) else None)
+    # On the connection, past the ORM's row handling: 40,000 plain ids, half the time.
+    return array("q", db.session.connection().execute(statement).scalars())
 
 
 def overview_page(
@@ -258,36 +228,22 @@ def overview_page(
 
 
 def visible_learner_count(actor: User, today: date, settings: FlagSettings) -> int:
-    """How many learners ``actor`` may see: the unfiltered overview's total, remembered with it."""
+    """How many learners ``actor`` may see: the unfiltered overview's total."""
     return len(ordered_learner_ids(actor, today, settings, OverviewFilter()))
 
 
-_STATUS_COUNTS: StampedCache[tuple[Any, ...], list[tuple[str, int]]] = StampedCache(
-    ROSTER_STAMP, 256
-)
-
-
 def status_counts(actor: User, today: date, settings: FlagSettings) -> list[tuple[str, int]]:
-    """How many learners ``actor`` may see are in each entitlement status, most first.
-
-    Statuses read only roster rows and the day, so the counts are remembered under the roster
-    stamp like the overview's order.
-    """
-
-    def work_out() -> list[tuple[str, int]]:
-        exprs = FlagExpressions(today, settings, activity_subquery(today, settings, []))
-        status = exprs.status.label("status")
-        statement = (
-            policy.learners_visible_to(actor)
-            .outerjoin(Entitlement, Entitlement.learner_id == User.id)
-            .with_only_columns(status, func.count())
-            .group_by(status)
-        )
-        counted = ((name, int(n)) for name, n in db.session.execute(statement))
-        return sorted(counted, key=lambda item: -item[1])
-
-    scope = _Scope(actor.role, actor.organisation_id, actor.id)
-    return _STATUS_COUNTS.get((today, scope), work_out)
+    """How many learners ``actor`` may see are in each entitlement status, most first."""
+    exprs = FlagExpressions(today, settings, activity_subquery(today, settings, []))
+    status = exprs.status.label("status")
+    statement = (
+        policy.learners_visible_to(actor)
+        .outerjoin(Entitlement, Entitlement.learner_id == User.id)
+        .with_only_columns(status, func.count())
+        .group_by(status)
+    )
+    counted = ((name, int(n)) for name, n in db.session.execute(statement))
+    return sorted(counted, key=lambda item: -item[1])
 
 
 def learner_row(

@@ -50,7 +50,6 @@ from webapp.learners.levels import has_upper_secondary_or_more
 from webapp.lessons import services as lesson_services
 from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
-from webapp.remembered.services import remember_page
 from webapp.studytime import services as studytime
 
 bp = Blueprint("entitlement", __name__, template_folder="templates")
@@ -85,7 +84,6 @@ def _overview_form() -> tuple[OverviewForm, OverviewFilter]:
 
 @bp.route("/entitlements")
 @roles(*STAFF)
-@remember_page
 def overview() -> str:
     form, wanted = _overview_form()
     today = oslo_today()

@@ -42,8 +42,9 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Give templates the locale code."""
+    """Give templates the locale code and the language switcher's choices."""
     app.add_template_global(current_locale_code, "locale_code")
+    app.add_template_global(locale_choices, "language_choices")
 
 
 def current_locale_code() -> str:

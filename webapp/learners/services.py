@@ -11,14 +11,10 @@ from sqlalchemy.orm import contains_eager
 
 from webapp.access import policy
 from webapp.accounts.models import Role, User
-from webapp.clock import oslo_today
-from webapp.entitlement import services as entitlement_services
-from webapp.entitlement.overview import OverviewFilter, ordered_learner_ids
 from webapp.extensions import db
 from webapp.learners.importing import LearnerRow, ParsedFile, Problem
 from webapp.learners.levels import Level
 from webapp.learners.models import LearnerProfile
-from webapp.pages.listing import RowPage, cut_page
 
 
 def learner_list_query(actor: User, search: str = "") -> Select[tuple[User]]:
@@ -40,30 +36,9 @@ def learner_list_query(actor: User, search: str = "") -> Select[tuple[User]]:
 
 
 def learner_list_page(actor: User, search: str, page: int, per_page: int) -> Any:
-    """One page of ``learner_list_query``; a page past the end shows the last one.
-
-    Without a search the page is cut from the overview's remembered order by name, so a
-    municipality of 40,000 learners is not counted and sorted again on every page.
-    """
-    if search:
-        return db.paginate(
-            learner_list_query(actor, search), page=page, per_page=per_page, error_out=False
-        )
-    ids = ordered_learner_ids(
-        actor, oslo_today(), entitlement_services.flag_settings(), OverviewFilter(sort="name")
-    )
-    page, chosen = cut_page(ids, page, per_page)
-    learners = {
-        learner.id: learner
-        for learner in db.session.scalars(
-            learner_list_query(actor).where(User.id.in_(chosen)).order_by(None)
-        )
-    }
-    return RowPage(
-        items=[learners[learner_id] for learner_id in chosen if learner_id in learners],
-        page=page,
-        per_page=per_page,
-        total=len(ids),
+    """One page of ``learner_list_query``; a page past the end shows the last one."""
+    return db.paginate(
+        learner_list_query(actor, search), page=page, per_page=per_page, error_out=False
     )
 
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template, request
+from cachetools import LRUCache, cached
+from flask import render_template
 from fsrs import Card, Rating, Scheduler
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import and_, bindparam, func, select
 
 from lessons.grading import Grade, grade, is_completed, lesson_score
@@ -32,7 +31,6 @@ from webapp.lessons.models import (
     VocabReview,
     WritingSubmission,
 )
-from webapp.memo import BoundedCache
 from webapp.studytime.models import StudySource
 from webapp.studytime.services import record_study_time
 
@@ -114,48 +112,33 @@ def sync_lessons(
     return report
 
 
-_DECODED: BoundedCache[tuple[str, str], dict[str, Any]] = BoundedCache(1024)
+# Lesson content is immutable per version: decoded and rendered pieces are kept by the lesson's
+# digest (never by person), in bounded LRU caches whose hit rates the benchmark reports.
+CONTENT_CACHE: LRUCache[tuple[str, str], dict[str, Any]] = LRUCache(maxsize=1024)
+INTRO_CACHE: LRUCache[tuple[str, str, str, str], Markup] = LRUCache(maxsize=2048)
 
 
+@cached(CONTENT_CACHE, key=lambda lesson: (lesson.id, lesson.digest), info=True)
 def lesson_content(lesson: Lesson) -> dict[str, Any]:
     """The rendered lesson, decoded once per version and process (keyed by its digest)."""
-    key = (lesson.id, lesson.digest)
-    content = _DECODED.get(key)
-    if content is None:
-        content = _DECODED.keep(key, json.loads(lesson.content))
-    return content
+    return json.loads(lesson.content)
 
 
-_INTROS: BoundedCache[tuple[str, str, str, str], Markup] = BoundedCache(4096)
-
-
+@cached(
+    INTRO_CACHE,
+    key=lambda lesson, locale, language: (lesson.digest, lesson.id, locale, language),
+    info=True,
+)
 def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
     """The goals, text and words of a lesson as HTML, rendered once per lesson version,
     interface language and support language (they are the same for every learner)."""
-    key = (lesson.id, lesson.digest, locale, language)
-    intro = _INTROS.get(key)
-    if intro is None:
-        html = render_template(
-            "lessons/_intro.html",
-            content=lesson_content(lesson),
-            locale=locale,
-            language=language,
-        )
-        intro = _INTROS.keep(key, Markup(html))  # our template; lesson HTML sanitized at sync
-    return intro
+    html = render_template(
+        "lessons/_intro.html", content=lesson_content(lesson), locale=locale, language=language
+    )
+    return Markup(html)  # our template; lesson HTML sanitized at sync
 
 
 # --- The lesson page ------------------------------------------------------------------------
-
-PAGE_TEMPLATE = "lessons/lesson.html"
-
-
-def _render_block(block: str, **context: Any) -> str:
-    """One block of the lesson page template, rendered on its own with ``context``."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    template = app.jinja_env.get_template(PAGE_TEMPLATE)
-    app.update_template_context(context)
-    return "".join(template.blocks[block](template.new_context(context)))
 
 
 @dataclass(frozen=True)
@@ -164,129 +147,6 @@ class StoredAnswer:
 
     correct: bool | None
     value: Any  # the decoded answer: text, or a {word: meaning} mapping for match
-
-
-@dataclass(frozen=True)
-class _Hole:
-    """A place in the cached exercise markup that one learner's request fills in."""
-
-    kind: str  # csrf, feedback, checked, answer, meanings, chips
-    exercise: str = ""
-    arg: Any = None
-
-
-@dataclass(frozen=True)
-class ExerciseSection:
-    """A lesson's exercises as HTML with holes, the same for every learner.
-
-    ``parts`` is the markup between the holes (``len(parts) == len(holes) + 1``); ``notes``
-    is the note under an exercise answered before, by whether that answer was correct.
-    """
-
-    parts: tuple[str, ...]
-    holes: tuple[_Hole, ...]
-    notes: dict[bool | None, str]
-    exercises: dict[str, dict[str, Any]]
-
-    def fill(
-        self,
-        csrf: str,
-        answers: dict[str, StoredAnswer],
-        shuffled: dict[str, list[str]],
-        feedback: dict[str, Any] | None,
-    ) -> Markup:
-        """The exercises for one learner: their answers, feedback, shuffles and CSRF token."""
-        out = [self.parts[0]]
-        append = out.append
-        options: dict[str, list[tuple[str, Markup]]] = {}
-        for hole, part in zip(self.holes, self.parts[1:], strict=True):
-            kind = hole.kind
-            stored = answers.get(hole.exercise)
-            if kind == "csrf":
-                append(csrf)
-            elif kind == "feedback":
-                if feedback and feedback.get("exercise") == hole.exercise:  # just answered
-                    ex = self.exercises[hole.exercise]
-                    append(_render_block("exercise_feedback", fb=feedback, ex=ex))
-                elif stored:
-                    append(self.notes[stored.correct])
-            elif kind == "checked":
-                if stored and stored.value == hole.arg:
-                    append("checked")
-            elif kind == "answer":
-                if stored:
-                    append(escape(stored.value))
-            elif kind == "meanings":  # one select of a match exercise, in the learner's order
-                choices = options.get(hole.exercise)
-                if choices is None:
-                    words = shuffled[hole.exercise]
-                    choices = options[hole.exercise] = [(word, escape(word)) for word in words]
-                chosen = stored.value.get(hole.arg) if stored else ""
-                append(
-                    "".join(
-                        f'<option value="{html}" {"selected" if word == chosen else ""}>'
-                        f"{html}</option>"
-                        for word, html in choices
-                    )
-                )
-            elif kind == "chips":  # the words of an order exercise, in the learner's order
-                append(
-                    "".join(
-                        f'<button type="button" class="chip" data-word="{html}">{html}</button> '
-                        for html in map(escape, shuffled[hole.exercise])
-                    )
-                )
-            else:
-                raise ValueError(kind)
-            append(part)
-        return Markup("".join(out))  # our own template and escaped values
-
-
-# About 12 KB each; a handful of languages per lesson.
-_SECTIONS: BoundedCache[tuple[str, str, str, str, bool, str], ExerciseSection] = BoundedCache(2048)
-
-
-def exercise_section(lesson: Lesson, locale: str, language: str, learner: bool) -> ExerciseSection:
-    """The exercises of a lesson page, rendered once per lesson version, interface language,
-    support language and role (learners get the submit buttons); see ``ExerciseSection.fill``.
-
-    The template's ``hole()`` prints a marker no lesson text can contain (a NUL byte and a
-    random nonce) and records what belongs there; the markup is then split at the markers.
-    """
-    key = (lesson.id, lesson.digest, locale, language, learner, request.script_root)
-    section = _SECTIONS.get(key)
-    if section is None:
-        content = lesson_content(lesson)
-        nonce = secrets.token_hex(8)
-        holes: list[_Hole] = []
-
-        def hole(kind: str, exercise: dict[str, Any] | None = None, arg: Any = None) -> Markup:
-            holes.append(_Hole(kind, exercise["id"] if exercise else "", arg))
-            return Markup(f"\x00{nonce}:{len(holes) - 1}\x00")
-
-        html = _render_block(
-            "exercises",
-            content=content,
-            lesson=lesson,
-            locale=locale,
-            language=language,
-            is_learner=learner,
-            hole=hole,
-        )
-        pieces = re.split(f"\x00{nonce}:(\\d+)\x00", html)
-        section = _SECTIONS.keep(
-            key,
-            ExerciseSection(
-                parts=tuple(pieces[0::2]),
-                holes=tuple(holes[int(index)] for index in pieces[1::2]),
-                notes={
-                    correct: _render_block("answer_note", correct=correct)
-                    for correct in (True, None, False)
-                },
-                exercises={exercise["id"]: exercise for exercise in content["exercises"]},
-            ),
-        )
-    return section
 
 
 # The lesson page's one statement: the lesson (its content is deferred: lesson_content keeps

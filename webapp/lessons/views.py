@@ -18,7 +18,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from lessons.placement import load_bank, next_step
@@ -30,7 +29,6 @@ from webapp.learners.levels import Level
 from webapp.lessons import services
 from webapp.lessons.forms import MAX_ANSWER_LENGTH, AnswerForm, ReviewForm
 from webapp.lessons.models import Lesson, PlacementResult
-from webapp.remembered.services import remember_page
 from webapp.studytime.models import StudySource
 
 bp = Blueprint("lessons", __name__, template_folder="templates")
@@ -75,7 +73,6 @@ def catalogue() -> str:
 
 @bp.route("/lessons/<lesson_id>")
 @logged_in
-@remember_page
 def lesson_page(lesson_id: str) -> str:
     learner = current_user.role is Role.LEARNER
     visit = services.lesson_visit(current_user, lesson_id[:80])  # the lesson and the answers
@@ -97,21 +94,17 @@ def lesson_page(lesson_id: str) -> str:
             meanings = [pair[language] for pair in exercise["pairs"]]
             shuffled[exercise["id"]] = rng.sample(meanings, len(meanings))
     locale = _locale()
-    # Only the learner's parts are rendered per request; the rest is cached per lesson version.
-    exercises = services.exercise_section(lesson, locale, language, learner).fill(
-        csrf=generate_csrf(),
-        answers=answers,
-        shuffled=shuffled,
-        # Popped only when there: popping changes the session, and a session that changes on
-        # every visit is sent back as a new cookie every time (and never remembered).
-        feedback=session.pop("feedback") if "feedback" in session else None,
-    )
     return render_template(
         "lessons/lesson.html",
         content=content,
+        lesson=lesson,
         locale=locale,
+        language=language,
+        is_learner=learner,
         intro=services.lesson_intro(lesson, locale, language),
-        exercises=exercises,
+        answers=answers,
+        shuffled=shuffled,
+        feedback=session.pop("feedback", None),
     )
 
 

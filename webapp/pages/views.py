@@ -15,7 +15,6 @@ from webapp.entitlement import services as entitlement_services
 from webapp.entitlement.overview import flagged_learners, learner_row
 from webapp.lessons import services as lesson_services
 from webapp.pages.services import staff_summary
-from webapp.remembered.services import remember_page
 from webapp.studytime import services as studytime
 from webapp.teaching import services as teaching_services
 
@@ -32,7 +31,6 @@ def home() -> Response | str:
 
 @bp.route("/dashboard")
 @logged_in
-@remember_page
 def dashboard() -> str:
     today = oslo_today()
     settings = entitlement_services.flag_settings()

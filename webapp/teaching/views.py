@@ -20,7 +20,6 @@ from webapp.i18n.labels import track_label
 from webapp.lessons.models import Lesson, WritingSubmission
 from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
-from webapp.remembered.services import remember_page
 from webapp.teaching import services
 from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, ReplyForm
 from webapp.teaching.matrix import matrix_rows
@@ -145,7 +144,6 @@ def _group_page(group, forms: dict | None = None, status: int = 200):
 
 @bp.route("/groups/<int:group_id>")
 @roles(*VIEWERS)
-@remember_page
 def group_page(group_id: int):
     return _group_page(services.get_group_or_404(current_user, group_id))
 

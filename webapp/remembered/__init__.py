@@ -1,1 +1,0 @@
-"""Whole pages remembered per user while nothing they show has changed."""
