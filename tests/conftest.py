@@ -20,6 +20,8 @@ from sqlalchemy import text
 
 from lessons.loader import lesson_files
 from webapp import create_app
+from webapp.accounts import services as account_services
+from webapp.accounts.login import SESSION_TOKEN_KEY
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
 from webapp.extensions import db, login_manager
@@ -223,7 +225,10 @@ def login_as(client: FlaskClient, user: User) -> None:
     # the cookie as it does for a browser whose address changed.
     with client.application.test_request_context(environ_base=client.environ_base):
         identifier = login_manager._session_identifier_generator()
+        token = account_services.open_login_session(user)
+    db.session.commit()
     with client.session_transaction() as session:
+        session[SESSION_TOKEN_KEY] = token
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session["_id"] = identifier

@@ -474,6 +474,7 @@ ROUTES = {
     "pages.healthz": lambda w, r, own: ("GET", "/healthz"),
     "accounts.login": lambda w, r, own: ("GET", "/login"),
     "accounts.logout": lambda w, r, own: ("POST", "/logout"),
+    "accounts.logout_everywhere": lambda w, r, own: ("POST", "/logout/everywhere"),
     "accounts.forgot_password": lambda w, r, own: ("GET", "/password/forgot"),
     "accounts.reset_password": lambda w, r, own: ("GET", "/password/reset/not-a-token"),
     "accounts.join": lambda w, r, own: ("GET", "/join"),
@@ -700,6 +701,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "pages.healthz": dict.fromkeys(ROLES, (200, 200)),
     "accounts.login": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
     "accounts.logout": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (302, 302))},
+    "accounts.logout_everywhere": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(ROLES[1:], (302, 302)),
+    },
     "accounts.forgot_password": dict.fromkeys(ROLES, (200, 200)),
     "accounts.reset_password": dict.fromkeys(ROLES, (400, 400)),
     "accounts.join": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},

@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import PASSWORD_HASH, TEST_SECRET
 from webapp import create_app
+from webapp.accounts.login import SESSION_TOKEN_KEY
 from webapp.accounts.models import Role, User
+from webapp.accounts.services import open_login_session
 from webapp.extensions import db
 
 UKRAINIAN_503 = "Norskvei тимчасово недоступний"
@@ -127,10 +129,13 @@ def proxied_app() -> Iterator[tuple]:
                 role=Role.ADMIN,
             )
             db.session.add(user)
+            db.session.flush()
+            with app.test_request_context():
+                token = open_login_session(user)
             db.session.commit()
             user_id = user.id
             db.session.remove()
-        yield app, proxy, user_id
+        yield app, proxy, (user_id, token)
     finally:
         with app.app_context():
             db.session.remove()
@@ -142,9 +147,10 @@ def proxied_app() -> Iterator[tuple]:
 
 
 def test_the_database_going_away_gives_a_translated_503_and_the_app_recovers(proxied_app):
-    app, proxy, user_id = proxied_app
+    app, proxy, (user_id, token) = proxied_app
     client = app.test_client()
     with client.session_transaction() as session:
+        session[SESSION_TOKEN_KEY] = token
         session["_user_id"] = f"{user_id}:1"
         session["_fresh"] = True
     assert client.get("/dashboard").status_code == 200

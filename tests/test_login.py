@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, login
-from webapp.accounts.models import LoginAttempt, Role, User
+from webapp.accounts.models import LoginAttempt, LoginSession, Role, User
+from webapp.classes.calendar import feed_for
 from webapp.db_types import utcnow
 from webapp.extensions import db
 
@@ -299,3 +300,124 @@ def test_a_stale_session_is_logged_out(client, factory):
     response = client.get("/dashboard")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+# Server-side login sessions -------------------------------------------------------------------
+
+
+def cookie_of(client) -> str:
+    """The session cookie's value, as someone copying it off a shared computer would."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def browser_with(app, cookie: str):
+    """Another browser that presents a copied session cookie."""
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    return other
+
+
+def test_a_cookie_copied_before_logout_stops_working_at_once(app, client, factory):
+    teacher = factory.user(Role.TEACHER)
+    login(client, teacher)
+    copied = cookie_of(client)
+    thief = browser_with(app, copied)
+    assert thief.get("/dashboard").status_code == 200  # the copy works while logged in
+
+    assert client.post("/logout").status_code == 302
+    refused = thief.get("/dashboard")
+    assert refused.status_code == 302
+    assert refused.headers["Location"].startswith("/login")
+    assert db.session.scalar(select(func.count(LoginSession.id))) == 0
+
+
+def test_logging_out_ends_only_this_browser(app, factory):
+    teacher = factory.user(Role.TEACHER)
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, teacher)
+    login(laptop, teacher)
+    assert phone.post("/logout").status_code == 302
+    assert laptop.get("/dashboard").status_code == 200
+    assert phone.get("/dashboard").status_code == 302
+
+
+def test_log_out_everywhere_ends_every_browser(app, factory):
+    teacher = factory.user(Role.TEACHER, locale="en")
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, teacher)
+    login(laptop, teacher)
+    copied = browser_with(app, cookie_of(laptop))
+    response = phone.post("/logout/everywhere", headers=EN)
+    assert response.status_code == 302
+    assert "You have logged out on every device." in text(phone.get("/", headers=EN))
+    for browser in (phone, laptop, copied):
+        assert browser.get("/dashboard").status_code == 302
+    login(laptop, teacher)
+    assert laptop.get("/dashboard").status_code == 200
+
+
+def test_a_password_change_ends_the_other_browsers_and_keeps_this_one(app, factory):
+    teacher = factory.user(Role.TEACHER, locale="en")
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, teacher)
+    login(laptop, teacher)
+    changed = phone.post(
+        "/profile",
+        data={
+            "password-current": PASSWORD,
+            "password-password": "Ny-og-lang-passordfrase-77",
+            "password-confirm": "Ny-og-lang-passordfrase-77",
+            "password-submit": "1",
+        },
+    )
+    assert changed.status_code == 302
+    assert phone.get("/dashboard").status_code == 200
+    assert laptop.get("/dashboard").status_code == 302
+
+
+def test_an_expired_login_session_is_refused(client, factory):
+    teacher = factory.user(Role.TEACHER)
+    login(client, teacher)
+    assert client.get("/dashboard").status_code == 200
+    record = db.session.scalar(select(LoginSession))
+    record.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_a_session_without_its_server_record_is_refused(client, factory):
+    teacher = factory.user(Role.TEACHER)
+    with client.session_transaction() as session:  # a forged or pre-upgrade session
+        session["_user_id"] = teacher.get_id()
+        session["_fresh"] = True
+        session["sid"] = "made-up-token"
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_a_password_change_revokes_the_calendar_feed_address(client, factory):
+    teacher = factory.user(Role.TEACHER)
+    login(client, teacher)
+    old = calendar_feed_for(teacher)
+    old_address = f"/calendar/{old}.ics"
+    assert client.get(old_address).status_code == 200
+    changed = client.post(
+        "/profile",
+        data={
+            "password-current": PASSWORD,
+            "password-password": "Ny-og-lang-passordfrase-77",
+            "password-confirm": "Ny-og-lang-passordfrase-77",
+            "password-submit": "1",
+        },
+    )
+    assert changed.status_code == 302
+    assert client.get(old_address).status_code == 404
+    assert calendar_feed_for(teacher) != old
+
+
+def calendar_feed_for(user: User) -> str:
+    db.session.expire_all()
+    token = feed_for(user).token
+    db.session.commit()
+    return token

@@ -1,17 +1,38 @@
-"""Flask-Login wiring: load the user from the session, send strangers to the login page."""
+"""Flask-Login wiring: load the user from the session and its server-side record, send
+strangers to the login page."""
 
 from __future__ import annotations
 
-from flask import Flask
+import hashlib
+
+from flask import Flask, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
-from webapp.accounts.models import User
+from webapp.accounts.models import LoginSession, User
+from webapp.db_types import utcnow
 from webapp.extensions import db, login_manager
 
+# The session key holding the login session's token (the server keeps only its hash).
+SESSION_TOKEN_KEY = "sid"
+
 # Built once: this runs on every request, and a prebuilt statement spares SQLAlchemy building it
-# and its cache key each time. The organisation and learner profile come joined (see User).
-_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+# and its cache key each time. The organisation and learner profile come joined (see User); the
+# login session's row is checked in the same statement.
+_USER_BY_ID = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == bindparam("id"),
+        LoginSession.token_hash == bindparam("token_hash"),
+        LoginSession.expires_at > bindparam("now"),
+    )
+)
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a login session's token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def read_identity(identity: object) -> tuple[int, int] | None:
@@ -25,12 +46,15 @@ def read_identity(identity: object) -> tuple[int, int] | None:
 
 
 def load_user(identity: str) -> User | None:
-    """Load the session's user; a stale ``session_version`` or a deactivated account logs out."""
+    """Load the session's user; a stale ``session_version``, a deactivated account or a login
+    session the server no longer has (logged out, expired, revoked) logs out."""
     parts = read_identity(identity)
-    if parts is None:
+    token = session.get(SESSION_TOKEN_KEY)
+    if parts is None or not isinstance(token, str) or not token:
         return None
     user_id, version = parts
-    user = db.session.execute(_USER_BY_ID, {"id": user_id}).scalar_one_or_none()
+    values = {"id": user_id, "token_hash": token_hash(token), "now": utcnow()}
+    user = db.session.execute(_USER_BY_ID, values).unique().scalar_one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None
     return user

@@ -97,6 +97,22 @@ class PasswordResetToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class LoginSession(db.Model):
+    """One logged-in browser: the session cookie carries its token, the server keeps its hash.
+
+    Logging out deletes the row, so a copy of the cookie taken before stops working at once;
+    a password change, a reset, deactivation and "log out everywhere" delete all of a user's rows.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class LoginAttempt(db.Model):
     """One try at logging in, kept so failures can be throttled per account and per address."""
 

@@ -11,10 +11,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from webapp.accounts.models import Invitation, LoginAttempt, PasswordResetToken, Role, User
+from webapp.accounts.login import token_hash
+from webapp.accounts.models import (
+    Invitation,
+    LoginAttempt,
+    LoginSession,
+    PasswordResetToken,
+    Role,
+    User,
+)
 from webapp.accounts.passwords import DUMMY_HASH, hash_password, verify_password
+from webapp.classes.models import CalendarFeed
 from webapp.db_types import utcnow
 from webapp.entitlement.services import ensure_entitlement as open_entitlement
 from webapp.extensions import db
@@ -96,6 +105,38 @@ def authenticate(email: str, password: str, ip_address: str) -> LoginResult:
     return LoginResult(user=None)
 
 
+# Login sessions -----------------------------------------------------------------------------
+
+
+def open_login_session(user: User) -> str:
+    """Record a new logged-in browser for ``user`` and return the token its cookie carries;
+    expired records of anyone are cleared on the way (an indexed delete)."""
+    now = utcnow()
+    db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    lifetime = current_app.permanent_session_lifetime
+    db.session.add(
+        LoginSession(user_id=user.id, token_hash=token_hash(token), expires_at=now + lifetime)
+    )
+    db.session.flush()
+    return token
+
+
+def close_login_session(token: object) -> None:
+    """Forget one logged-in browser: its cookie, and every copy of it, stops working."""
+    if isinstance(token, str) and token:
+        db.session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+
+
+def end_all_login_sessions(user: User) -> None:
+    """Log ``user`` out on every browser and revoke their calendar feed's secret address (it
+    may have been copied with the password; a new one is made on the next visit)."""
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    user.session_version += 1
+    db.session.flush()
+
+
 # Passwords ----------------------------------------------------------------------------------
 
 
@@ -170,10 +211,9 @@ def find_usable_reset_token(token: str) -> PasswordResetToken | None:
 
 
 def set_password(user: User, new_password: str) -> None:
-    """Store a new password and end the user's other sessions."""
+    """Store a new password and end all the user's sessions (the caller may open a new one)."""
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
-    db.session.flush()
+    end_all_login_sessions(user)
 
 
 def reset_password(record: PasswordResetToken, new_password: str) -> User:
@@ -349,5 +389,4 @@ def set_account_active(user: User, active: bool) -> None:
     """Deactivate or reactivate an account; deactivating ends its sessions."""
     if user.active != active:
         user.active = active
-        user.session_version += 1
-        db.session.flush()
+        end_all_login_sessions(user)

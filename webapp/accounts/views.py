@@ -21,6 +21,7 @@ from webapp.accounts.forms import (
     NewPasswordForm,
     ProfileForm,
 )
+from webapp.accounts.login import SESSION_TOKEN_KEY
 from webapp.accounts.models import User
 from webapp.accounts.passwords import verify_password
 from webapp.extensions import db
@@ -31,11 +32,14 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
 def _start_session(user: User) -> None:
-    """Renew the session on log-in so no identifier from before survives."""
+    """Renew the session on log-in so no identifier from before survives, with a new login
+    session recorded on the server (the caller commits)."""
     flashes = session.get("_flashes")
+    services.close_login_session(session.get(SESSION_TOKEN_KEY))
     session.clear()
     if flashes:
         session["_flashes"] = flashes
+    session[SESSION_TOKEN_KEY] = services.open_login_session(user)
     login_user(user)
 
 
@@ -52,6 +56,7 @@ def login() -> Response | str:
             abort(429)
         if result.user is not None:
             _start_session(result.user)
+            db.session.commit()
             return redirect(safe_next(form.next.data, url_for("pages.dashboard")))
         form.password.errors.append(_("The e-mail address or the password is wrong."))
     return render_template("accounts/login.html", form=form)
@@ -61,10 +66,25 @@ def login() -> Response | str:
 @logged_in
 def logout() -> Response:
     if ConfirmForm().validate_on_submit():
+        services.close_login_session(session.get(SESSION_TOKEN_KEY))
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have logged out."), "info")
     return redirect(url_for("pages.home"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@logged_in
+def logout_everywhere() -> Response:
+    if ConfirmForm().validate_on_submit():
+        services.end_all_login_sessions(current_user._get_current_object())
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("You have logged out on every device."), "info")
+        return redirect(url_for("pages.home"))
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -88,8 +108,8 @@ def reset_password(token: str) -> Response | tuple[str, int] | str:
     form._email, form._name = record.user.email, record.user.name
     if form.validate_on_submit():
         user = services.reset_password(record, form.password.data)
-        db.session.commit()
         _start_session(user)
+        db.session.commit()
         flash(_("Your new password is saved."), "success")
         return redirect(url_for("pages.dashboard"))
     return render_template("accounts/reset_password.html", form=form)
@@ -146,8 +166,8 @@ def join_details(code: str) -> Response | tuple[str, int] | str:
             db.session.rollback()
             form.code.errors.append(_("This code has just been used up. Ask for a new one."))
         else:
-            db.session.commit()
             _start_session(user)
+            db.session.commit()
             flash(_("Welcome to Norskvei! Your account is ready."), "success")
             return redirect(url_for("pages.dashboard"))
     return render_template("accounts/join_details.html", form=form, invitation=invitation)
@@ -174,6 +194,7 @@ def profile() -> Response | str:
             # The User itself: handing login_user the proxy makes current_user point at itself.
             user = current_user._get_current_object()
             services.set_password(user, password.password.data)
+            session[SESSION_TOKEN_KEY] = services.open_login_session(user)
             db.session.commit()
             login_user(user)  # the session carries the new session version
             flash(_("Your password is changed. You are logged out everywhere else."), "success")
