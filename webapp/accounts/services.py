@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from webapp.accounts.login import token_hash
 from webapp.accounts.models import (
@@ -23,6 +23,7 @@ from webapp.accounts.models import (
     User,
 )
 from webapp.accounts.passwords import DUMMY_HASH, hash_password, verify_password
+from webapp.accounts.throttling import Failures, wait_left
 from webapp.classes.models import CalendarFeed
 from webapp.db_types import utcnow
 from webapp.entitlement.services import ensure_entitlement as open_entitlement
@@ -53,26 +54,59 @@ def email_taken(email: str) -> bool:
 # Logging in ---------------------------------------------------------------------------------
 
 
-def _recent_failures(column: object, value: str) -> int:
-    since = utcnow() - timedelta(minutes=current_app.config["NORSKVEI_LOGIN_WINDOW_MINUTES"])
-    return (
-        db.session.scalar(
-            select(func.count(LoginAttempt.id)).where(
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.attempted_at >= since,
-                column == value,
-            )
+# How long an address that logged in to an account successfully counts as the holder's own.
+KNOWN_ADDRESS_DAYS = 60
+
+
+def login_failures(email: str, ip_address: str) -> Failures:
+    """Failed log-ins in the window for this account, this address and the pair (one
+    statement), and whether the address has logged in to the account before."""
+    window = timedelta(minutes=current_app.config["NORSKVEI_LOGIN_WINDOW_MINUTES"])
+    now = utcnow()
+    same_email = LoginAttempt.email == email
+    same_address = LoginAttempt.ip_address == ip_address
+    failed = and_(LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= now - window)
+    pair = and_(same_email, same_address)
+    known = (
+        select(LoginAttempt.id)
+        .where(
+            pair,
+            LoginAttempt.succeeded.is_(True),
+            LoginAttempt.attempted_at >= now - timedelta(days=KNOWN_ADDRESS_DAYS),
         )
-        or 0
+        .exists()
+    )
+    at = LoginAttempt.attempted_at
+    row = db.session.execute(
+        select(
+            func.count().filter(pair & failed),
+            func.max(at).filter(pair & failed),
+            func.count().filter(same_email & failed),
+            func.max(at).filter(same_email & failed),
+            func.count().filter(same_address & failed),
+            func.max(at).filter(same_address & failed),
+            known,
+        ).where(or_(same_email, same_address))
+    ).one()
+    return Failures(
+        pair=row[0],
+        pair_last=row[1],
+        account=row[2],
+        account_last=row[3],
+        address=row[4],
+        address_last=row[5],
+        known_address=bool(row[6]),
     )
 
 
-def is_throttled(email: str, ip_address: str) -> bool:
-    """True after too many failed logins in the window for this account or this address."""
-    limit = current_app.config["NORSKVEI_LOGIN_MAX_FAILURES"]
-    return (
-        _recent_failures(LoginAttempt.email, normalise_email(email)[:254]) >= limit
-        or _recent_failures(LoginAttempt.ip_address, ip_address[:64]) >= limit
+def login_wait(email: str, ip_address: str) -> timedelta:
+    """How long a log-in to ``email`` from ``ip_address`` must still wait (see throttling)."""
+    config = current_app.config
+    return wait_left(
+        login_failures(normalise_email(email)[:254], ip_address[:64]),
+        utcnow(),
+        config["NORSKVEI_LOGIN_MAX_FAILURES"],
+        timedelta(minutes=config["NORSKVEI_LOGIN_WINDOW_MINUTES"]),
     )
 
 
@@ -81,15 +115,20 @@ class LoginResult:
     """The outcome of a login attempt."""
 
     user: User | None
-    throttled: bool = False
+    wait: timedelta = timedelta(0)  # more than zero: refused unchecked, try again after this
+
+    @property
+    def throttled(self) -> bool:
+        return self.wait > timedelta(0)
 
 
 def authenticate(email: str, password: str, ip_address: str) -> LoginResult:
     """Check credentials unless throttled, and record the attempt either way."""
     email = normalise_email(email)[:254]
     ip_address = (ip_address or "unknown")[:64]
-    if is_throttled(email, ip_address):
-        return LoginResult(user=None, throttled=True)
+    wait = login_wait(email, ip_address)
+    if wait:
+        return LoginResult(user=None, wait=wait)
     user = find_user_by_email(email)
     if user is None:
         verify_password(DUMMY_HASH, password)  # same cost as a real check

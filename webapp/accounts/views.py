@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+import math
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -53,7 +55,17 @@ def login() -> Response | str:
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         db.session.commit()
         if result.throttled:
-            abort(429)
+            minutes = max(1, math.ceil(result.wait.total_seconds() / 60))
+            form.password.errors.append(
+                ngettext(
+                    "Too many failed attempts for this account from here. Wait %(num)d minute"
+                    " and try again, or reset your password.",
+                    "Too many failed attempts for this account from here. Wait %(num)d minutes"
+                    " and try again, or reset your password.",
+                    minutes,
+                )
+            )
+            return render_template("accounts/login.html", form=form), 429
         if result.user is not None:
             _start_session(result.user)
             db.session.commit()
