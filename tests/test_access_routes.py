@@ -472,6 +472,7 @@ ROUTES = {
     "pages.home": lambda w, r, own: ("GET", "/"),
     "pages.dashboard": lambda w, r, own: ("GET", "/dashboard"),
     "pages.healthz": lambda w, r, own: ("GET", "/healthz"),
+    "pages.livez": lambda w, r, own: ("GET", "/livez"),
     "accounts.login": lambda w, r, own: ("GET", "/login"),
     "accounts.logout": lambda w, r, own: ("POST", "/logout"),
     "accounts.logout_everywhere": lambda w, r, own: ("POST", "/logout/everywhere"),
@@ -699,6 +700,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "pages.home": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
     "pages.dashboard": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},
     "pages.healthz": dict.fromkeys(ROLES, (200, 200)),
+    "pages.livez": dict.fromkeys(ROLES, (200, 200)),
     "accounts.login": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
     "accounts.logout": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (302, 302))},
     "accounts.logout_everywhere": {

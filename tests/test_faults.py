@@ -154,8 +154,13 @@ def test_the_database_going_away_gives_a_translated_503_and_the_app_recovers(pro
         session["_user_id"] = f"{user_id}:1"
         session["_fresh"] = True
     assert client.get("/dashboard").status_code == 200
+    assert client.get("/healthz").get_data(as_text=True) == "ok\n"
 
     proxy.cut()
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_data(as_text=True) == "database: unavailable\n"
+    assert client.get("/livez").status_code == 200  # the process itself is fine
     down = client.get("/dashboard", headers={"Accept-Language": "uk"})
     assert down.status_code == 503
     page = down.get_data(as_text=True)
@@ -172,6 +177,7 @@ def test_the_database_going_away_gives_a_translated_503_and_the_app_recovers(pro
             break
     assert recovered.status_code == 200
     assert client.get("/learners").status_code == 200
+    assert client.get("/healthz").status_code == 200
 
 
 def test_a_lesson_sync_that_fails_half_way_leaves_nothing_behind(runner, monkeypatch):

@@ -40,7 +40,7 @@ def read_identity(identity: object) -> tuple[int, int] | None:
     if not isinstance(identity, str):
         return None
     user_id, _, version = identity.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
     return int(user_id), int(version)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.access import policy
 from webapp.accounts.models import Invitation, User
@@ -14,6 +16,8 @@ from webapp.entitlement.flags import FlagSettings
 from webapp.entitlement.overview import visible_learner_count
 from webapp.extensions import db
 from webapp.organisations.models import Organisation
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,3 +45,14 @@ def staff_summary(actor: User, today: date, settings: FlagSettings) -> StaffSumm
     )
     organisations = db.session.scalar(select(func.count(Organisation.id)))
     return StaffSummary(learners or 0, open_invitations or 0, organisations or 0)
+
+
+def database_problem() -> str:
+    """Why the database cannot answer (a short, log-safe reason), or "" when it can."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        logger.warning("health check: the database does not answer: %s", error)
+        return "unavailable"
+    return ""

@@ -14,7 +14,7 @@ from webapp.clock import oslo_today
 from webapp.entitlement import services as entitlement_services
 from webapp.entitlement.overview import flagged_learners, learner_row
 from webapp.lessons import services as lesson_services
-from webapp.pages.services import staff_summary
+from webapp.pages.services import database_problem, staff_summary
 from webapp.studytime import services as studytime
 from webapp.teaching import services as teaching_services
 
@@ -56,7 +56,21 @@ def dashboard() -> str:
     )
 
 
+PLAIN = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @bp.route("/healthz")
 @public
 def healthz() -> tuple[str, int, dict[str, str]]:
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+    """Ready to serve: the process answers and the database does (for load balancers)."""
+    problem = database_problem()
+    if problem:
+        return f"database: {problem}\n", 503, PLAIN
+    return "ok\n", 200, PLAIN
+
+
+@bp.route("/livez")
+@public
+def livez() -> tuple[str, int, dict[str, str]]:
+    """Alive: the process answers, whatever the database does (restart only when this fails)."""
+    return "ok\n", 200, PLAIN
