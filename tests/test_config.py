@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from webapp import create_app
-from webapp.config import ConfigError, build_config, normalise_database_url
+from webapp.config import (
+    ConfigError,
+    build_config,
+    load_secret_key,
+    normalise_database_url,
+    protect_sqlite_file,
+)
 
 
 def test_defaults_use_sqlite_in_the_instance_folder_and_keep_a_generated_key(tmp_path):
@@ -75,3 +84,27 @@ def test_secure_cookies_when_asked(tmp_path):
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_HTTPONLY"] is True
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_the_sqlite_file_and_the_secret_key_are_for_the_owner_only(tmp_path):
+    instance = tmp_path / "instance"
+    database = instance / "norskvei.sqlite3"
+    old_umask = os.umask(0o022)  # a common default: new files world-readable
+    try:
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "k" * 40})
+        key = load_secret_key(instance)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+    assert len(key) >= 32
+
+
+def test_an_existing_world_readable_sqlite_file_is_closed(tmp_path):
+    database = tmp_path / "old.sqlite3"
+    database.write_bytes(b"")
+    database.chmod(0o644)
+    protect_sqlite_file(f"sqlite:///{database}")
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    protect_sqlite_file("postgresql+psycopg://postgres@127.0.0.1/x")  # nothing to do
+    protect_sqlite_file("sqlite://")  # in memory: nothing to do

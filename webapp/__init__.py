@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp.config import ConfigError, build_config, engine_options_for
+from webapp.config import ConfigError, build_config, engine_options_for, protect_sqlite_file
 from webapp.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
@@ -41,6 +41,7 @@ def _load_configuration(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options_for(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+    protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     proxies = app.config["NORSKVEI_TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+
 LOCALES = ("nb", "uk", "ru", "en")
 DEFAULT_LOCALE = "nb"
 TIMEZONE = "Europe/Oslo"
@@ -46,11 +48,25 @@ def load_secret_key(instance_path: Path) -> str:
         key = key_file.read_text(encoding="utf-8").strip()
         if len(key) >= 32:
             return key
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    key_file.write_text(key + "\n", encoding="utf-8")
-    key_file.chmod(0o600)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
     return key
+
+
+def protect_sqlite_file(database_url: str) -> None:
+    """Make an SQLite database file readable by its owner only, creating it so (SQLite would
+    create it with the process's umask, often world-readable); other databases are left alone."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def normalise_database_url(url: str) -> str:
