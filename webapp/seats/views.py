@@ -30,6 +30,7 @@ from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
 from webapp.entitlement import services as entitlement_services
 from webapp.entitlement.overview import status_counts
+from webapp.csv_files import safe_cell
 from webapp.extensions import db
 from webapp.i18n.labels import status_label
 from webapp.pages.listing import page_number
@@ -398,8 +399,8 @@ def report_csv() -> Response:
         offering = result.offerings[row.offering_id]
         writer.writerow(
             [
-                offering.title,
-                offering.provider.name,
+                safe_cell(offering.title),
+                safe_cell(offering.provider.name),
                 row.month.strftime("%Y-%m"),
                 row.bought,
                 row.used,
