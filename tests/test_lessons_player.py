@@ -200,6 +200,18 @@ def test_placement_sets_the_level(client, learner):
     assert (result.level, result.answered) == ("A2", 12)
 
 
+def test_the_placement_cookie_never_says_which_answers_were_right(client, learner):
+    login_as(client, learner)
+    html = client.get("/placement", headers=EN).get_data(as_text=True)
+    item_id = html.split('name="item" value="')[1].split('"')[0]
+    client.post("/placement", data={"item": item_id, "answer": "mitt svar"})
+    with client.session_transaction() as session:
+        kept = session["placement_answers"]
+    assert kept == {item_id: "mitt svar"}
+    assert True not in kept.values()
+    assert False not in kept.values()
+
+
 def test_teacher_overrides_the_level(client, factory):
     teacher = factory.user(Role.TEACHER)
     learner = factory.learner(organisation=teacher.organisation)

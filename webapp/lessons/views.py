@@ -176,20 +176,27 @@ def rate_card(card_id: int) -> Response:
 @roles(Role.LEARNER)
 def placement() -> Response | str:
     bank = load_bank()
-    answers: dict[str, bool] = session.get(PLACEMENT_KEY, {})
+    by_id = {item["id"]: item for item in bank}
+    # The session (a signed, readable cookie) keeps what the learner chose, never whether it
+    # was right: that is worked out here on every step.
+    chosen: dict[str, str] = {
+        item_id: answer
+        for item_id, answer in session.get(PLACEMENT_KEY, {}).items()
+        if item_id in by_id and isinstance(answer, str)
+    }
     form = AnswerForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         if request.form.get("restart") == "1":
-            answers = {}
+            chosen = {}
             session.pop("placement_done", None)
         else:
             item_id = request.form.get("item", "")
-            item = next((i for i in bank if i["id"] == item_id), None)
-            if item is not None and item_id not in answers:
-                answers[item_id] = request.form.get("answer", "") == item["answer"]
-        session[PLACEMENT_KEY] = answers
+            if item_id in by_id and item_id not in chosen:
+                chosen[item_id] = request.form.get("answer", "")[:MAX_ANSWER_LENGTH]
+        session[PLACEMENT_KEY] = chosen
+        answers = _placement_results(by_id, chosen)
         step = next_step(bank, answers)
         if step.level is not None:
             profile = current_user.learner_profile
@@ -207,12 +214,17 @@ def placement() -> Response | str:
             session["placement_done"] = step.level
         return redirect(url_for("lessons.placement"))
     done = session.get("placement_done")
-    if done and not answers:
+    if done and not chosen:
         return render_template("lessons/placement_result.html", level=done, form=form)
-    step = next_step(bank, answers)
+    step = next_step(bank, _placement_results(by_id, chosen))
     return render_template(
-        "lessons/placement.html", item=step.item, answered=len(answers), form=form
+        "lessons/placement.html", item=step.item, answered=len(chosen), form=form
     )
+
+
+def _placement_results(by_id: dict[str, dict], chosen: dict[str, str]) -> dict[str, bool]:
+    """Whether each chosen answer is right, graded on the server."""
+    return {item_id: answer == by_id[item_id]["answer"] for item_id, answer in chosen.items()}
 
 
 @bp.route("/study/heartbeat", methods=["POST"])

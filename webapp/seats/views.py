@@ -28,9 +28,9 @@ from webapp.accounts.models import Role, User
 from webapp.classes.forms import ConfirmForm
 from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
+from webapp.csv_files import safe_cell
 from webapp.entitlement import services as entitlement_services
 from webapp.entitlement.overview import status_counts
-from webapp.csv_files import safe_cell
 from webapp.extensions import db
 from webapp.i18n.labels import status_label
 from webapp.pages.listing import page_number
