@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import login_as
+from tests.conftest import Factory, login_as
 from webapp.accounts import services
 from webapp.accounts.models import Invitation, Role, User
 from webapp.accounts.passwords import verify_password
@@ -19,6 +19,8 @@ from webapp.extensions import db
 from webapp.learners.levels import Education
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
 from webapp.organisations.models import Organisation, OrganisationKind
+from webapp.seats import services as seat_services
+from webapp.seats.models import OfferingKind
 
 EN = {"Accept-Language": "en"}
 BAD_CODE = "This code is not valid. It may have expired or been used. Ask for a new one."
@@ -136,24 +138,63 @@ def test_code_limits_are_checked(client, coordinator, max_uses, valid_days, mess
     assert count(Invitation) == 0
 
 
-def test_a_provider_teacher_can_name_any_municipality(client, factory):
-    teacher = factory.user(Role.TEACHER, locale="en")  # in a provider
-    first = factory.organisation(OrganisationKind.MUNICIPALITY)
-    second = factory.organisation(OrganisationKind.MUNICIPALITY)
-    login_as(client, teacher)
+def buy_seats(provider, municipality) -> None:
+    """``municipality`` orders seats from ``provider``: the provider now serves it."""
+    seller = Factory().user(Role.PROVIDER_ADMIN, provider)
+    buyer = Factory().user(Role.COORDINATOR, municipality)
+    offering = seat_services.create_offering(
+        seller,
+        seat_services.OfferingInput(
+            kind=OfferingKind.LICENCE,
+            title="Selvstudium",
+            description="",
+            series_id=None,
+            months=6,
+            price_nok=1000,
+            seats_for_sale=5,
+        ),
+    )
+    seat_services.place_order(buyer, offering, 1, oslo_today(), oslo_today() + timedelta(days=90))
+    db.session.commit()
 
+
+def test_a_provider_teacher_names_only_municipalities_the_provider_serves(client, factory):
+    teacher = factory.user(Role.TEACHER, locale="en")  # in a provider
+    served = factory.organisation(OrganisationKind.MUNICIPALITY)
+    unserved = factory.organisation(OrganisationKind.MUNICIPALITY)
+    login_as(client, teacher)
+    empty = text(client.get("/invitations"))
+    assert "No municipality has done so yet." in empty
+    assert "home_municipality" not in empty  # no form to fill in
+
+    buy_seats(teacher.organisation, served)
     options = re.findall(r'<option (?:selected )?value="(\d+)">', text(client.get("/invitations")))
-    assert sorted(options) == sorted([str(first.id), str(second.id)])
+    assert options == [str(served.id)]
+
+    refused = client.post(
+        "/invitations", data={"home_municipality": unserved.id, "max_uses": 500, "valid_days": 365}
+    )
+    assert refused.status_code == 200
+    assert "Not a valid choice." in text(refused)
+    assert count(Invitation) == 0
 
     response = client.post(
-        "/invitations", data={"home_municipality": second.id, "max_uses": 5, "valid_days": 30}
+        "/invitations", data={"home_municipality": served.id, "max_uses": 5, "valid_days": 30}
     )
-
     assert response.status_code == 302
     [invitation] = db.session.scalars(select(Invitation)).all()
     assert invitation.organisation_id == teacher.organisation_id
-    assert invitation.home_municipality_id == second.id
+    assert invitation.home_municipality_id == served.id
     assert invitation.max_uses == 5
+
+
+def test_a_municipal_centre_invites_for_its_own_municipality(client, factory):
+    centre = factory.organisation(OrganisationKind.BOTH)
+    factory.organisation(OrganisationKind.MUNICIPALITY)  # not served
+    teacher = factory.user(Role.TEACHER, centre, locale="en")
+    login_as(client, teacher)
+    options = re.findall(r'<option (?:selected )?value="(\d+)">', text(client.get("/invitations")))
+    assert options == [str(centre.id)]
 
 
 def test_a_learner_cannot_issue_codes(client, factory):

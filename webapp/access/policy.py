@@ -15,6 +15,7 @@ from webapp.accounts.models import Invitation, Role, User
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
 from webapp.organisations.models import Organisation
+from webapp.seats.models import Offering, OrderStatus, SeatOrder
 
 
 def _learner_filter(actor: User) -> ColumnElement[bool]:
@@ -137,13 +138,25 @@ def get_visible_invitation_or_404(actor: User, invitation_id: int) -> Invitation
 
 
 def municipalities_for_invitation(actor: User) -> Select[tuple[Organisation]]:
-    """Municipalities an invitation from ``actor`` may name as the learner's home."""
+    """Municipalities an invitation from ``actor`` may name as the learner's home: a
+    coordinator's own; for a provider's staff, the municipalities it serves (itself, when it is a
+    municipality's own centre, and those that have bought seats from it, ordered or accepted)."""
     stmt = select(Organisation).where(
         or_(Organisation.kind == "municipality", Organisation.kind == "both")
     )
     if actor.role is Role.COORDINATOR:
-        stmt = stmt.where(Organisation.id == actor.organisation_id)
-    return stmt.order_by(Organisation.name)
+        return stmt.where(Organisation.id == actor.organisation_id).order_by(Organisation.name)
+    buyers = (
+        select(SeatOrder.municipality_id)
+        .join(Offering, Offering.id == SeatOrder.offering_id)
+        .where(
+            Offering.provider_id == actor.organisation_id,
+            SeatOrder.status.in_((OrderStatus.PENDING, OrderStatus.ACCEPTED)),
+        )
+    )
+    return stmt.where(
+        or_(Organisation.id == actor.organisation_id, Organisation.id.in_(buyers))
+    ).order_by(Organisation.name)
 
 
 def get_visible_staff_or_404(actor: User, user_id: int) -> User:
