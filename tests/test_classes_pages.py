@@ -280,6 +280,21 @@ def test_free_time_is_saved_and_classes_are_ranked_by_it(client, factory, teache
     assert grid.count("checked") == 2
 
 
+@pytest.mark.parametrize("weeks", ["2147483648", "5000", "-3", "0"])
+def test_an_invalid_rota_length_is_refused_without_drawing_a_huge_grid(client, factory, weeks):
+    """A learner once posted cycle_weeks=2147483648; the grid was drawn for that many weeks."""
+    learner = factory.learner(locale="en")
+    login_as(client, learner)
+    response = client.post(
+        "/my/free-time",
+        data={"cycle_weeks": weeks, "cycle_start": oslo_today().isoformat(), "free": ["0-1-18"]},
+    )
+    assert response.status_code == 400
+    assert len(response.data) < 120_000  # at most a four-week grid
+    assert services.availability_of(learner) is None
+    assert client.get(f"/my/free-time?weeks={weeks}").status_code == 200
+
+
 def _free_learner(factory, home, level: Level, cells):
     """A learner living in ``home`` at ``level``, free in the (week, weekday, hour) ``cells``."""
     learner = factory.learner(home=home)

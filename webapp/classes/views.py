@@ -610,7 +610,6 @@ def free_time_page():
         form.cycle_weeks.data = stored.cycle_weeks if stored else 1
         form.cycle_start.data = stored.cycle_start if stored else free_time.monday_of(oslo_today())
     weeks = request.args.get("weeks", type=int) or (form.cycle_weeks.data or 1)
-    weeks = min(max(weeks, 1), free_time.MAX_CYCLE_WEEKS)
     cells = free_time.cells_of(stored) if stored else set()
     if form.validate_on_submit():
         ticked = []
@@ -628,6 +627,8 @@ def free_time_page():
     status = 400 if form.errors else 200
     if request.method == "POST":
         weeks = form.cycle_weeks.data or 1
+    # Whatever was asked or posted (valid or not), the grid has 1 to MAX_CYCLE_WEEKS weeks.
+    weeks = min(max(weeks, 1), free_time.MAX_CYCLE_WEEKS)
     return render_template(
         "classes/free_time.html",
         form=form,
