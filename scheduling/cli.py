@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from scheduling.process import run_forever, run_once
+from scheduling.process import AnotherSchedulerRuns, run_forever, run_once
 
 
 @click.group("scheduler")
@@ -19,7 +19,11 @@ def run_command(once: bool) -> None:
     """Run the scheduler (one process per deployment)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
-        run_once(app)
+        try:
+            run_once(app)
+        except AnotherSchedulerRuns:
+            click.echo("another scheduler process is running: nothing was done", err=True)
+            raise SystemExit(75) from None  # EX_TEMPFAIL: try again later
         click.echo("ran each job once")
     else:
         run_forever(app)
