@@ -338,8 +338,29 @@ def test_a_demand_card_names_the_ten_biggest_municipalities_and_sums_the_rest(
     assert "Kommune 00: 13" in page
     assert "Kommune 09: 4" in page
     assert "Kommune 10:" not in page
-    assert "3 more municipalities: 6" in page  # 3 + 2 + 1 learners
-    assert "ещё 3 коммуны: 6" in _demand_page(client, "ru")
+    assert "1 more municipality: 3" in page  # Kommune 10; 11 and 12 have fewer than 3
+    assert "2 municipalities with fewer than 3 learners each, not counted above" in page
+    assert "would fill 88 places" in page  # 13 + 12 + ... + 3, never the 2 and the 1
+    assert "ещё 1 коммуна: 3" in _demand_page(client, "ru")
+
+
+def test_no_subtraction_recovers_a_count_below_three(client, factory, teacher):
+    big = factory.organisation(OrganisationKind.MUNICIPALITY, "Drammen")
+    tiny = factory.organisation(OrganisationKind.MUNICIPALITY, "Rollag")
+    for home in (big, big, big, big, big, tiny, tiny):
+        _free_learner(factory, home, Level.A2, TUE_THU_EVENINGS)
+    db.session.commit()
+    login_as(client, teacher)
+    page = _demand_page(client, "en")
+    numbers = {int(n) for n in re.findall(r"(?<![\d:])(\d+)(?= places| learners?\b|</li>)", page)}
+    assert "would fill 5 places" in page  # Drammen's five; Rollag's two are not added
+    assert "Drammen: 5" in page
+    assert "1 municipality with fewer than 3 learners, not counted above" in page
+    assert "Rollag:" not in page
+    assert 7 not in numbers
+    alone = client.get(f"/classes/demand?level=A2&municipality={tiny.id}").get_data(as_text=True)
+    assert "fewer than 3 learners" in alone
+    assert "would fill" not in alone
 
 
 def test_a_cancelled_session_is_shown_and_the_learner_told(client, factory, teacher):

@@ -675,20 +675,29 @@ def demand() -> str:
         municipalities = [m for m in municipalities if m.id == current_user.organisation_id]
         form.municipality.choices = [(str(m.id), m.name) for m in municipalities]
         municipality_id = current_user.organisation_id
+    smallest = services.SMALLEST_COUNT_SHOWN
+    # A count below ``smallest`` is never shown nor added into any figure that is shown, so no
+    # subtraction between figures (or between two filters) can recover it: totals and sums are
+    # of shown counts only, and small ones are only counted as municipalities.
     cells = services.demand(level, municipality_id)
     totals: dict[tuple[str | None, str], int] = {}
+    small: dict[tuple[str | None, str], int] = {}
     for cell in cells:
         key = (cell.level, cell.window.code)
-        totals[key] = totals.get(key, 0) + cell.learners
+        if cell.learners >= smallest:
+            totals[key] = totals.get(key, 0) + cell.learners
+        else:
+            totals.setdefault(key, 0)
+            small[key] = small.get(key, 0) + 1
     windows = {w.code: w for w in free_time.demand_windows()}
-    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0][1], item[0][0] or ""))
     weekend = [item for item in ranked if windows[item[0][1]].weekdays[0] >= 5][:5]
     evening = [item for item in ranked if windows[item[0][1]].weekdays[0] < 5][:5]
     shown = {key for key, _count in weekend + evening}
     by_municipality: dict[tuple[str | None, str], list[tuple[str, int]]] = {}
     for cell in cells:
         key = (cell.level, cell.window.code)
-        if key in shown:
+        if key in shown and cell.learners >= smallest:
             by_municipality.setdefault(key, []).append((cell.municipality, cell.learners))
     return render_template(
         "classes/demand.html",
@@ -696,7 +705,8 @@ def demand() -> str:
         best_evening=[(key[0], windows[key[1]], count) for key, count in evening],
         best_weekend=[(key[0], windows[key[1]], count) for key, count in weekend],
         by_municipality={k: _biggest_first(v) for k, v in by_municipality.items()},
-        smallest=services.SMALLEST_COUNT_SHOWN,
+        small_municipalities=small,
+        smallest=smallest,
         weekday_names=weekday_names(),
         weekday_codes=weekday_codes,
     )
