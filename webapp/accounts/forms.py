@@ -6,7 +6,6 @@ from datetime import date
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -31,6 +30,7 @@ from wtforms.validators import (
 from webapp.accounts.passwords import MAX_LENGTH, PasswordProblem, password_problem
 from webapp.accounts.services import email_taken
 from webapp.clock import oslo_today
+from webapp.forms import Form
 from webapp.i18n.labels import EDUCATION_LABELS, EMPLOYMENT_LABELS, FIRST_LANGUAGE_LABELS, choices
 from webapp.i18n.locales import locale_choices
 
@@ -46,7 +46,7 @@ PASSWORD_MESSAGES = {
 class StrongPassword:
     """Validator: applies the password rules, using the form's e-mail and name when present."""
 
-    def __call__(self, form: FlaskForm, field: PasswordField) -> None:
+    def __call__(self, form: Form, field: PasswordField) -> None:
         email = getattr(getattr(form, "email", None), "data", "") or getattr(form, "_email", "")
         name = getattr(getattr(form, "name", None), "data", "") or getattr(form, "_name", "")
         problem = password_problem(field.data or "", email or "", name or "")
@@ -79,7 +79,7 @@ EMAIL_VALIDATORS = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """E-mail and password."""
 
     email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS)
@@ -94,14 +94,14 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     """Ask for a reset link."""
 
     email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS)
     submit = SubmitField(_l("Send me a link"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """Choose a new password (reset link or first log-in)."""
 
     password = PasswordField(
@@ -138,7 +138,7 @@ NAME_VALIDATORS = [
 ]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """Name and interface language."""
 
     name = StringField(_l("Name"), validators=NAME_VALIDATORS)
@@ -146,7 +146,7 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class InvitationCodeForm(FlaskForm):
+class InvitationCodeForm(Form):
     """The first step of joining: the code from the municipality or provider."""
 
     code = StringField(
@@ -159,17 +159,17 @@ class InvitationCodeForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-def _not_in_future(form: FlaskForm, field: DateField) -> None:
+def _not_in_future(form: Form, field: DateField) -> None:
     if field.data and field.data > oslo_today():
         raise ValidationError(_l("The date cannot be in the future."))
 
 
-def _plausible_birth_date(form: FlaskForm, field: DateField) -> None:
+def _plausible_birth_date(form: Form, field: DateField) -> None:
     if field.data and not date(1900, 1, 1) <= field.data <= oslo_today():
         raise ValidationError(_l("Enter your real date of birth."))
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     """A learner creates their account with an invitation code."""
 
     code = HiddenField()
@@ -231,7 +231,7 @@ class JoinForm(FlaskForm):
             raise ValidationError(_l("The settlement date cannot be before the date of birth."))
 
 
-class StaffAccountForm(FlaskForm):
+class StaffAccountForm(Form):
     """An organisation's administrator adds a colleague."""
 
     name = StringField(_l("Name"), validators=NAME_VALIDATORS)
@@ -245,7 +245,7 @@ class StaffAccountForm(FlaskForm):
             raise ValidationError(_l("An account with this e-mail address already exists."))
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     """Issue an invitation code for one or more learners."""
 
     home_municipality = SelectField(_l("Learners' home municipality"), choices=[], coerce=int)
@@ -268,7 +268,7 @@ class InvitationForm(FlaskForm):
     submit = SubmitField(_l("Create the code"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only carries the CSRF token (log out, revoke, deactivate)."""
 
     submit = SubmitField(_l("Confirm"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.classes.models import Modality
+from webapp.forms import Form
 
 REQUIRED_DATE = InputRequired(message=_l("Enter a date."))
 REQUIRED_TIME = InputRequired(message=_l("Enter a time as HH:MM."))
@@ -42,7 +42,7 @@ def parse_date_list(text: str) -> list[date]:
     return found
 
 
-class SeriesDetailsForm(FlaskForm):
+class SeriesDetailsForm(Form):
     """What can change after a series is published."""
 
     title = StringField(
@@ -150,7 +150,7 @@ class SeriesForm(SeriesDetailsForm):
         self._dates(field)
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """One extra session."""
 
     day = DateField(_l("Date"), validators=[REQUIRED_DATE])
@@ -163,11 +163,11 @@ class SessionForm(FlaskForm):
             raise ValidationError(_l("The class must end after it starts."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only carries the CSRF token (book, cancel, renew)."""
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(Form):
     """The rota: how many weeks it repeats over and the Monday week 1 starts."""
 
     cycle_weeks = SelectField(
@@ -184,7 +184,7 @@ class AvailabilityForm(FlaskForm):
     save = SubmitField(_l("Save my free time"))
 
 
-class FitFilterForm(FlaskForm):
+class FitFilterForm(Form):
     """Filters of "classes that fit me" (a GET form, no CSRF)."""
 
     class Meta:
@@ -194,7 +194,7 @@ class FitFilterForm(FlaskForm):
     modality = SelectField(_l("Where"))
 
 
-class DemandFilterForm(FlaskForm):
+class DemandFilterForm(Form):
     """Filters of the demand view (a GET form, no CSRF)."""
 
     class Meta:

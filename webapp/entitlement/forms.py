@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SearchField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from webapp.forms import Form
 
 REASON_LENGTH = Length(max=500, message=_l("Keep it under 500 characters."))
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     """The decision on training and the day the period starts."""
 
     decision_date = DateField(_l("Date of the decision (optional)"), validators=[Optional()])
@@ -21,7 +22,7 @@ class StartForm(FlaskForm):
     submit = SubmitField(_l("Save the start"))
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     """An approved leave period, both days included."""
 
     first_day = DateField(
@@ -41,7 +42,7 @@ class LeaveForm(FlaskForm):
             raise ValidationError(_l("The leave cannot end before it starts."))
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(Form):
     """A decision on extended training."""
 
     decided_on = DateField(
@@ -58,7 +59,7 @@ class ExtensionForm(FlaskForm):
     submit = SubmitField(_l("Register the extension"))
 
 
-class DropoutForm(FlaskForm):
+class DropoutForm(Form):
     """The learner dropped out of training they began."""
 
     on = DateField(
@@ -72,7 +73,7 @@ class DropoutForm(FlaskForm):
     submit = SubmitField(_l("Register dropping out"))
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     """Undo a registration made by mistake; the reason goes into the audit trail."""
 
     reason = StringField(
@@ -82,7 +83,7 @@ class CorrectionForm(FlaskForm):
     submit = SubmitField(_l("Remove"))
 
 
-class OverviewForm(FlaskForm):
+class OverviewForm(Form):
     """Filters and sorting for the overview (a GET form)."""
 
     class Meta:

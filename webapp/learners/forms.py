@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SearchField, SubmitField
 from wtforms.validators import Length, Optional
 
+from webapp.forms import Form
 
-class LearnerSearchForm(FlaskForm):
+
+class LearnerSearchForm(Form):
     """Search learners by name or e-mail (a GET form; no CSRF token needed)."""
 
     class Meta:
@@ -18,7 +19,7 @@ class LearnerSearchForm(FlaskForm):
     q = SearchField(_l("Search by name or e-mail"), validators=[Optional(), Length(max=100)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """A CSV file of learners, and whether to import the valid rows when some are not."""
 
     file = FileField(

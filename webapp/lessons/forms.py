@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 
+from webapp.forms import Form
 from webapp.learners.levels import Level
 
 MAX_ANSWER_LENGTH = 4000
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """Carries the CSRF token; the answer fields depend on the exercise type."""
 
     submit = SubmitField(_l("Check"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """A rating for a review card."""
 
 
-class LevelForm(FlaskForm):
+class LevelForm(Form):
     """A teacher sets a learner's current level by hand."""
 
     level = SelectField(_l("Level now"), choices=[(level.value, level.value) for level in Level])

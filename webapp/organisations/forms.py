@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _pl
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
 from webapp.extensions import db
+from webapp.forms import Form
 from webapp.i18n.labels import KIND_LABELS, choices
 from webapp.organisations.models import Organisation, OrganisationKind
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     """A new municipality, provider or municipal centre."""
 
     name = StringField(

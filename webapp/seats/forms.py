@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -15,10 +14,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from webapp.forms import Form
 from webapp.seats.models import OfferingKind
 
 
-class OfferingForm(FlaskForm):
+class OfferingForm(Form):
     """A new offering: a place in one of the provider's classes, or a self-study licence."""
 
     kind = SelectField(_l("What you sell"))
@@ -66,7 +66,7 @@ class OfferingForm(FlaskForm):
             raise ValidationError(_l("Enter how many months the licence lasts."))
 
 
-class OrderForm(FlaskForm):
+class OrderForm(Form):
     """A coordinator's order of seats for a period."""
 
     seats = IntegerField(
@@ -89,7 +89,7 @@ class OrderForm(FlaskForm):
             raise ValidationError(_l("The period cannot end before it starts."))
 
 
-class AssignSeatForm(FlaskForm):
+class AssignSeatForm(Form):
     """Give a seat to a learner, found by e-mail address."""
 
     email = EmailField(

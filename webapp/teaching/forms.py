@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from webapp.forms import Form
 from webapp.teaching.services import MAX_REPLY
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     """A new group: a name, and the class series whose learners it follows, if any."""
 
     name = StringField(
@@ -25,7 +25,7 @@ class GroupForm(FlaskForm):
     submit = SubmitField(_l("Create the group"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     """Add a learner to a group by their e-mail address."""
 
     email = EmailField(
@@ -38,7 +38,7 @@ class MemberForm(FlaskForm):
     submit = SubmitField(_l("Add to the group"))
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     """Assign a lesson, a track or a level to the group or one learner, due on a day."""
 
     content = SelectField(_l("What to do"))
@@ -47,7 +47,7 @@ class AssignmentForm(FlaskForm):
     submit = SubmitField(_l("Assign"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     """The teacher's reply to a learner's text."""
 
     reply = TextAreaField(
