@@ -808,7 +808,8 @@ _EPOCH = date(1970, 1, 1)
 def _timetable_statement(by_level: bool, by_modality: bool, rota: bool) -> Select[Any]:
     """The scheduled sessions after ``now`` of the candidate series, counted by series and kind
     (weekday, rota week when ``rota``, local times), with the first date of each kind: a few
-    rows per series, read from the index ix_class_sessions_timetable alone."""
+    rows per series. The sessions are read from the index ix_class_sessions_timetable alone
+    (for many candidates PostgreSQL rather scans the table once)."""
     kind = [_WEEKDAY.label("weekday")]
     if rota:
         kind.append(_WEEK.label("week"))
@@ -855,8 +856,9 @@ def _rank(
         values["level"] = level
     if modality:
         values["modality"] = modality
-    rota = free is not None and free.cycle_weeks > 1
-    if free is not None and rota:
+    rota = False
+    if free is not None and free.cycle_weeks > 1:
+        rota = True
         origin = (free.cycle_start - _EPOCH).days - 7 * free.cycle_weeks * 100_000
         values.update(cycle_origin=origin, cycle_weeks=free.cycle_weeks)
     statement = _timetable_statement(bool(level), bool(modality), rota)
