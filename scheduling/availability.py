@@ -9,9 +9,11 @@ weekly class meets in all of them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import NamedTuple
 
 HOURS = 24
 FULL_DAY = (1 << HOURS) - 1
@@ -54,9 +56,7 @@ def week_index(availability: Availability, day: date) -> int:
 
 def is_free(availability: Availability, day: date, start: time, end: time) -> bool:
     """True when every hour of a local session on ``day`` is free for the learner."""
-    needed = hours_mask(start, end)
-    free = availability.weeks[week_index(availability, day)][day.weekday()]
-    return needed != 0 and free & needed == needed
+    return fits_kind(availability, kind_of(availability, SessionTime(day, start, end)))
 
 
 def always_free(availability: Availability) -> tuple[int, ...]:
@@ -119,39 +119,66 @@ class Fit:
         return self.total > 0 and self.fitting == self.total
 
 
-_UNSEEN = (-1, -1)
+class SessionKind(NamedTuple):
+    """What the fit rule asks of a session: its weekday, the week of the learner's rota cycle it
+    falls in (0-based) and its local times. A series' sessions are of a few kinds only, so the
+    ranking counts them by kind instead of looking at each (a tuple: hashed fast, as the
+    ranking looks thousands up)."""
+
+    weekday: int
+    week: int
+    start_local: time
+    end_local: time
 
 
-def fit(
+def kind_of(availability: Availability, session: SessionTime) -> SessionKind:
+    """The kind of a session for a learner with ``availability``."""
+    return SessionKind(
+        session.date.weekday(),
+        week_index(availability, session.date),
+        session.start_local,
+        session.end_local,
+    )
+
+
+def fits_kind(availability: Availability, kind: SessionKind) -> bool:
+    """True when every hour of a session of this kind is free for the learner."""
+    needed = hours_mask(kind.start_local, kind.end_local)
+    free = availability.weeks[kind.week][kind.weekday]
+    return needed != 0 and free & needed == needed
+
+
+def fit_kinds(
     availability: Availability,
-    sessions: Sequence[SessionTime],
-    memo: dict[tuple[date, time, time], tuple[int, int] | None] | None = None,
+    kinds: Iterable[tuple[SessionKind, int]],
+    judged: dict[SessionKind, bool] | None = None,
 ) -> Fit:
-    """Count the sessions that fall entirely inside the learner's free time.
+    """Count the sessions, given as ``(kind, how many)``, that fall entirely inside the
+    learner's free time, and where the others clash.
 
-    ``memo`` keeps answers across calls for the same availability (None when the session is
-    free, else its weekday and rota week): ranking thousands of series asks about the same
-    dates and times again and again.
+    ``judged`` keeps the verdict on each kind across calls for the same availability: ranking
+    a thousand series meets the same few kinds again and again.
     """
-    memo = {} if memo is None else memo
-    fitting = 0
+    judged = {} if judged is None else judged
+    fitting = total = 0
     weekdays: set[int] = set()
     weeks: set[int] = set()
-    for session in sessions:
-        key = (session.date, session.start_local, session.end_local)
-        clash = memo.get(key, _UNSEEN)
-        if clash is _UNSEEN:
-            clash = memo[key] = (
-                None
-                if is_free(availability, *key)
-                else (session.date.weekday(), week_index(availability, session.date))
-            )
-        if clash is None:
-            fitting += 1
+    for kind, count in kinds:
+        total += count
+        free = judged.get(kind)
+        if free is None:
+            free = judged[kind] = fits_kind(availability, kind)
+        if free:
+            fitting += count
         else:
-            weekdays.add(clash[0])
-            weeks.add(clash[1])
-    return Fit(fitting, len(sessions), tuple(sorted(weekdays)), tuple(sorted(weeks)))
+            weekdays.add(kind.weekday)
+            weeks.add(kind.week)
+    return Fit(fitting, total, tuple(sorted(weekdays)), tuple(sorted(weeks)))
+
+
+def fit(availability: Availability, sessions: Sequence[SessionTime]) -> Fit:
+    """Count the sessions that fall entirely inside the learner's free time."""
+    return fit_kinds(availability, Counter(kind_of(availability, s) for s in sessions).items())
 
 
 @dataclass(frozen=True)

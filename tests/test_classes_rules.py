@@ -228,6 +228,58 @@ def test_fit_counts_sessions_and_names_the_clashing_weekdays_and_weeks():
     assert not result.fits_all
 
 
+def _fit_by_hand(value: free_time.Availability, sessions) -> tuple:
+    """The fit rule from first principles: a session fits when it ends after it starts and
+    every hour it touches is free in its weekday of the rota week it falls in."""
+    fitting, weekdays, weeks = 0, set(), set()
+    for session in sessions:
+        week = ((session.date - value.cycle_start).days // 7) % value.cycle_weeks
+        free = value.weeks[week][session.date.weekday()]
+        end = session.end_local
+        last = end.hour if end.minute or end.second else end.hour - 1
+        touched = range(session.start_local.hour, last + 1)
+        if end > session.start_local and all(free >> hour & 1 for hour in touched):
+            fitting += 1
+        else:
+            weekdays.add(session.date.weekday())
+            weeks.add(week)
+    return fitting, len(sessions), tuple(sorted(weekdays)), tuple(sorted(weeks))
+
+
+session_times = st.builds(
+    free_time.SessionTime,
+    st.dates(date(2024, 1, 1), date(2031, 12, 31)),
+    st.times(time(6), time(22, 59)).map(lambda t: t.replace(second=0, microsecond=0)),
+    st.times(time(6), time(23, 59)).map(lambda t: t.replace(second=0, microsecond=0)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=cells,
+    weeks=st.integers(1, 4),
+    start=st.dates(date(2024, 1, 1), date(2031, 12, 31)),
+    series=st.lists(st.lists(session_times, max_size=12), min_size=1, max_size=4),
+)
+def test_counting_sessions_by_kind_fits_as_each_session_does(cells, weeks, start, series):
+    value = free_time.from_cells(start, weeks, cells)
+    judged: dict = {}  # shared across the series, as the ranking shares it
+    for sessions in series:
+        result = free_time.fit(value, sessions)
+        expected = _fit_by_hand(value, sessions)
+        assert (
+            result.fitting,
+            result.total,
+            result.clashing_weekdays,
+            result.clashing_weeks,
+        ) == expected
+        kinds: dict = {}
+        for session in sessions:
+            kind = free_time.kind_of(value, session)
+            kinds[kind] = kinds.get(kind, 0) + 1
+        assert free_time.fit_kinds(value, list(kinds.items()), judged) == result
+
+
 def test_demand_windows_are_unique_and_fit_when_free_on_every_day():
     windows = free_time.demand_windows()
     assert len({w.code for w in windows}) == len(windows)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from lessons.loader import lesson_files
 from lessons.placement import load_bank
@@ -252,3 +253,86 @@ def test_an_answer_reaches_the_lesson_page_at_once(app, client, lesson, learner)
     assert "Correct!" in page(client)  # the feedback, shown once
     assert page(client).count("You answered this correctly.") == 1
     assert page(client).count("You answered this correctly.") == 1  # on every later visit
+
+
+def _catalogue_statements(client) -> tuple[int, str]:
+    seen: list[str] = []
+
+    def record(*_args) -> None:
+        seen.append("")
+
+    db.session.remove()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/lessons", headers=EN)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def _more_lessons(count: int) -> list[str]:
+    ids = [f"extra-{n:03d}" for n in range(count)]
+    for n, lesson_id in enumerate(ids):
+        title = {"nb": f"Ekstra {n}", "uk": f"Додатковий {n}", "en": f"Extra {n}"}
+        db.session.add(
+            Lesson(
+                id=lesson_id,
+                track="retail",
+                level="A2",
+                position=n,
+                minutes=10,
+                title_nb=title["nb"],
+                digest=f"{n:064d}",
+                content=json.dumps({"title": title, "exercises": []}),
+            )
+        )
+    db.session.commit()
+    return ids
+
+
+def test_the_catalogue_costs_the_same_statements_for_1_and_61_lessons(client, lesson, learner):
+    """Whatever the number of lessons and answers, and whether this process has decoded their
+    content yet (one statement more when it has not)."""
+    learner_id = learner.id
+    login_as(client, learner)
+
+    def visits() -> tuple[int, int, str]:
+        services.CONTENT_CACHE.clear()
+        first, _page = _catalogue_statements(client)
+        again, html = _catalogue_statements(client)
+        return first, again, html
+
+    few_first, few_again, html = visits()
+    assert html.count('<li class="lesson-') == 1
+    assert few_first == few_again + 1
+    for lesson_id in _more_lessons(60):
+        db.session.add(LessonProgress(learner_id=learner_id, lesson_id=lesson_id, best_score=85))
+        db.session.add(
+            ExerciseAnswer(
+                learner_id=learner_id, lesson_id=lesson_id, exercise_id="e1", answer='"x"'
+            )
+        )
+    db.session.commit()
+    for exercise, data in RIGHT.items():
+        post(client, exercise, data)
+    many_first, many_again, html = visits()
+    assert html.count('<li class="lesson-') == 61
+    assert html.count("Started (85 %)") == 60
+    assert (many_first, many_again) == (few_first, few_again)
+
+
+def test_an_answer_shows_in_the_catalogue_at_once(client, lesson, learner):
+    login_as(client, learner)
+
+    def entry() -> str:
+        html = client.get("/lessons", headers=EN).get_data(as_text=True)
+        return re.search(r'<li class="lesson-[^"]*">.*?</li>', html, re.S).group(0)
+
+    assert "lesson-new" in entry()
+    post(client, "e2", RIGHT["e2"])
+    assert "lesson-started" in entry()
+    assert "Started (" in entry()
+    for exercise, data in RIGHT.items():
+        post(client, exercise, data)
+    assert "Completed (100 %)" in entry()

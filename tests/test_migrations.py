@@ -51,3 +51,60 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database_url):
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_series_dates_are_widened_to_span_every_session(empty_database_url):
+    """0010: a series whose extra sessions lie outside its pattern's dates gets dates that
+    span them, so classes that fit can choose series by their dates alone."""
+    app = create_app({"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0008_no_change_stamps")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, name, kind, created_at)"
+                    " VALUES (1, 'Skolen', 'provider', '2030-01-01 08:00:00')"
+                )
+            )
+            for series_id, first, last in (
+                (1, "2030-03-01", "2030-03-31"),
+                (2, "2030-03-01", "2030-03-31"),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO class_series (id, provider_id, title, description, level,"
+                        " modality, address, meeting_link, capacity, weekdays, start_local,"
+                        " end_local, first_date, last_date, drop_in_allowed, seat_price_nok,"
+                        " booking_version, created_at) VALUES (:id, 1, 'Kurs', '', 'A2',"
+                        " 'online', '', '', 10, 'fri', '18:00:00', '20:00:00', :first, :last,"
+                        " false, 0, 0, '2030-01-01 08:00:00')"
+                    ),
+                    {"id": series_id, "first": first, "last": last},
+                )
+            sessions = ((1, "2030-02-20"), (1, "2030-03-08"), (1, "2030-04-10"), (2, "2030-03-08"))
+            for number, (series_id, day) in enumerate(sessions):
+                connection.execute(
+                    text(
+                        "INSERT INTO class_sessions (series_id, local_date, start_local,"
+                        " end_local, starts_at, ends_at, status, is_extra, sequence) VALUES"
+                        " (:series, :day, '18:00:00', '20:00:00', :starts, :ends, 'scheduled',"
+                        " false, 0)"
+                    ),
+                    {
+                        "series": series_id,
+                        "day": day,
+                        "starts": f"{day} 17:00:{number:02d}",
+                        "ends": f"{day} 19:00:00",
+                    },
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            dates = connection.execute(
+                text("SELECT id, first_date, last_date FROM class_series ORDER BY id")
+            ).all()
+        assert [(row[0], str(row[1]), str(row[2])) for row in dates] == [
+            (1, "2030-02-20", "2030-04-10"),  # widened to the extra sessions
+            (2, "2030-03-01", "2030-03-31"),  # already spanning its one session
+        ]
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import event, select
 from tests.conftest import login_as
 from webapp.accounts.models import Role
 from webapp.classes import services as class_services
-from webapp.classes.models import Modality
+from webapp.classes.models import AttendanceMark, Modality
 from webapp.clock import oslo_today
 from webapp.db_types import utcnow
 from webapp.extensions import db
@@ -30,6 +31,16 @@ from webapp.teaching.matrix import (
 from webapp.teaching.models import Assignment
 
 TODAY = date(2030, 3, 1)
+# Right answers to the fixture lesson's exercises (tests/fixtures/lessons), for a Ukrainian reader.
+ANSWERS = {
+    "e1": {"answer": "Hei, jeg heter Olena."},
+    "e2": {"answer": "jobber"},
+    "e3": {"pair-0": "колега", "pair-1": "роздягальня", "pair-2": "перерва"},
+    "e4": {"answer": "I morgen begynner jeg klokka sju"},
+    "e5": {"answer": "Klokka elleve"},
+    "e6": {"answer": "Ja, takk. Jeg har fått alt."},
+    "e7": {"answer": "Jeg heter Olena og jobber i Drammen."},
+}
 
 
 def make_lessons(count: int, track: str = "health-care", level: str = "A1") -> list[Lesson]:
@@ -326,3 +337,131 @@ def test_the_group_list_costs_the_same_statements_for_2_and_12_teachers(
     few = visit()
     add_groups(10)
     assert visit() == few
+
+
+def _page_statements(client, url: str) -> tuple[int, str]:
+    """The statements one visit to ``url`` runs, from a fresh session, and the page."""
+    seen: list[str] = []
+
+    def record(*_args) -> None:
+        seen.append("")
+
+    db.session.remove()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def _series_group(teacher, factory, provider, size: int, lessons: list[Lesson], singles: int):
+    """A group following a class that met twice already and meets again, with ``size`` booked
+    learners who studied and were marked, a track assigned to all and ``singles`` lessons
+    assigned to one learner each."""
+    first = oslo_today() - timedelta(days=14)
+    series = class_services.create_series(
+        teacher,
+        class_services.SeriesInput(
+            title=f"Kveld {size}",
+            description="",
+            level=Level.A1,
+            track=None,
+            modality=Modality.ONLINE,
+            address="",
+            meeting_link="https://meet.example.org/k",
+            capacity=size,
+            teacher_id=teacher.id,
+            weekdays=frozenset({first.weekday()}),
+            start_local=time(18),
+            end_local=time(20),
+            first_date=first,
+            last_date=first + timedelta(days=28),
+            extra_dates=frozenset(),
+            cancelled_dates=frozenset(),
+            drop_in_allowed=False,
+            seat_price_nok=0,
+        ),
+    )
+    learners = [factory.learner(organisation=provider) for _ in range(size)]
+    for learner in learners:
+        class_services.book_series(learner, series)
+    group = services.create_group(teacher, f"Gruppe {size}", series.id, teacher.id)
+    db.session.flush()
+    past = [s for s in series.sessions if s.ends_at < utcnow()]
+    marks = {learner.id: AttendanceMark.PRESENT for learner in learners}
+    for session in past:
+        class_services.mark_attendance(teacher, session, marks)
+    services.assign(teacher, group, due=oslo_today(), track=lessons[0].track)
+    for n in range(singles):
+        services.assign(
+            teacher, group, due=oslo_today(), learner_id=learners[n].id, lesson_id=lessons[n].id
+        )
+    for n, learner in enumerate(learners):
+        progress(learner, lessons[n % len(lessons)], 60 + n % 40, n % 2 == 0)
+    db.session.commit()
+    return group.id, len(past)
+
+
+def test_the_group_page_costs_the_same_statements_for_4x3_and_40x30(
+    client, factory, teacher, provider
+):
+    small_id, held = _series_group(teacher, factory, provider, 4, make_lessons(3, "retail"), 1)
+    big_id, _held = _series_group(teacher, factory, provider, 40, make_lessons(30, "office"), 5)
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    small, small_page = _page_statements(client, f"/groups/{small_id}")
+    big, big_page = _page_statements(client, f"/groups/{big_id}")
+    assert big == small, "no statement per learner, lesson or assignment"
+    rows = re.compile(r'<tr><th scope="row">')
+    assert (len(rows.findall(small_page)), len(rows.findall(big_page))) == (4, 40)
+    attended = f"{held} present, 0 absent, 0 excused"
+    assert small_page.count(attended) == 4
+    assert big_page.count(attended) == 40
+    columns = '<th scope="col"><abbr'
+    assert (small_page.count(columns), big_page.count(columns)) == (3, 30)
+
+
+def test_a_page_of_the_matrix_reads_only_its_own_learners(factory, teacher, provider):
+    lessons = make_lessons(2)
+    learners = [factory.learner(organisation=provider) for _ in range(5)]
+    group = group_with(teacher, learners)
+    services.assign(teacher, group, due=TODAY, track="health-care")
+    db.session.commit()
+    by_name = sorted(learners, key=lambda learner: (learner.name, learner.id))
+    for learner in learners:
+        progress(learner, lessons[0], 50, False)
+    first = services.progress_matrix(group, TODAY, page=1, per_page=2)
+    last = services.progress_matrix(group, TODAY, page=3, per_page=2)
+    assert [learner.id for learner in first.learners] == [u.id for u in by_name[:2]]
+    assert [learner.id for learner in last.learners] == [by_name[4].id]
+    assert {key[0] for key in last.cells} == {by_name[4].id}
+    assert set(last.hours) == {by_name[4].id}
+    assert (last.page.total, last.page.pages, len(last.everyone)) == (5, 3, 5)
+
+
+def test_an_answer_shows_in_the_matrix_at_once(client, factory, teacher, provider, synced_lesson):
+    learner = factory.learner(organisation=provider)
+    learner.name = "Ada Lovelace"
+    group = group_with(teacher, [learner])
+    services.assign(teacher, group, due=oslo_today(), lesson_id="fixture-first-day")
+    db.session.commit()
+    group_url = f"/groups/{group.id}"
+
+    def cell() -> str:
+        login_as(client, teacher)
+        page = client.get(group_url).get_data(as_text=True)
+        row = re.search(r'<tr><th scope="row">.*?Ada Lovelace.*?</tr>', page, re.S)
+        assert row, page
+        return re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))[0]
+
+    assert cell() == "–"
+    login_as(client, learner)
+    answer = "/lessons/fixture-first-day/exercises/e2"
+    assert client.post(answer, data={"answer": "jobber"}).status_code == 302
+    assert cell().startswith("◐ ")
+    login_as(client, learner)
+    for exercise, data in ANSWERS.items():
+        client.post(f"/lessons/fixture-first-day/exercises/{exercise}", data=data)
+    assert cell() == "✓ 100 %"

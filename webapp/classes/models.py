@@ -91,6 +91,7 @@ class ClassSeries(db.Model):
     weekdays: Mapped[str] = mapped_column(String(27))  # "tue,thu"
     start_local: Mapped[time] = mapped_column(Time)
     end_local: Mapped[time] = mapped_column(Time)
+    # The first and last day the series meets: every session, extra ones too, lies between.
     first_date: Mapped[date] = mapped_column(Date)
     last_date: Mapped[date] = mapped_column(Date)
     drop_in_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -114,6 +115,16 @@ class ClassSession(db.Model):
         UniqueConstraint("series_id", "starts_at", name="one_session_per_start"),
         CheckConstraint("ends_at > starts_at", name="session_ends_after_start"),
         Index("ix_class_sessions_starts_at", "starts_at"),
+        # "Classes that fit me" counts a series' scheduled sessions ahead from this index alone.
+        Index(
+            "ix_class_sessions_timetable",
+            "series_id",
+            "status",
+            "starts_at",
+            "local_date",
+            "start_local",
+            "end_local",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

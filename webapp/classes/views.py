@@ -179,6 +179,7 @@ def _fitting_classes() -> str:
         weekday_names=weekday_names(),
         confirm=ConfirmForm(),
         now=now,
+        within_weeks=services.START_WITHIN_DAYS // 7,
     )
 
 

@@ -13,7 +13,8 @@ from cachetools import LRUCache, cached
 from flask import render_template
 from fsrs import Card, Rating, Scheduler
 from markupsafe import Markup
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import String, and_, bindparam, func, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lessons.grading import Grade, grade, is_completed, lesson_score
 from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files
@@ -414,34 +415,60 @@ class Catalogue:
     tracks: dict[str, list[CatalogueEntry]] = field(default_factory=dict)
 
 
+# The catalogue's one statement: the active lessons (content deferred) with this learner's
+# progress on each. Built once; the filters are bound, an empty one matching every lesson.
+_CATALOGUE = (
+    select(Lesson, LessonProgress.completed_at, LessonProgress.best_score)
+    .outerjoin(
+        LessonProgress,
+        and_(
+            LessonProgress.lesson_id == Lesson.id,
+            LessonProgress.learner_id == bindparam("learner"),
+        ),
+    )
+    .where(
+        Lesson.archived_at.is_(None),
+        or_(bindparam("track", type_=String) == "", Lesson.track == bindparam("track")),
+        or_(bindparam("level", type_=String) == "", Lesson.level == bindparam("level")),
+    )
+    .order_by(Lesson.track, Lesson.position)
+)
+
+
 def catalogue(learner: User, locale: str, track: str = "", level: str = "") -> Catalogue:
-    """The active lessons with progress marks, filtered by track and level."""
-    stmt = select(Lesson).where(Lesson.archived_at.is_(None))
-    if track:
-        stmt = stmt.where(Lesson.track == track)
-    if level:
-        stmt = stmt.where(Lesson.level == level)
-    lessons = db.session.scalars(stmt.order_by(Lesson.track, Lesson.position)).all()
-    progress = {
-        row.lesson_id: row
-        for row in db.session.scalars(
-            select(LessonProgress).where(LessonProgress.learner_id == learner.id)
-        )
-    }
+    """The active lessons with the learner's progress marks, filtered by track and level: one
+    statement, and one more for the content of lessons not yet decoded in this process."""
+    rows = db.session.execute(
+        _CATALOGUE, {"learner": learner.id, "track": track, "level": level}
+    ).all()
+    _load_undecoded_content([row.Lesson for row in rows])
     result = Catalogue()
-    for lesson in lessons:
+    for lesson, completed_at, best_score in rows:
         content = lesson_content(lesson)
-        row = progress.get(lesson.id)
-        state = "new" if row is None else ("completed" if row.completed_at else "started")
+        state = "new" if best_score is None else ("completed" if completed_at else "started")
         result.tracks.setdefault(lesson.track, []).append(
             CatalogueEntry(
                 lesson=lesson,
                 title=content["title"].get(locale) or content["title"]["nb"],
                 state=state,
-                score=row.best_score if row else 0,
+                score=best_score or 0,
             )
         )
     return result
+
+
+def _load_undecoded_content(lessons: list[Lesson]) -> None:
+    """Load, in one statement, the deferred content of the lessons whose version CONTENT_CACHE
+    does not hold yet (after a restart or a sync), instead of one lazy load per lesson."""
+    # The key lesson_content is cached by.
+    missing = {
+        lesson.id: lesson for lesson in lessons if (lesson.id, lesson.digest) not in CONTENT_CACHE
+    }
+    if not missing:
+        return
+    rows = db.session.execute(select(Lesson.id, Lesson.content).where(Lesson.id.in_(missing)))
+    for lesson_id, content in rows:
+        set_committed_value(missing[lesson_id], "content", content)
 
 
 _TO_RESUME = (

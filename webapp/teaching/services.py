@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
+from typing import Any
 
 from flask import abort
-from sqlalchemy import Integer, Select, bindparam, case, false, func, or_, select, union
+from sqlalchemy import Integer, Select, and_, bindparam, case, false, func, or_, select, union
+from sqlalchemy.orm import joinedload
 
 from webapp.access import policy
 from webapp.accounts.models import Role, User
@@ -25,6 +28,7 @@ from webapp.classes.models import (
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.lessons.models import Lesson, LessonProgress, WritingSubmission
+from webapp.pages.listing import RowPage, cut_page
 from webapp.studytime.models import StudyDay
 from webapp.teaching.matrix import Cell, Progress, build_matrix, earliest_due
 from webapp.teaching.models import Assignment, GroupMember, TeachingGroup
@@ -55,8 +59,12 @@ def groups_visible_to(actor: User) -> Select[tuple[TeachingGroup]]:
 
 
 def get_group_or_404(actor: User, group_id: int) -> TeachingGroup:
-    """A group the actor may see; anything else looks missing."""
-    group = db.session.scalar(groups_visible_to(actor).where(TeachingGroup.id == group_id))
+    """A group the actor may see, with its class series; anything else looks missing."""
+    group = db.session.scalar(
+        groups_visible_to(actor)
+        .where(TeachingGroup.id == group_id)
+        .options(joinedload(TeachingGroup.series))
+    )
     if group is None:
         abort(404)
     return group
@@ -87,7 +95,7 @@ def create_group(
     return group
 
 
-def _group_learners_statement(with_series: bool) -> Select[tuple[User]]:
+def _group_learners_condition(with_series: bool) -> Any:
     members = select(GroupMember.learner_id).where(GroupMember.group_id == bindparam("group"))
     condition = User.id.in_(members)
     if with_series:
@@ -97,12 +105,25 @@ def _group_learners_statement(with_series: bool) -> Select[tuple[User]]:
             Booking.session_id.is_(None),
         )
         condition = or_(condition, User.id.in_(booked))
-    return select(User).where(condition, User.role == Role.LEARNER).order_by(User.name, User.id)
+    return and_(condition, User.role == Role.LEARNER)
+
+
+def _group_roster_statement(with_series: bool) -> Select[tuple[int, str, bool]]:
+    added = select(GroupMember.learner_id).where(GroupMember.group_id == bindparam("group"))
+    return (
+        select(User.id, User.name, User.id.in_(added))
+        .where(_group_learners_condition(with_series))
+        .order_by(User.name, User.id)
+    )
 
 
 # The teacher's group page runs these on every visit: built once, run with bound values
 # (building a statement costs more than running it).
-_GROUP_LEARNERS = {False: _group_learners_statement(False), True: _group_learners_statement(True)}
+_GROUP_LEARNERS = {
+    series: select(User).where(_group_learners_condition(series)).order_by(User.name, User.id)
+    for series in (False, True)
+}
+_GROUP_ROSTER = {series: _group_roster_statement(series) for series in (False, True)}
 
 
 def group_learners(group: TeachingGroup) -> list[User]:
@@ -110,6 +131,25 @@ def group_learners(group: TeachingGroup) -> list[User]:
     statement = _GROUP_LEARNERS[group.series_id is not None]
     values = {"group": group.id, "series": group.series_id}
     return list(db.session.scalars(statement, values))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLearner:
+    """A learner of a group as the teacher's page lists them."""
+
+    id: int
+    name: str
+    added_by_hand: bool  # else booked for the group's class series
+
+
+def group_roster(group: TeachingGroup) -> list[GroupLearner]:
+    """The group's learners by name, and whether each was added by hand (one query)."""
+    statement = _GROUP_ROSTER[group.series_id is not None]
+    values = {"group": group.id, "series": group.series_id}
+    return [
+        GroupLearner(learner_id, name, bool(by_hand))
+        for learner_id, name, by_hand in db.session.execute(statement, values)
+    ]
 
 
 def add_member(actor: User, group: TeachingGroup, learner_id: int) -> None:
@@ -175,27 +215,28 @@ def delete_assignment(actor: User, assignment: Assignment) -> None:
     db.session.flush()
 
 
-_GROUP_ASSIGNMENTS = (
-    select(Assignment)
-    .where(
-        or_(
-            Assignment.group_id == bindparam("group"),
-            (Assignment.learner_id.in_(bindparam("learners", expanding=True)))
-            & (Assignment.provider_id == bindparam("provider")),
+@cache
+def _group_assignments_statement() -> Select[tuple[Assignment]]:
+    # Built on first use: loader options configure the mappers (see webapp.lessons.services).
+    return (
+        select(Assignment)
+        .where(
+            or_(
+                Assignment.group_id == bindparam("group"),
+                (Assignment.learner_id.in_(bindparam("learners", expanding=True)))
+                & (Assignment.provider_id == bindparam("provider")),
+            )
         )
+        .options(joinedload(Assignment.learner))
+        .order_by(Assignment.due_date, Assignment.id)
     )
-    .order_by(Assignment.due_date, Assignment.id)
-)
 
 
-def group_assignments(group: TeachingGroup, learners: list[User]) -> list[Assignment]:
-    """The group's assignments and those made to its learners one by one by its provider."""
-    values = {
-        "group": group.id,
-        "learners": [learner.id for learner in learners],
-        "provider": group.provider_id,
-    }
-    return list(db.session.scalars(_GROUP_ASSIGNMENTS, values))
+def group_assignments(group: TeachingGroup, learner_ids: list[int]) -> list[Assignment]:
+    """The group's assignments and those made to its learners one by one by its provider, with
+    those learners (one query)."""
+    values = {"group": group.id, "learners": learner_ids, "provider": group.provider_id}
+    return list(db.session.scalars(_group_assignments_statement(), values))
 
 
 _ASSIGNED_LESSONS = (
@@ -212,6 +253,20 @@ _ASSIGNED_LESSONS = (
 )
 
 
+def covered_lessons(
+    assignments: list[Assignment], lessons: list[Lesson]
+) -> dict[int, list[Lesson]]:
+    """Which of ``lessons`` (in their order) each assignment covers: its lesson, track or level."""
+    return {
+        a.id: [
+            lesson
+            for lesson in lessons
+            if lesson.id == a.lesson_id or lesson.track == a.track or lesson.level == a.level
+        ]
+        for a in assignments
+    }
+
+
 def assigned_lessons(assignments: list[Assignment]) -> dict[int, list[Lesson]]:
     """The active lessons each assignment covers, in catalogue order (one query)."""
     if not assignments:
@@ -221,15 +276,19 @@ def assigned_lessons(assignments: list[Assignment]) -> dict[int, list[Lesson]]:
         "tracks": sorted({a.track for a in assignments if a.track}),
         "levels": sorted({a.level for a in assignments if a.level}),
     }
-    lessons = list(db.session.scalars(_ASSIGNED_LESSONS, values))
-    covered: dict[int, list[Lesson]] = {}
-    for a in assignments:
-        covered[a.id] = [
-            lesson
-            for lesson in lessons
-            if lesson.id == a.lesson_id or lesson.track == a.track or lesson.level == a.level
-        ]
-    return covered
+    return covered_lessons(assignments, list(db.session.scalars(_ASSIGNED_LESSONS, values)))
+
+
+_ACTIVE_LESSONS = (
+    select(Lesson)
+    .where(Lesson.archived_at.is_(None))
+    .order_by(Lesson.level, Lesson.track, Lesson.position)
+)
+
+
+def active_lessons() -> list[Lesson]:
+    """Every lesson in the catalogue, by level, track and position (one query)."""
+    return list(db.session.scalars(_ACTIVE_LESSONS))
 
 
 _PROGRESS = select(
@@ -253,94 +312,119 @@ def _progress(learner_ids: list[int], lesson_ids: list[str]) -> dict[tuple[int, 
     }
 
 
+# The matrix shows this many learners a page: a class's whole roster can be hundreds.
+LEARNERS_PER_PAGE = 50
+# The hours column counts the last four weeks, today included.
+HOURS_DAYS = 28
+
+
 @dataclass
 class Matrix:
-    """Learners × assigned lessons, for the teacher's page."""
+    """One page of a group's learners × the lessons assigned in the group, for the teacher."""
 
-    learners: list[User]
+    page: RowPage  # of GroupLearner: the learners this page shows
+    everyone: list[GroupLearner]  # every learner of the group, for the assignment form
     lessons: list[Lesson]
     cells: dict[tuple[int, str], Cell]
     assignments: list[Assignment]
     lessons_by_assignment: dict[int, list[Lesson]]
+    catalogue: list[Lesson]  # every active lesson, for the assignment form
     hours: dict[int, float] = field(default_factory=dict)
     attendance: dict[int, dict[str, int]] = field(default_factory=dict)
 
+    @property
+    def learners(self) -> list[GroupLearner]:
+        """The learners this page shows."""
+        return list(self.page.items)
 
-def progress_matrix(group: TeachingGroup, today: date) -> Matrix:
-    """The group's progress on everything assigned to it, in a fixed number of queries."""
-    learners = group_learners(group)
-    assignments = group_assignments(group, learners)
-    covered = assigned_lessons(assignments)
-    learner_ids = [learner.id for learner in learners]
+
+def progress_matrix(
+    group: TeachingGroup, today: date, page: int = 1, per_page: int = LEARNERS_PER_PAGE
+) -> Matrix:
+    """One page of the group's progress on everything assigned to it: five statements whatever
+    the group's size; the cells, hours and attendance only of the page's learners."""
+    everyone = group_roster(group)
+    number, shown = cut_page(everyone, page, per_page)
+    shown_ids = [learner.id for learner in shown]
+    assignments = group_assignments(group, [learner.id for learner in everyone])
+    catalogue = active_lessons()
+    covered = covered_lessons(assignments, catalogue)
     pairs = []
     for a in assignments:
-        targets = [a.learner_id] if a.learner_id is not None else learner_ids
-        for lesson in covered.get(a.id, []):
+        targets = [a.learner_id] if a.learner_id is not None else shown_ids
+        for lesson in covered[a.id]:
             pairs.extend(((learner_id, lesson.id), a.due_date) for learner_id in targets)
     due = earliest_due(pairs)
-    seen: dict[str, Lesson] = {}
-    for a in assignments:
-        for lesson in covered.get(a.id, []):
-            seen.setdefault(lesson.id, lesson)
-    lessons = sorted(
-        seen.values(), key=lambda lesson: (lesson.level, lesson.track, lesson.position)
+    assigned = {lesson.id for lessons in covered.values() for lesson in lessons}
+    lessons = [lesson for lesson in catalogue if lesson.id in assigned]
+    progress = _progress(shown_ids, [lesson.id for lesson in lessons])
+    hours, attendance = hours_and_attendance(
+        shown_ids, today - timedelta(days=HOURS_DAYS - 1), group.series_id
     )
-    progress = _progress(learner_ids, list(seen))
     return Matrix(
-        learners=learners,
+        page=RowPage(items=shown, page=number, per_page=per_page, total=len(everyone)),
+        everyone=everyone,
         lessons=lessons,
-        cells=build_matrix(learner_ids, due, progress, today),
+        cells=build_matrix(shown_ids, due, progress, today),
         assignments=assignments,
         lessons_by_assignment=covered,
-        hours=hours_since(learner_ids, today - timedelta(days=27)),
-        attendance=attendance_counts(learner_ids, group.series_id),
+        catalogue=catalogue,
+        hours=hours,
+        attendance=attendance,
     )
 
 
-_HOURS_SINCE = (
-    select(StudyDay.learner_id, func.sum(StudyDay.seconds))
-    .where(
-        StudyDay.learner_id.in_(bindparam("learners", expanding=True)),
-        StudyDay.day >= bindparam("first"),
+def _hours_and_attendance_statement() -> Select[Any]:
+    learners = bindparam("learners", expanding=True)
+    hours = (
+        select(StudyDay.learner_id, func.sum(StudyDay.seconds).label("seconds"))
+        .where(StudyDay.learner_id.in_(learners), StudyDay.day >= bindparam("first"))
+        .group_by(StudyDay.learner_id)
+        .subquery()
     )
-    .group_by(StudyDay.learner_id)
-)
+    marks = (
+        select(
+            Attendance.learner_id,
+            *(
+                func.sum(case((Attendance.mark == mark, 1), else_=0)).label(mark.value)
+                for mark in AttendanceMark
+            ),
+        )
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .where(ClassSession.series_id == bindparam("series"), Attendance.learner_id.in_(learners))
+        .group_by(Attendance.learner_id)
+        .subquery()
+    )
+    return (
+        select(User.id, hours.c.seconds, *(marks.c[mark.value] for mark in AttendanceMark))
+        .outerjoin(hours, hours.c.learner_id == User.id)
+        .outerjoin(marks, marks.c.learner_id == User.id)
+        .where(User.id.in_(learners))
+    )
 
 
-def hours_since(learner_ids: list[int], first: date) -> dict[int, float]:
-    """Hours each learner studied since a day, all sources together (one query)."""
+# Built once: the teacher's group page runs it on every visit.
+_HOURS_AND_ATTENDANCE = _hours_and_attendance_statement()
+
+
+def hours_and_attendance(
+    learner_ids: list[int], first: date, series_id: int | None
+) -> tuple[dict[int, float], dict[int, dict[str, int]]]:
+    """Hours each learner studied since a day (all sources together) and their present,
+    absent and excused marks at a series' sessions (none without a series): one query."""
     if not learner_ids:
-        return {}
-    rows = db.session.execute(_HOURS_SINCE, {"learners": learner_ids, "first": first})
-    return {learner_id: round((seconds or 0) / 3600, 1) for learner_id, seconds in rows}
-
-
-_ATTENDANCE = (
-    select(
-        Attendance.learner_id,
-        *(
-            func.sum(case((Attendance.mark == mark, 1), else_=0)).label(mark.value)
-            for mark in AttendanceMark
-        ),
-    )
-    .join(ClassSession, ClassSession.id == Attendance.session_id)
-    .where(
-        ClassSession.series_id == bindparam("series"),
-        Attendance.learner_id.in_(bindparam("learners", expanding=True)),
-    )
-    .group_by(Attendance.learner_id)
-)
-
-
-def attendance_counts(learner_ids: list[int], series_id: int | None) -> dict[int, dict[str, int]]:
-    """Present, absent and excused marks per learner at a series' sessions (one query)."""
-    if not learner_ids or series_id is None:
-        return {}
-    rows = db.session.execute(_ATTENDANCE, {"series": series_id, "learners": learner_ids})
-    return {
-        row[0]: {mark.value: int(row[index + 1] or 0) for index, mark in enumerate(AttendanceMark)}
-        for row in rows
-    }
+        return {}, {}
+    values = {"learners": learner_ids, "first": first, "series": series_id}
+    hours: dict[int, float] = {}
+    attendance: dict[int, dict[str, int]] = {}
+    for learner_id, seconds, *marks in db.session.execute(_HOURS_AND_ATTENDANCE, values):
+        hours[learner_id] = round((seconds or 0) / 3600, 1)
+        if series_id is not None:
+            attendance[learner_id] = {
+                mark.value: int(count or 0)
+                for mark, count in zip(AttendanceMark, marks, strict=True)
+            }
+    return hours, attendance
 
 
 # The learner's side ------------------------------------------------------------------------------

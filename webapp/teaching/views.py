@@ -17,7 +17,7 @@ from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
 from webapp.extensions import db
 from webapp.i18n.labels import track_label
-from webapp.lessons.models import Lesson, WritingSubmission
+from webapp.lessons.models import WritingSubmission
 from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
 from webapp.teaching import services
@@ -92,13 +92,8 @@ def group_list():
     ), status
 
 
-def _assignment_form(group, learners) -> AssignmentForm:
+def _assignment_form(learners, lessons) -> AssignmentForm:
     form = AssignmentForm()
-    lessons = db.session.scalars(
-        select(Lesson)
-        .where(Lesson.archived_at.is_(None))
-        .order_by(Lesson.level, Lesson.track, Lesson.position)
-    )
     form.content.choices = {
         _("A whole level"): [(f"level:{level}", level) for level in LEVELS],
         _("A whole track"): [(f"track:{track}", track_label(track)) for track in TRACKS],
@@ -115,7 +110,7 @@ def _assignment_form(group, learners) -> AssignmentForm:
 def _group_page(group, forms: dict | None = None, status: int = 200):
     forms = forms or {}
     today = oslo_today()
-    matrix = services.progress_matrix(group, today)
+    matrix = services.progress_matrix(group, today, page_number())
     return render_template(
         "teaching/group.html",
         group=group,
@@ -128,16 +123,10 @@ def _group_page(group, forms: dict | None = None, status: int = 200):
         today=today,
         member_form=with_id_prefix(forms.get("member") or MemberForm(formdata=None), "member"),
         assignment_form=with_id_prefix(
-            forms.get("assignment") or _assignment_form(group, matrix.learners), "assign"
+            forms.get("assignment") or _assignment_form(matrix.everyone, matrix.catalogue),
+            "assign",
         ),
         confirm=ConfirmForm(),
-        manual_ids=set(
-            db.session.scalars(
-                select(services.GroupMember.learner_id).where(
-                    services.GroupMember.group_id == group.id
-                )
-            )
-        ),
         may_change=current_user.role in TEACHERS,
     ), status
 
@@ -185,8 +174,7 @@ def remove_member(group_id: int, learner_id: int) -> Response:
 @roles(*TEACHERS)
 def add_assignment(group_id: int):
     group = services.get_group_or_404(current_user, group_id)
-    learners = services.group_learners(group)
-    form = _assignment_form(group, learners)
+    form = _assignment_form(services.group_roster(group), services.active_lessons())
     if form.validate_on_submit():
         kind, _sep, value = (form.content.data or "").partition(":")
         try:
