@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.accounts.models import Role
 from webapp.classes.models import AttendanceMark, BookingStatus, Modality
 from webapp.learners.levels import Education
-from webapp.learners.models import Employment, FirstLanguage
+from webapp.learners.models import Employment, FirstLanguage, ImportStatus
 from webapp.organisations.models import OrganisationKind
 
 ROLE_LABELS: dict[Role, LazyString] = {
@@ -122,6 +122,14 @@ ATTENDANCE_LABELS: dict[AttendanceMark, LazyString] = {
     AttendanceMark.EXCUSED: _l("Excused"),
 }
 
+IMPORT_STATUS_LABELS: dict[ImportStatus, LazyString] = {
+    ImportStatus.QUEUED: _l("Waiting"),
+    ImportStatus.RUNNING: _l("In progress"),
+    ImportStatus.SUCCEEDED: _l("Imported"),
+    ImportStatus.REJECTED: _l("Nothing was imported"),
+    ImportStatus.FAILED: _l("Failed"),
+}
+
 SLOT_LABELS: dict[str, LazyString] = {
     "evening": _l("Evening"),
     "weekend": _l("Weekend"),
@@ -137,6 +145,7 @@ _ALL_LABELS: dict[enum.Enum, LazyString] = {
     **EDUCATION_LABELS,
     **FIRST_LANGUAGE_LABELS,
     **EMPLOYMENT_LABELS,
+    **IMPORT_STATUS_LABELS,
 }
 
 
