@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from flask import Flask
-from flask_babel import LazyString
+from flask_babel import LazyString, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from webapp.accounts.models import Role
@@ -123,11 +123,11 @@ ATTENDANCE_LABELS: dict[AttendanceMark, LazyString] = {
 }
 
 IMPORT_STATUS_LABELS: dict[ImportStatus, LazyString] = {
-    ImportStatus.QUEUED: _l("Waiting"),
-    ImportStatus.RUNNING: _l("In progress"),
-    ImportStatus.SUCCEEDED: _l("Imported"),
+    ImportStatus.QUEUED: lazy_pgettext("import", "Waiting"),
+    ImportStatus.RUNNING: lazy_pgettext("import", "In progress"),
+    ImportStatus.SUCCEEDED: lazy_pgettext("import", "Imported"),
     ImportStatus.REJECTED: _l("Nothing was imported"),
-    ImportStatus.FAILED: _l("Failed"),
+    ImportStatus.FAILED: lazy_pgettext("import", "Failed"),
 }
 
 SLOT_LABELS: dict[str, LazyString] = {

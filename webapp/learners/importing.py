@@ -119,8 +119,11 @@ def count_rows(data: bytes) -> int:
         return 0
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text), delimiter=separator_of(text.split("\n", 1)[0]))
-    next(reader, None)
-    return sum(1 for cells in reader if any(cell.strip() for cell in cells))
+    try:
+        next(reader, None)
+        return sum(1 for cells in reader if any(cell.strip() for cell in cells))
+    except csv.Error:
+        return 0  # the reader will say why inside the request
 
 
 def parse(
@@ -145,13 +148,32 @@ def parse(
         result.problems.append(Problem(1, "empty"))
         return result
     result.separator = separator_of(first_line)
+    try:
+        _read_rows(text, today, result, progress, every)
+    except csv.Error:  # a field longer than the csv module takes, for one
+        result.rows = []
+        result.problems.append(Problem(1, "unreadable"))
+        return result
+    if result.total_rows == 0 and not result.problems:
+        result.problems.append(Problem(1, "no_rows"))
+    return result
+
+
+def _read_rows(
+    text: str,
+    today: date,
+    result: ParsedFile,
+    progress: Callable[[int], None] | None,
+    every: int,
+) -> None:
+    """Check the header and each row into ``result``; the csv module may raise csv.Error."""
     reader = csv.reader(io.StringIO(text), delimiter=result.separator)
     header = [column.strip().lower().lstrip("\ufeff") for column in next(reader)]
     missing = [column for column in REQUIRED if column not in header]
     for column in missing:
         result.problems.append(Problem(1, "missing_column", column))
     if missing:
-        return result
+        return
     index = {column: header.index(column) for column in (*REQUIRED, *OPTIONAL) if column in header}
     seen_emails: dict[str, int] = {}
     seen_people: dict[tuple[str, date], int] = {}
@@ -178,9 +200,6 @@ def parse(
             result.problems.extend(problems)
         elif row is not None:
             result.rows.append(row)
-    if result.total_rows == 0 and not result.problems:
-        result.problems.append(Problem(1, "no_rows"))
-    return result
 
 
 def refused(parsed: ParsedFile, only_valid: bool) -> bool:
