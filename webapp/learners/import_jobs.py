@@ -27,6 +27,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from webapp.access import policy
 from webapp.accounts.models import Role, User
 from webapp.clock import oslo_today
 from webapp.db_types import utcnow
@@ -64,6 +65,17 @@ def queue_import(actor: User, data: bytes, only_valid: bool, total_rows: int) ->
     db.session.add(job)
     db.session.flush()
     return job
+
+
+def recent_imports(actor: User, limit: int) -> list[ImportJob]:
+    """The latest imports ``actor`` may follow, newest first (their file is not loaded)."""
+    return list(
+        db.session.scalars(
+            policy.import_jobs_visible_to(actor)
+            .order_by(ImportJob.created_at.desc(), ImportJob.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def run_import_jobs() -> int:

@@ -191,12 +191,8 @@ def _write_chunk(actor: User, municipality: Organisation, rows: list[LearnerRow]
     profiles = [
         _profile(user_id, municipality, row) for user_id, row in zip(user_ids, rows, strict=True)
     ]
-    db.session.execute(
-        insert(LearnerProfile).execution_options(
-            render_nulls=True
-        ),  # with and without a phone in one batch
-        profiles,
-    )
+    # render_nulls: rows with and without a phone or level go in one batch, not one by one
+    db.session.execute(insert(LearnerProfile).execution_options(render_nulls=True), profiles)
     entitlements, audits = _opened_entitlements(actor, user_ids, rows)
     db.session.execute(insert(Entitlement), entitlements)
     db.session.execute(insert(EntitlementAudit), audits)

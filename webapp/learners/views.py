@@ -26,7 +26,11 @@ from webapp.accounts.models import Role, User
 from webapp.clock import oslo_today
 from webapp.extensions import db
 from webapp.learners.forms import ImportForm, LearnerSearchForm
-from webapp.learners.import_jobs import IMPORT_IN_BACKGROUND_FROM_ROWS, queue_import
+from webapp.learners.import_jobs import (
+    IMPORT_IN_BACKGROUND_FROM_ROWS,
+    queue_import,
+    recent_imports,
+)
 from webapp.learners.importing import ImportReport, Problem, count_rows
 from webapp.learners.levels import Level
 from webapp.learners.models import ImportJob
@@ -131,11 +135,7 @@ def _import_page(form: ImportForm, report: ImportReport | None = None) -> str:
         form=form,
         report=report,
         messages=_messages(report),
-        recent=db.session.scalars(
-            policy.import_jobs_visible_to(current_user)
-            .order_by(ImportJob.created_at.desc(), ImportJob.id.desc())
-            .limit(RECENT_IMPORTS)
-        ).all(),
+        recent=recent_imports(current_user, RECENT_IMPORTS),
     )
 
 
