@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from webapp.clock import oslo_today
 from webapp.entitlement.sweep import run_daily_sweep
 from webapp.extensions import db
+from webapp.learners.import_jobs import run_import_jobs
 from webapp.mail.services import deliver_pending
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,12 @@ def daily_entitlement_sweep() -> None:
     db.session.commit()
 
 
+def run_queued_import_jobs() -> int:
+    """Run the learner imports coordinators queued (files too large for a request), one by
+    one; take back those a stopped scheduler left running."""
+    return run_import_jobs()
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """A job and when it runs: every N seconds, or daily at an Oslo time."""
@@ -43,5 +50,6 @@ class JobSpec:
 # The sweep runs before the outbox is emptied, so its notices go out in the same tick.
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("daily_entitlement_sweep", daily_entitlement_sweep, daily_at="06:00"),
+    JobSpec("run_queued_import_jobs", run_queued_import_jobs, every_seconds=3),
     JobSpec("deliver_outbox", deliver_outbox, every_seconds=30),
 )

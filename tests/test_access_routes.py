@@ -400,8 +400,33 @@ def _seat_id(w: World, own: bool, name: str) -> int:
     return _seats_world(w)[f"{name}_{'a' if own else 'b'}"]
 
 
+def _import_job_id(w: World, own: bool) -> int:
+    """An import job per municipality, started by its coordinator."""
+    jobs = getattr(w, "import_jobs", None)
+    if not jobs:
+        from webapp.learners.models import ImportJob
+
+        jobs = {}
+        for key, municipality in (("a", w.mun_a), ("b", w.mun_b)):
+            job = ImportJob(organisation_id=municipality.id, file_data=b"name,email\n")
+            db.session.add(job)
+            db.session.flush()
+            jobs[key] = job.id
+        db.session.commit()
+        w.import_jobs = jobs  # type: ignore[attr-defined]
+    return jobs["a" if own else "b"]
+
+
 SEAT_ROUTES = {
     "learners.import_learners": lambda w, r, own: ("GET", "/learners/import"),
+    "learners.import_job": lambda w, r, own: (
+        "GET",
+        f"/learners/import/jobs/{_import_job_id(w, own)}",
+    ),
+    "learners.import_job_status": lambda w, r, own: (
+        "GET",
+        f"/learners/import/jobs/{_import_job_id(w, own)}/status",
+    ),
     "seats.offering_list": lambda w, r, own: ("GET", "/offerings"),
     "seats.offering_page": lambda w, r, own: (
         "GET",
@@ -634,6 +659,16 @@ SEAT_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         **dict.fromkeys(("learner", "teacher", "provider_admin", "admin"), (403, 403)),
         "coordinator": (200, 200),
     },
+    # a municipality's import jobs: its coordinators and the administrators follow them
+    **dict.fromkeys(
+        ("learners.import_job", "learners.import_job_status"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "teacher", "provider_admin"), (403, 403)),
+            "coordinator": (200, 404),
+            "admin": (200, 200),
+        },
+    ),
     **dict.fromkeys(
         ("seats.offering_list", "seats.order_list"),
         {

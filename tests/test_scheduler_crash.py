@@ -182,3 +182,76 @@ def test_delivery_killed_after_sending_resends_the_same_message_and_loses_none(s
     assert ids_before_crash[2] in ids_after
     assert not set(ids_before_crash[:2]) & set(ids_after)
     assert len(ids_after) == 3
+
+
+def test_an_import_killed_while_writing_leaves_nothing_and_the_next_tick_imports_it(tmp_path):
+    database = f"sqlite:///{tmp_path / 'import.sqlite3'}"
+    queued = run_python(
+        """
+        from webapp.accounts.models import Role, User
+        from webapp.learners.import_jobs import queue_import
+        from webapp.organisations.models import Organisation, OrganisationKind
+        lines = ["name,email,birth_date,settlement_date,first_language,education,employment"]
+        lines += [f"L {n},l{n}@example.org,1980-01-01,2025-01-01,uk,none,part_time"
+                  for n in range(300)]
+        with app.app_context():
+            db.create_all()
+            town = Organisation(name="Flesberg", kind=OrganisationKind.MUNICIPALITY,
+                                municipality_number="3050")
+            db.session.add(town)
+            db.session.flush()
+            coordinator = User(email="c@example.org", name="C", password_hash="!",
+                               role=Role.COORDINATOR, organisation_id=town.id)
+            db.session.add(coordinator)
+            db.session.flush()
+            queue_import(coordinator, "\\n".join(lines).encode(), False, 300)
+            db.session.commit()
+        """,
+        database,
+    )
+    assert queued.returncode == 0, queued.stderr
+    killed = run_python(
+        """
+        from webapp.learners import services
+        from webapp.learners.import_jobs import run_import_jobs
+        services.IMPORT_CHUNK = 100
+        written = []
+        real = services._write_chunk
+        def write_then_die(actor, municipality, rows):
+            real(actor, municipality, rows)
+            written.append(len(rows))
+            if len(written) == 2:
+                db.session.flush()
+                print("written", sum(written), flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+        services._write_chunk = write_then_die
+        with app.app_context():
+            run_import_jobs()
+        """,
+        database,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert killed.stdout.split() == ["written", "200"]
+    assert scalar(database, "SELECT count(*) FROM learner_profiles") == 0
+    assert scalar(database, "SELECT count(*) FROM users") == 1
+    assert scalar(database, "SELECT count(*) FROM outbox_messages") == 0
+    assert scalar(database, "SELECT count(*) FROM import_jobs WHERE status = 'running'") == 1
+
+    # The next tick leaves a job whose heartbeat is fresh to its runner ...
+    assert run_scheduler_once(database).returncode == 0
+    assert scalar(database, "SELECT count(*) FROM import_jobs WHERE status = 'running'") == 1
+    # ... and takes it back once the heartbeat is older than STALE_AFTER.
+    engine = create_engine(database)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE import_jobs SET heartbeat_at = datetime(heartbeat_at, '-3 minutes')")
+        )
+    engine.dispose()
+    rerun = run_scheduler_once(database)
+    assert rerun.returncode == 0, rerun.stderr
+    assert scalar(database, "SELECT count(*) FROM import_jobs WHERE status = 'succeeded'") == 1
+    assert scalar(database, "SELECT attempts FROM import_jobs") == 2
+    assert scalar(database, "SELECT count(*) FROM learner_profiles") == 300
+    # the invitations went out in the same run of the scheduler, each once
+    assert scalar(database, "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL") == 0
+    assert scalar(database, "SELECT count(DISTINCT to_address) FROM outbox_messages") == 300

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from webapp.accounts.models import Invitation, Role, User
 from webapp.extensions import db
-from webapp.learners.models import LearnerProfile
+from webapp.learners.models import ImportJob, LearnerProfile
 from webapp.organisations.models import Organisation
 from webapp.seats.models import Offering, OrderStatus, SeatOrder
 
@@ -61,6 +61,27 @@ def get_visible_learner_or_404(actor: User, user_id: int) -> User:
     if learner is None:
         abort(404)
     return learner
+
+
+# Import jobs --------------------------------------------------------------------------------
+
+
+def import_jobs_visible_to(actor: User) -> Select[tuple[ImportJob]]:
+    """Select the learner imports ``actor`` may follow: their municipality's, or all for admins."""
+    stmt = select(ImportJob)
+    if actor.role is Role.ADMIN:
+        return stmt
+    if actor.role is not Role.COORDINATOR:
+        return stmt.where(false())
+    return stmt.where(ImportJob.organisation_id == actor.organisation_id)
+
+
+def get_visible_import_job_or_404(actor: User, job_id: int) -> ImportJob:
+    """Load an import job ``actor`` may follow; anyone else's is indistinguishable from missing."""
+    job = db.session.scalar(import_jobs_visible_to(actor).where(ImportJob.id == job_id))
+    if job is None:
+        abort(404)
+    return job
 
 
 # Staff accounts -----------------------------------------------------------------------------

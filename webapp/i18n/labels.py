@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 
 from flask import Flask
-from flask_babel import LazyString
+from flask_babel import LazyString, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from webapp.accounts.models import Role
 from webapp.classes.models import AttendanceMark, BookingStatus, Modality
 from webapp.learners.levels import Education
-from webapp.learners.models import Employment, FirstLanguage
+from webapp.learners.models import Employment, FirstLanguage, ImportStatus
 from webapp.organisations.models import OrganisationKind
 
 ROLE_LABELS: dict[Role, LazyString] = {
@@ -122,6 +122,14 @@ ATTENDANCE_LABELS: dict[AttendanceMark, LazyString] = {
     AttendanceMark.EXCUSED: _l("Excused"),
 }
 
+IMPORT_STATUS_LABELS: dict[ImportStatus, LazyString] = {
+    ImportStatus.QUEUED: lazy_pgettext("import", "Waiting"),
+    ImportStatus.RUNNING: lazy_pgettext("import", "In progress"),
+    ImportStatus.SUCCEEDED: lazy_pgettext("import", "Imported"),
+    ImportStatus.REJECTED: _l("Nothing was imported"),
+    ImportStatus.FAILED: lazy_pgettext("import", "Failed"),
+}
+
 SLOT_LABELS: dict[str, LazyString] = {
     "evening": _l("Evening"),
     "weekend": _l("Weekend"),
@@ -137,6 +145,7 @@ _ALL_LABELS: dict[enum.Enum, LazyString] = {
     **EDUCATION_LABELS,
     **FIRST_LANGUAGE_LABELS,
     **EMPLOYMENT_LABELS,
+    **IMPORT_STATUS_LABELS,
 }
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -109,8 +111,31 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-def parse(data: bytes, today: date) -> ParsedFile:
-    """Read and check every row; a row with any problem is left out of ``rows``."""
+def count_rows(data: bytes) -> int:
+    """How many rows below the header hold anything: a quick look to choose where to import."""
+    try:
+        text, _encoding = decode(data)
+    except UnicodeDecodeError:
+        return 0
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text), delimiter=separator_of(text.split("\n", 1)[0]))
+    try:
+        next(reader, None)
+        return sum(1 for cells in reader if any(cell.strip() for cell in cells))
+    except csv.Error:
+        return 0  # the reader will say why inside the request
+
+
+def parse(
+    data: bytes,
+    today: date,
+    progress: Callable[[int], None] | None = None,
+    every: int = 1000,
+) -> ParsedFile:
+    """Read and check every row; a row with any problem is left out of ``rows``.
+
+    ``progress`` is told the number of rows read so far, every ``every`` rows.
+    """
     result = ParsedFile()
     try:
         text, result.encoding = decode(data)
@@ -123,13 +148,32 @@ def parse(data: bytes, today: date) -> ParsedFile:
         result.problems.append(Problem(1, "empty"))
         return result
     result.separator = separator_of(first_line)
+    try:
+        _read_rows(text, today, result, progress, every)
+    except csv.Error:  # a field longer than the csv module takes, for one
+        result.rows = []
+        result.problems.append(Problem(1, "unreadable"))
+        return result
+    if result.total_rows == 0 and not result.problems:
+        result.problems.append(Problem(1, "no_rows"))
+    return result
+
+
+def _read_rows(
+    text: str,
+    today: date,
+    result: ParsedFile,
+    progress: Callable[[int], None] | None,
+    every: int,
+) -> None:
+    """Check the header and each row into ``result``; the csv module may raise csv.Error."""
     reader = csv.reader(io.StringIO(text), delimiter=result.separator)
     header = [column.strip().lower().lstrip("\ufeff") for column in next(reader)]
     missing = [column for column in REQUIRED if column not in header]
     for column in missing:
         result.problems.append(Problem(1, "missing_column", column))
     if missing:
-        return result
+        return
     index = {column: header.index(column) for column in (*REQUIRED, *OPTIONAL) if column in header}
     seen_emails: dict[str, int] = {}
     seen_people: dict[tuple[str, date], int] = {}
@@ -137,6 +181,8 @@ def parse(data: bytes, today: date) -> ParsedFile:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are allowed
         result.total_rows += 1
+        if progress is not None and result.total_rows % every == 0:
+            progress(result.total_rows)
         if result.total_rows > MAX_ROWS:
             result.problems.append(Problem(line_number, "too_many_rows"))
             break
@@ -154,9 +200,68 @@ def parse(data: bytes, today: date) -> ParsedFile:
             result.problems.extend(problems)
         elif row is not None:
             result.rows.append(row)
-    if result.total_rows == 0 and not result.problems:
-        result.problems.append(Problem(1, "no_rows"))
-    return result
+
+
+def refused(parsed: ParsedFile, only_valid: bool) -> bool:
+    """True when nothing may be imported: the file cannot be read, no row is valid, or some
+    rows have problems and the coordinator did not choose to import the valid rows anyway."""
+    return parsed.file_problem or not parsed.rows or (bool(parsed.problems) and not only_valid)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What a check found, as the page reports it: counts, how the file was read, and the
+    first problems by line (a file of 50,000 bad rows is summed up, not listed in full)."""
+
+    total_rows: int
+    importable: int
+    bad_rows: int
+    encoding: str
+    separator: str
+    problems: tuple[Problem, ...]
+    problem_count: int
+
+    def to_json(self) -> str:
+        """The report as stored in an import job's row."""
+        return json.dumps(
+            {
+                "total_rows": self.total_rows,
+                "importable": self.importable,
+                "bad_rows": self.bad_rows,
+                "encoding": self.encoding,
+                "separator": self.separator,
+                "problems": [[p.line, p.code, p.column] for p in self.problems],
+                "problem_count": self.problem_count,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ImportReport:
+        """The report stored by :meth:`to_json`."""
+        data = json.loads(text)
+        return cls(
+            total_rows=data["total_rows"],
+            importable=data["importable"],
+            bad_rows=data["bad_rows"],
+            encoding=data["encoding"],
+            separator=data["separator"],
+            problems=tuple(Problem(line, code, column) for line, code, column in data["problems"]),
+            problem_count=data["problem_count"],
+        )
+
+
+def report_of(parsed: ParsedFile, limit: int) -> ImportReport:
+    """Sum up a checked file, keeping the first ``limit`` problems."""
+    return ImportReport(
+        total_rows=parsed.total_rows,
+        importable=len(parsed.rows),
+        bad_rows=len(parsed.bad_lines),
+        encoding=parsed.encoding,
+        separator=parsed.separator,
+        problems=tuple(parsed.problems[:limit]),
+        problem_count=len(parsed.problems),
+    )
 
 
 def _check_row(

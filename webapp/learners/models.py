@@ -1,4 +1,4 @@
-"""The learner's profile: who they are, where they live, what they aim for."""
+"""The learner's profile (who they are, where they live, what they aim for) and CSV import jobs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db_types import UTCDateTime, enum_column, utcnow
@@ -75,3 +85,71 @@ class LearnerProfile(db.Model):
     @property
     def is_employed(self) -> bool:
         return self.employment in EMPLOYED
+
+
+class ImportStatus(enum.StrEnum):
+    """Where a background import stands; the last three are final."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    REJECTED = "rejected"  # checked and refused: the file has problems, nothing was imported
+    FAILED = "failed"  # crashed or interrupted too often; nothing was imported
+
+
+FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED)
+
+
+class ImportJob(db.Model):
+    """A CSV import too large for one request, run by the scheduler process (see import_jobs).
+
+    The file is kept in the row until the job finishes, then dropped: the report keeps only
+    line numbers and problem codes. Progress columns are written on their own connection, so
+    the page can read them while the import's transaction is still open.
+    """
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        Index("ix_import_jobs_status_id", "status", "id"),
+        Index("ix_import_jobs_organisation_created", "organisation_id", "created_at"),
+        CheckConstraint(
+            "total_rows >= 0 AND rows_checked >= 0 AND attempts >= 0", name="counts_positive"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus, "import_status"), default=ImportStatus.QUEUED
+    )
+    only_valid: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The uploaded bytes, decoded by the job as the small import does; None once finished.
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    rows_checked: Mapped[int] = mapped_column(Integer, default=0)
+    # None until the check is done; then the number of rows the import will write.
+    rows_to_import: Mapped[int | None] = mapped_column(Integer)
+    # None while writing where another connection cannot see the count (SQLite).
+    rows_imported: Mapped[int | None] = mapped_column(Integer, default=0)
+    report: Mapped[str | None] = mapped_column(Text)  # importing.ImportReport as JSON
+    error: Mapped[str | None] = mapped_column(String(200))  # a code; the page translates it
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    runner: Mapped[str | None] = mapped_column(String(64))  # the claim of the running attempt
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def phase(self) -> str:
+        """``waiting``, ``checking``, ``importing`` or ``finished``."""
+        if self.finished:
+            return "finished"
+        if self.status is ImportStatus.QUEUED:
+            return "waiting"
+        return "checking" if self.rows_to_import is None else "importing"

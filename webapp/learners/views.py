@@ -6,18 +6,18 @@ import logging
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask import Response as FlaskResponse
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import escape
 from werkzeug.wrappers import Response
 
 from webapp.access import policy
@@ -26,23 +26,30 @@ from webapp.accounts.models import Role, User
 from webapp.clock import oslo_today
 from webapp.extensions import db
 from webapp.learners.forms import ImportForm, LearnerSearchForm
-from webapp.learners.importing import Problem, parse
+from webapp.learners.import_jobs import (
+    IMPORT_IN_BACKGROUND_FROM_ROWS,
+    queue_import,
+    recent_imports,
+)
+from webapp.learners.importing import ImportReport, Problem, count_rows
 from webapp.learners.levels import Level
+from webapp.learners.models import ImportJob
 from webapp.learners.services import (
-    check_against_database,
+    MAX_REPORTED,
     learner_list_page,
+    run_import,
     set_current_level,
 )
-from webapp.learners.services import import_learners as import_rows
 from webapp.lessons.forms import LevelForm
 from webapp.pages.listing import page_number
 
 bp = Blueprint("learners", __name__, template_folder="templates")
 logger = logging.getLogger(__name__)
 
-# Files this big get a page that shows the import's progress while it runs.
-STREAM_FROM_ROWS = 1000
-MAX_SHOWN = 300
+MAX_SHOWN = MAX_REPORTED
+RECENT_IMPORTS = 5
+# The largest CSV file a coordinator may upload (50,000 rows of about 100 bytes, with room).
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 STAFF = (Role.TEACHER, Role.COORDINATOR, Role.PROVIDER_ADMIN, Role.ADMIN)
 
@@ -80,10 +87,25 @@ def problem_message(problem: Problem) -> str:
         "duplicate_person_in_file": _(
             "A person with the same name and date of birth appears earlier in the file."
         ),
-        "email_taken": _("Someone on Norskvei already has this e-mail address."),
+        "email_registered": _("A learner in your municipality already has this e-mail address."),
+        "email_unusable": _("This e-mail address cannot be used."),
         "person_exists": _("A learner with the same name and date of birth is already registered."),
     }
     return messages.get(problem.code, _("This row cannot be imported."))
+
+
+@bp.url_value_preprocessor
+def _allow_large_imports(endpoint: str | None, values: dict | None) -> None:
+    # Runs before the CSRF check reads the form: a 50,000-row file is about 5 MB, more than
+    # the request limit other pages keep. Only a coordinator's upload gets the larger limit.
+    if (
+        endpoint == "learners.import_learners"
+        and current_user.is_authenticated
+        and current_user.role is Role.COORDINATOR
+    ):
+        request.max_content_length = max(
+            current_app.config["MAX_CONTENT_LENGTH"] or 0, IMPORT_MAX_BYTES
+        )
 
 
 @bp.route("/learners/import", methods=["GET", "POST"])
@@ -92,77 +114,88 @@ def import_learners():
     form = ImportForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("learners/import.html", form=form, parsed=None), status
-    parsed = parse(form.file.data.read(), oslo_today())
-    check_against_database(parsed)
-    blocked = (
-        parsed.file_problem or not parsed.rows or (parsed.problems and not form.only_valid.data)
-    )
-    if blocked:
-        return render_template(
-            "learners/import.html",
-            form=form,
-            parsed=parsed,
-            messages=[(p.line, problem_message(p)) for p in parsed.problems[:MAX_SHOWN]],
-        ), 400
-    if len(parsed.rows) < STREAM_FROM_ROWS:
-        count = import_rows(current_user, parsed.rows)
+        return _import_page(form), status
+    data = form.file.data.read()
+    rows = count_rows(data)
+    if rows >= IMPORT_IN_BACKGROUND_FROM_ROWS:
+        job = queue_import(current_user, data, form.only_valid.data, rows)
         db.session.commit()
-        flash(
-            ngettext(
-                "%(num)s learner is imported and invited by e-mail.",
-                "%(num)s learners are imported and invited by e-mail.",
-                count,
-            ),
-            "success",
-        )
-        return redirect(url_for("learners.learner_list"))
-    return FlaskResponse(
-        stream_with_context(_import_with_progress(current_user._get_current_object(), parsed)),
-        mimetype="text/html",
+        return redirect(url_for("learners.import_job", job_id=job.id))
+    outcome = run_import(current_user, data, form.only_valid.data, oslo_today())
+    if outcome.refused:
+        return _import_page(form, outcome.report), 400
+    db.session.commit()
+    flash(imported_message(outcome.imported), "success")
+    return redirect(url_for("learners.learner_list"))
+
+
+def _import_page(form: ImportForm, report: ImportReport | None = None) -> str:
+    return render_template(
+        "learners/import.html",
+        form=form,
+        report=report,
+        messages=_messages(report),
+        recent=recent_imports(current_user, RECENT_IMPORTS),
     )
 
 
-def _import_with_progress(actor: User, parsed):
-    """Stream a page that reports progress while a large file is imported in one transaction."""
-    page = render_template(
-        "learners/import_progress.html", total=len(parsed.rows), skipped=len(parsed.bad_lines)
+def _messages(report: ImportReport | None) -> list[tuple[int, str]]:
+    if report is None:
+        return []
+    return [(problem.line, problem_message(problem)) for problem in report.problems[:MAX_SHOWN]]
+
+
+def imported_message(count: int) -> str:
+    """The sentence that tells how many learners an import wrote."""
+    return ngettext(
+        "%(num)s learner is imported and invited by e-mail.",
+        "%(num)s learners are imported and invited by e-mail.",
+        count,
     )
-    top, _sep, bottom = page.partition("<!--progress-->")
-    yield top
-    updates: list[str] = []
 
-    def progress(done: int, total: int) -> None:
-        updates.append(
-            "<li>" + escape(_("%(done)s of %(total)s learners", done=done, total=total)) + "</li>"
-        )
 
-    try:
-        count = import_rows(actor, parsed.rows, progress=progress)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        logger.exception("learner import failed; nothing was saved")
-        yield "".join(updates)
-        yield (
-            '</ol><p class="flash flash-error" role="alert">'
-            + escape(_("The import failed and nothing was saved. Try again."))
-            + "</p>"
-        )
-    else:
-        yield "".join(updates)
-        yield (
-            '</ol><p class="flash flash-success" role="status">'
-            + escape(
-                ngettext(
-                    "%(num)s learner is imported and invited by e-mail.",
-                    "%(num)s learners are imported and invited by e-mail.",
-                    count,
-                )
-            )
-            + "</p>"
-        )
-    yield bottom
+@bp.route("/learners/import/jobs/<int:job_id>")
+@roles(Role.COORDINATOR, Role.ADMIN)
+def import_job(job_id: int) -> str:
+    job = policy.get_visible_import_job_or_404(current_user, job_id)
+    report = ImportReport.from_json(job.report) if job.report else None
+    return render_template(
+        "learners/import_job.html",
+        job=job,
+        report=report,
+        messages=_messages(report),
+        progress=job_progress(job),
+        failure=_("The import failed and nothing was saved. Try again."),
+        imported=imported_message(job.rows_imported or 0),
+    )
+
+
+@bp.route("/learners/import/jobs/<int:job_id>/status")
+@roles(Role.COORDINATOR, Role.ADMIN)
+def import_job_status(job_id: int) -> FlaskResponse:
+    job = policy.get_visible_import_job_or_404(current_user, job_id)
+    value, maximum, text = job_progress(job)
+    return jsonify(
+        status=job.status.value, finished=job.finished, value=value, max=maximum, text=text
+    )
+
+
+def job_progress(job: ImportJob) -> tuple[int | None, int | None, str]:
+    """A job's progress bar (value and maximum; None when unknown) and what it says."""
+    if job.phase == "checking":
+        total = job.total_rows
+        done = min(job.rows_checked, total)
+        return done, total, _("Checking rows: %(done)s of %(total)s", done=done, total=total)
+    if job.phase == "importing":
+        total = job.rows_to_import or 0
+        if job.rows_imported is None:
+            text = ngettext("Importing %(num)s learner.", "Importing %(num)s learners.", total)
+            return None, None, text
+        done = job.rows_imported
+        return done, total, _("Importing learners: %(done)s of %(total)s", done=done, total=total)
+    if job.phase == "waiting":
+        return None, None, _("The import is waiting to start.")
+    return 1, 1, ""
 
 
 @bp.route("/learners/<int:user_id>")

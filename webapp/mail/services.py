@@ -6,12 +6,14 @@ import logging
 import re
 import smtplib
 import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import parseaddr
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 
 from webapp.db_types import utcnow
 from webapp.extensions import db
@@ -43,22 +45,46 @@ def queue_mail(to_address: str, subject: str, body_text: str) -> OutboxMessage:
     return message
 
 
+@contextmanager
+def _mail_language(locale: str) -> Iterator[None]:
+    """Render in ``locale``; a scheduler job gets a request context for the public address."""
+    if has_request_context():
+        with force_locale(locale):
+            yield
+    else:
+        base_url = current_app.config["NORSKVEI_BASE_URL"]
+        with current_app.test_request_context("/", base_url=base_url), force_locale(locale):
+            yield
+
+
+def render_templated_mail(locale: str, template: str, **context: object) -> tuple[str, str]:
+    """The subject and body of ``mail/<template>.txt`` in ``locale``: the first line is the
+    subject, the rest the body."""
+    with _mail_language(locale):
+        rendered = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = rendered.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
 def queue_templated_mail(
     to_address: str, locale: str, template: str, **context: object
 ) -> OutboxMessage:
-    """Render ``mail/<template>.txt`` in the recipient's language and queue it.
+    """Render ``mail/<template>.txt`` in the recipient's language and queue it."""
+    subject, body = render_templated_mail(locale, template, **context)
+    return queue_mail(to_address, subject, body)
 
-    The template's first line is the subject; the rest is the body.
-    """
-    if has_request_context():
-        with force_locale(locale):
-            rendered = render_template(f"mail/{template}.txt", **context)
-    else:  # a scheduler job: links are built against the public base address
-        base_url = current_app.config["NORSKVEI_BASE_URL"]
-        with current_app.test_request_context("/", base_url=base_url), force_locale(locale):
-            rendered = render_template(f"mail/{template}.txt", **context)
-    subject, _, body = rendered.strip().partition("\n")
-    return queue_mail(to_address, subject.strip(), body.strip() + "\n")
+
+def queue_mails(messages: Iterable[tuple[str, str, str]]) -> int:
+    """Add many ``(address, subject, body)`` messages to the outbox in one statement (an
+    import inviting thousands of learners would otherwise spend its time on single INSERTs);
+    like ``queue_mail``, they are sent only if the surrounding transaction commits."""
+    rows = [
+        {"to_address": to_address, "subject": subject_line(subject), "body_text": body_text}
+        for to_address, subject, body_text in messages
+    ]
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 def message_id(message: OutboxMessage) -> str:

@@ -1,7 +1,7 @@
 """login sessions: a server-side record per logged-in browser, so logging out ends it
 
 Revision ID: 0012_login_sessions
-Revises: 0010_class_fit_indexes
+Revises: 0011_import_jobs
 Create Date: 2026-12-07 05:00:00
 
 """
@@ -13,7 +13,7 @@ import webapp.db_types
 
 # revision identifiers, used by Alembic.
 revision = '0012_login_sessions'
-down_revision = '0010_class_fit_indexes'
+down_revision = '0011_import_jobs'
 branch_labels = None
 depends_on = None
 
