@@ -266,7 +266,9 @@ def test_stored_and_sql_flags_agree_with_the_rules(factory, municipality, coordi
 
     settings = services.flag_settings()
     # As the writes stored them (the pure function), then as the sweep recomputes them in SQL.
-    written = {name: stored_standing(admin, learner, settings) for name, learner in learners.items()}
+    written = {
+        name: stored_standing(admin, learner, settings) for name, learner in learners.items()
+    }
     assert refresh_all(TODAY) == 0  # the sweep's SQL finds nothing to correct
     db.session.commit()
     seen = {}
