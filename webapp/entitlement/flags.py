@@ -40,7 +40,6 @@ from webapp.entitlement.rules import (
     RULE_SETS,
 )
 from webapp.entitlement.standing import (
-    ACTIVITY_FLAGS,
     ALL_FLAGS,
     FLAG_AT_RISK,
     FLAG_TIME_RUNNING_UNUSED,
@@ -58,7 +57,6 @@ from webapp.learners.models import EMPLOYED, LearnerProfile
 from webapp.studytime.models import StudyDay, StudySource
 
 __all__ = [
-    "ACTIVITY_FLAGS",
     "ALL_FLAGS",
     "FLAG_AT_RISK",
     "FLAG_TIME_RUNNING_UNUSED",
@@ -227,7 +225,3 @@ class FlagExpressions:
         for name in ALL_FLAGS:
             total = total + case((self.flag(name), bit(name)), else_=0)
         return total
-
-    def flag_columns(self) -> list[ColumnElement[bool]]:
-        """Every flag as a labelled boolean column, in ``ALL_FLAGS`` order."""
-        return [self.flag(name).label(f"flag_{name}") for name in ALL_FLAGS]

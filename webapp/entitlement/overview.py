@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from webapp.access import policy
 from webapp.accounts.models import User
@@ -139,7 +139,10 @@ def rows_statement(
         .join(LearnerProfile, LearnerProfile.user_id == page.c.learner_id)
         .outerjoin(Entitlement, Entitlement.learner_id == page.c.learner_id)
         .outerjoin(activity, activity.c.learner_id == page.c.learner_id)
-        .options(joinedload(LearnerProfile.home_municipality))
+        .options(
+            contains_eager(User.learner_profile),  # the profile joined above, not once more
+            joinedload(LearnerProfile.home_municipality),
+        )
         .order_by(*order_keys(page.c, wanted))
     )
 

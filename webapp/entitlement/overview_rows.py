@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.accounts.models import Role, User
@@ -109,12 +109,12 @@ def refresh_learner(learner: User, today: date | None = None) -> LearnerOverview
     return row
 
 
-def refresh_statement(today: date, settings: FlagSettings, dialect: str) -> Any:
-    """The one statement that recomputes every learner's overview row for ``today`` in SQL and
-    writes the rows that differ from the stored ones (an upsert)."""
+def computed_rows(today: date, settings: FlagSettings) -> Select[Any]:
+    """Every learner's overview row for ``today`` worked out in SQL (``FlagExpressions``): the
+    learner id and ``COLUMNS``."""
     activity = activity_subquery(today, settings)
     exprs = FlagExpressions(today, settings, activity)
-    computed = (
+    return (
         select(
             User.id.label("learner_id"),
             LearnerProfile.home_municipality_id.label("municipality_id"),
@@ -129,8 +129,13 @@ def refresh_statement(today: date, settings: FlagSettings, dialect: str) -> Any:
         .outerjoin(Entitlement, Entitlement.learner_id == User.id)
         .outerjoin(activity, activity.c.learner_id == User.id)
         .where(User.role == Role.LEARNER)
-        .subquery("computed")
     )
+
+
+def refresh_statement(today: date, settings: FlagSettings, dialect: str) -> Any:
+    """The one statement that recomputes every learner's overview row for ``today`` in SQL and
+    writes the rows that differ from the stored ones (an upsert)."""
+    computed = computed_rows(today, settings).subquery("computed")
     stored = LearnerOverview.__table__
     rows = (
         select(computed.c.learner_id, *(computed.c[name] for name in COLUMNS))

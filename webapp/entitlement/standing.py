@@ -23,8 +23,6 @@ from webapp.entitlement import rules
 
 FLAG_AT_RISK = "at_risk"
 FLAG_TIME_RUNNING_UNUSED = "time_running_unused"
-# The flags that read the study-time log; the others read only the entitlement and profile.
-ACTIVITY_FLAGS = frozenset({FLAG_AT_RISK, FLAG_TIME_RUNNING_UNUSED})
 ALL_FLAGS = (
     rules.FLAG_DEADLINE_90,
     rules.FLAG_DEADLINE_30,
