@@ -5,7 +5,7 @@ extensions or dropping out) and eight weeks of study days; teachers and provider
 administrators; teaching groups with assignments; lesson attempts (stored answers to the real
 curriculum's exercises, with the progress rows they imply); class series with their sessions
 and bookings. The derived deadline fields and class sessions are computed with the same pure
-rules the app uses.
+rules the app uses; the learners' overview rows with the daily sweep's statement.
 
 At 100,000 learners (national scale) there are 2,000 teachers, 5,000 class series and
 1,000,000 lesson attempts; smaller runs scale these down in proportion.
@@ -37,6 +37,7 @@ from webapp.classes.models import (
 )
 from webapp.entitlement import rules
 from webapp.entitlement.models import Entitlement, ExtensionDecision, LeavePeriod
+from webapp.entitlement.overview_rows import refresh_all
 from webapp.extensions import db
 from webapp.learners.levels import Education, Level, default_targets
 from webapp.learners.models import LearnerProfile
@@ -244,6 +245,8 @@ def generate(learners: int, today: date, seed: int = 2023, progress: bool = True
         done += size
         if progress:
             _progress("learners", done, learners)
+    refresh_all(today)  # every learner's overview row, as the daily sweep writes them
+    db.session.commit()
     now = datetime.combine(today, time(12), tzinfo=UTC)
     teachers = _teachers(
         rng, provider_ids, scaled(TEACHERS, learners, PROVIDERS), password, progress

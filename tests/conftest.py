@@ -24,6 +24,7 @@ from webapp.accounts import services as account_services
 from webapp.accounts.login import SESSION_TOKEN_KEY
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
+from webapp.entitlement.overview_rows import refresh_learner
 from webapp.extensions import db, login_manager
 from webapp.learners.levels import Education, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
@@ -178,14 +179,15 @@ class Factory:
         birth_date: date = date(1985, 5, 17),
         settlement_date: date = date(2025, 9, 1),
         employment: Employment = Employment.NOT_WORKING,
+        name: str | None = None,
     ) -> User:
         home = home or self.organisation(OrganisationKind.MUNICIPALITY)
         organisation = organisation or home
-        user = self.user(Role.LEARNER, organisation, email=email, locale=locale)
+        user = self.user(Role.LEARNER, organisation, email=email, locale=locale, name=name)
         targets = default_targets(education)
         db.session.add(
             LearnerProfile(
-                user_id=user.id,
+                user=user,
                 birth_date=birth_date,
                 settlement_date=settlement_date,
                 home_municipality=home,
@@ -198,6 +200,8 @@ class Factory:
                 employment=employment,
             )
         )
+        db.session.flush()
+        refresh_learner(user)  # as every service that creates a learner does
         db.session.commit()
         return user
 

@@ -22,11 +22,13 @@ from webapp.entitlement.models import (
     SweepRun,
 )
 from webapp.entitlement.overview import learner_row
+from webapp.entitlement.overview_rows import refresh_all
 from webapp.entitlement.sweep import run_daily_sweep
 from webapp.extensions import db
 from webapp.i18n.labels import flag_label
 from webapp.learners.levels import Education, Level
 from webapp.learners.models import Employment
+from webapp.learners.services import set_current_level
 from webapp.mail.models import OutboxMessage
 from webapp.organisations.models import OrganisationKind
 from webapp.studytime.models import StudySource
@@ -183,6 +185,7 @@ def test_sql_flags_agree_with_the_rules(factory, town):
             services.add_extension(coordinator, learner, case["start"], months, "ext")
         if "dropout" in case:
             services.register_dropout(coordinator, learner, case["dropout"], "moved")
+        refresh_all(TODAY)  # the sweep of that day
         db.session.commit()
         result = services.evaluate(
             services.get_entitlement(learner), learner.learner_profile, TODAY
@@ -202,8 +205,9 @@ def test_activity_flags(factory, town):
     )
     for day in range(3):
         record_study_time(busy.id, TODAY - timedelta(days=day), StudySource.LESSON, 3600)
-    idle.learner_profile.current_level = Level.B2
-    busy.learner_profile.current_level = Level.B2
+    set_current_level(idle, Level.B2)
+    set_current_level(busy, Level.B2)
+    refresh_all(TODAY)  # the sweep of that day reads the study time logged since the writes
     db.session.commit()
     _m, _c, admin = town
     settings = services.flag_settings()

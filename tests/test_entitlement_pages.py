@@ -70,10 +70,7 @@ def full_en(day: date) -> str:
 
 def make_learner(factory, home, name: str, **kwargs):
     kwargs.setdefault("settlement_date", D("2025-01-01"))
-    learner = factory.learner(home=home, **kwargs)
-    learner.name = name
-    db.session.commit()
-    return learner
+    return factory.learner(home=home, name=name, **kwargs)
 
 
 def register(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import TEST_SECRET
 from webapp import create_app
+from webapp.entitlement import rules
 from webapp.extensions import db
 
 
@@ -107,4 +109,142 @@ def test_series_dates_are_widened_to_span_every_session(empty_database_url):
             (2, "2030-03-01", "2030-03-31"),  # already spanning its one session
         ]
         downgrade(revision="base")
+
+
+def test_the_overview_columns_are_filled_for_the_learners_already_there(empty_database_url):
+    """0009 gives every existing learner an overview row: the sweep's values for today."""
+    from sqlalchemy import insert, select
+
+    from webapp.accounts.models import User
+    from webapp.clock import oslo_today
+    from webapp.entitlement.flags import flag_settings
+    from webapp.entitlement.models import Entitlement, LearnerOverview
+    from webapp.entitlement.overview_rows import learner_standing, refresh_all
+    from webapp.learners.models import LearnerProfile
+    from webapp.organisations.models import Organisation
+
+    app = create_app({"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    today = oslo_today()
+    with app.app_context():
+        upgrade(revision="0008_no_change_stamps")
+        with db.engine.begin() as connection:  # rows as 0008 knew them, written without the app
+            [home, school] = connection.execute(
+                insert(Organisation.__table__).returning(
+                    Organisation.__table__.c.id, sort_by_parameter_order=True
+                ),
+                [
+                    {
+                        "name": "Fjordby kommune",
+                        "kind": "municipality",
+                        "municipality_number": "0001",
+                        "created_at": datetime(2025, 1, 1, tzinfo=UTC),
+                    },
+                    {
+                        "name": "Skolen",
+                        "kind": "provider",
+                        "municipality_number": None,
+                        "created_at": datetime(2025, 1, 1, tzinfo=UTC),
+                    },
+                ],  # fmt: skip
+            ).scalars()
+            names = ("Anna Aktiv", "Dina Utløpt", "Erik Venter", "Frida Uregistrert")
+            learners = (
+                connection.execute(
+                    insert(User.__table__).returning(
+                        User.__table__.c.id, sort_by_parameter_order=True
+                    ),
+                    [
+                        {
+                            "email": f"l{n}@example.org",
+                            "name": name,
+                            "password_hash": "!",
+                            "locale": "uk",
+                            "role": "learner",
+                            "organisation_id": school,
+                            "active": True,
+                            "session_version": 1,
+                            "created_at": datetime(2025, 1, 1, tzinfo=UTC),
+                        }
+                        for n, name in enumerate(names)
+                    ],  # fmt: skip
+                )
+                .scalars()
+                .all()
+            )
+            connection.execute(
+                insert(LearnerProfile.__table__),
+                [
+                    {
+                        "user_id": learner_id,
+                        "birth_date": date(1985, 5, 17),
+                        "settlement_date": today - timedelta(days=900),
+                        "home_municipality_id": home,
+                        "first_language": "uk",
+                        "education": "higher",
+                        "current_level": "B2",
+                        "target_listening": "B1",
+                        "target_reading": "B1",
+                        "target_writing": "B1",
+                        "target_oral": "B2",
+                        "employment": "not_working",
+                        "working_hours": "",
+                        "updated_at": datetime(2025, 1, 1, tzinfo=UTC),
+                    }
+                    for learner_id in learners
+                ],  # fmt: skip
+            )
+            starts = {  # last day = start + 12 months - 1 day
+                learners[0]: today - timedelta(days=300),  # active, about 65 days left
+                learners[1]: today - timedelta(days=400),  # expired
+                learners[2]: today + timedelta(days=20),  # not started
+            }
+            connection.execute(
+                insert(Entitlement.__table__),
+                [
+                    {
+                        "learner_id": learner_id,
+                        "rule_set": "tcp_37d_2023",
+                        "settlement_date": today - timedelta(days=900),
+                        "start_date": start,
+                        "entitled": True,
+                        "last_day": rules.add_months(start, 12) - timedelta(days=1),
+                        "extensions_used": 0,
+                        "extension_months": 0,
+                        "updated_at": datetime(2025, 1, 1, tzinfo=UTC),
+                    }
+                    for learner_id, start in starts.items()
+                ],  # fmt: skip
+            )
+
+        upgrade()
+
+        rows = {row.learner_id: row for row in db.session.scalars(select(LearnerOverview))}
+        assert {learner_id: rows[learner_id].status for learner_id in learners} == {
+            learners[0]: "active",
+            learners[1]: "expired",
+            learners[2]: "not_started",
+            learners[3]: "no_record",
+        }
+        assert [rows[learner_id].name for learner_id in learners] == list(names)
+        assert {row.municipality_id for row in rows.values()} == {home}
+        assert {row.organisation_id for row in rows.values()} == {school}
+        assert rows[learners[0]].last_day == rules.add_months(starts[learners[0]], 12) - timedelta(
+            days=1
+        )
+        settings = flag_settings()
+        for learner_id in learners:  # the values the writes' pure function gives
+            expected = learner_standing(db.session.get(User, learner_id), today, settings)
+            row = rows[learner_id]
+            assert (row.status, row.flags, row.sort_rank, row.last_day) == (
+                expected.status,
+                expected.flags,
+                expected.sort_rank,
+                expected.last_day,
+            )
+        assert rows[learners[0]].flags != 0  # 90 days or fewer left
+        assert refresh_all(today) == 0  # the sweep finds nothing to correct
+        db.session.rollback()
+        downgrade(revision="0008_no_change_stamps")
+        assert "learner_overview" not in inspect(db.engine).get_table_names()
+        db.session.remove()
         db.engine.dispose()

@@ -41,6 +41,16 @@ def test_sql_scope_and_object_check_agree(region):
         assert visible == checked, actor
 
 
+def test_the_overview_rows_follow_the_same_rule(region):
+    _, learners, actors = region
+    for actor in actors:
+        visible = {user.id for user in db.session.scalars(policy.learners_visible_to(actor))}
+        rows = {
+            row.learner_id for row in db.session.scalars(policy.overview_rows_visible_to(actor))
+        }
+        assert rows == visible, actor
+
+
 def test_who_sees_which_learners(region):
     orgs, learners, actors = region
     coordinator_a, coordinator_centre, teacher_prov, teacher_centre, _, admin, learner, _ = actors

@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from webapp.accounts.models import Invitation, Role, User
+from webapp.entitlement.models import LearnerOverview
 from webapp.extensions import db
 from webapp.learners.models import ImportJob, LearnerProfile
 from webapp.organisations.models import Organisation
@@ -38,6 +39,25 @@ def learners_visible_to(actor: User) -> Select[tuple[User]]:
         .join(LearnerProfile, LearnerProfile.user_id == User.id)
         .where(User.role == Role.LEARNER, _learner_filter(actor))
     )
+
+
+def _overview_filter(actor: User) -> ColumnElement[bool]:
+    """``_learner_filter`` on the overview row's own copies of the learner's scope."""
+    if actor.role is Role.ADMIN:
+        return true()
+    if actor.role is Role.LEARNER:
+        return LearnerOverview.learner_id == actor.id
+    if actor.role is Role.COORDINATOR:
+        return LearnerOverview.municipality_id == actor.organisation_id
+    if actor.role in (Role.TEACHER, Role.PROVIDER_ADMIN):
+        return LearnerOverview.organisation_id == actor.organisation_id
+    return false()
+
+
+def overview_rows_visible_to(actor: User) -> Select[tuple[LearnerOverview]]:
+    """Select the overview rows of the learners ``actor`` may see, without joins: each row
+    carries its learner's home municipality and organisation (every learner has a row)."""
+    return select(LearnerOverview).where(_overview_filter(actor))
 
 
 def may_view_learner(actor: User, learner: User) -> bool:

@@ -27,6 +27,7 @@ from webapp.accounts.passwords import DUMMY_HASH, hash_password, verify_password
 from webapp.accounts.throttling import Failures, wait_left
 from webapp.classes.models import CalendarFeed
 from webapp.db_types import utcnow
+from webapp.entitlement.overview_rows import refresh_learner
 from webapp.entitlement.services import ensure_entitlement as open_entitlement
 from webapp.extensions import db
 from webapp.learners.levels import Education, default_targets
@@ -286,10 +287,13 @@ def reset_password(record: PasswordResetToken, new_password: str) -> User:
 
 
 def update_profile(user: User, name: str, locale: str) -> None:
-    """Change a user's display name and interface language."""
+    """Change a user's display name and interface language; a learner's overview row carries
+    the name (the overview sorts and searches by it)."""
     user.name = name.strip()
     user.locale = locale
     db.session.flush()
+    if user.role is Role.LEARNER:
+        refresh_learner(user)
 
 
 # Invitations --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from webapp.demo.classes import seed_classes
 from webapp.demo.seats import seed_seats
 from webapp.demo.teaching import seed_teaching
 from webapp.entitlement import services as entitlement_services
+from webapp.entitlement.overview_rows import refresh_all
 from webapp.extensions import db
 from webapp.learners.levels import Education, Level, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
@@ -254,4 +255,5 @@ def seed_demo() -> SeedReport:
     seed_teaching(today)
     seed_seats(today)
     db.session.flush()
+    refresh_all(today)  # the study time and attendance just seeded count in the flags at once
     return report

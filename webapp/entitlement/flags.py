@@ -1,21 +1,16 @@
-"""Flags as SQL expressions, so the overview, the learner page and the daily sweep filter in SQL.
+"""Status, flags and sort rank as SQL expressions, so the daily sweep computes them for every
+learner in one statement.
 
-The deadline flags mean the same as in ``rules.compute`` (a test holds the two together); the
-activity flags need the study-time log, which only the database has:
-
-- ``at_risk``: active (not on leave) and either below the target level with ``at_risk_days``
-  or fewer left, or no study activity for ``idle_days`` days (having started at least that
-  long ago);
-- ``time_running_unused``: employed, active, and under ``unused_hours`` of study in the last
-  ``unused_window_days`` days: the report's core problem, time running out while the learner works.
+They mean the same as ``standing.standing`` (the pure function the writes use; a test holds the
+two together). The activity flags read the study-time log through ``activity_subquery``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Subquery,
@@ -44,69 +39,67 @@ from webapp.entitlement.rules import (
     ON_LEAVE,
     RULE_SETS,
 )
+from webapp.entitlement.standing import (
+    ALL_FLAGS,
+    FLAG_AT_RISK,
+    FLAG_TIME_RUNNING_UNUSED,
+    NO_RECORD,
+    RANK_ENDED,
+    RANK_ENDED_NO_LAST_DAY,
+    RANK_NOT_STARTED,
+    RANK_NOT_STARTED_NO_LAST_DAY,
+    RANK_RUNNING,
+    FlagSettings,
+    bit,
+    flags_in,
+)
 from webapp.learners.models import EMPLOYED, LearnerProfile
 from webapp.studytime.models import StudyDay, StudySource
 
-FLAG_AT_RISK = "at_risk"
-FLAG_TIME_RUNNING_UNUSED = "time_running_unused"
-# The flags that read the study-time log (the activity subquery); the others read only the
-# entitlement, leave and profile rows.
-ACTIVITY_FLAGS = frozenset({FLAG_AT_RISK, FLAG_TIME_RUNNING_UNUSED})
-ALL_FLAGS = (
-    FLAG_DEADLINE_90,
-    FLAG_DEADLINE_30,
-    FLAG_EXPIRED,
-    FLAG_ON_LEAVE,
-    FLAG_AT_RISK,
-    FLAG_EXTENSION_POSSIBLE,
-    FLAG_TIME_RUNNING_UNUSED,
-)
-NO_RECORD = "no_record"
+__all__ = [
+    "ALL_FLAGS",
+    "FLAG_AT_RISK",
+    "FLAG_TIME_RUNNING_UNUSED",
+    "NO_RECORD",
+    "FlagExpressions",
+    "FlagSettings",
+    "activity_subquery",
+    "bit",
+    "flag_settings",
+    "flags_in",
+]
 
 
-def bit(flag: str) -> int:
-    """The flag's bit in a stored flag set."""
-    return 1 << ALL_FLAGS.index(flag)
-
-
-def flags_in(mask: int) -> tuple[str, ...]:
-    """The flags in a stored bit set, in ``ALL_FLAGS`` order."""
-    return tuple(flag for flag in ALL_FLAGS if mask & bit(flag))
-
-
-@dataclass(frozen=True)
-class FlagSettings:
-    """Thresholds for the flags; the deadline ones come from configuration."""
-
-    deadline_far_days: int = 90
-    deadline_near_days: int = 30
-    extension_window_days: int = 60
-    at_risk_days: int = 90
-    idle_days: int = 14
-    unused_hours: float = 2.0
-    unused_window_days: int = 28
+def flag_settings() -> FlagSettings:
+    """Flag thresholds, with the deadline ones from configuration."""
+    config = current_app.config
+    return FlagSettings(
+        deadline_far_days=config["NORSKVEI_FLAG_DEADLINE_FAR_DAYS"],
+        deadline_near_days=config["NORSKVEI_FLAG_DEADLINE_NEAR_DAYS"],
+    )
 
 
 def activity_subquery(today: date, settings: FlagSettings, learners: Any = None) -> Subquery:
     """Per learner in the activity window: study seconds, last study day, days in class.
 
     ``learners`` (a select of learner ids, or an expanding bound parameter) limits the sum to
-    those learners: a page of 50 should not add up the study log of a whole country.
+    those learners: a page of 25 should not add up the study log of a whole country.
     """
-    since = today - timedelta(days=settings.unused_window_days - 1)
+    since, until = settings.activity_window(today)
     stmt = select(
         StudyDay.learner_id.label("learner_id"),
         func.sum(StudyDay.seconds).label("seconds"),
         func.max(StudyDay.day).label("last_study_day"),
         func.sum(case((StudyDay.source == StudySource.CLASS, 1), else_=0)).label("class_days"),
-    ).where(StudyDay.day >= since, StudyDay.day <= today)
+    ).where(StudyDay.day >= since, StudyDay.day <= until)
     if learners is not None:
         stmt = stmt.where(StudyDay.learner_id.in_(learners))
     return stmt.group_by(StudyDay.learner_id).subquery("activity")
 
 
 class FlagExpressions:
-    """The status and flag expressions for one day, over Entitlement, LearnerProfile, activity."""
+    """The status, flag and sort-rank expressions for one day, over Entitlement (outer-joined:
+    a learner without a record has the status ``no_record``), LearnerProfile and activity."""
 
     def __init__(self, today: date, settings: FlagSettings, activity: Subquery) -> None:
         self.today = today
@@ -138,6 +131,16 @@ class FlagExpressions:
             (e.last_day < today, literal(EXPIRED)),
             (self.on_leave_today, literal(ON_LEAVE)),
             else_=literal(ACTIVE),
+        )
+        has_last_day = e.last_day.is_not(None)
+        self.sort_rank = case(
+            (self.running, RANK_RUNNING),
+            (
+                self.status == NOT_STARTED,
+                case((has_last_day, RANK_NOT_STARTED), else_=RANK_NOT_STARTED_NO_LAST_DAY),
+            ),
+            (has_last_day, RANK_ENDED),
+            else_=RANK_ENDED_NO_LAST_DAY,
         )
 
     def _days_left_at_most(self, days: int) -> ColumnElement[bool]:
@@ -222,12 +225,3 @@ class FlagExpressions:
         for name in ALL_FLAGS:
             total = total + case((self.flag(name), bit(name)), else_=0)
         return total
-
-    def flag_columns(self) -> list[ColumnElement[bool]]:
-        """Every flag as a labelled boolean column, in ``ALL_FLAGS`` order."""
-        return [self.flag(name).label(f"flag_{name}") for name in ALL_FLAGS]
-
-
-def flags_of(row: object) -> tuple[str, ...]:
-    """The raised flags of a row selected with ``flag_columns``."""
-    return tuple(name for name in ALL_FLAGS if getattr(row, f"flag_{name}", False))

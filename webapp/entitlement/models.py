@@ -1,8 +1,10 @@
-"""A learner's entitlement record, its leave, extension decisions, audit trail and stored flags.
+"""A learner's entitlement record, its leave, extension decisions, audit trail, stored flags and
+overview row.
 
 The deadline fields (``last_day`` and the extension counts) are derived: the services recompute
-them with the pure rules in ``rules.py`` after every change, so that the daily sweep and the
-overview can filter and sort on them in SQL.
+them with the pure rules in ``rules.py`` after every change. Each learner's overview row
+(``LearnerOverview``) holds the status, flags and sort keys the overview filters and sorts on,
+indexed; ``overview_rows.py`` keeps it current.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db_types import UTCDateTime, utcnow
+from webapp.entitlement.standing import OVERVIEW_STATUSES
 from webapp.extensions import db
 
 if TYPE_CHECKING:
@@ -161,3 +165,64 @@ class SweepRun(db.Model):
     learners: Mapped[int] = mapped_column(Integer, default=0)
     learners_changed: Mapped[int] = mapped_column(Integer, default=0)
     notifications: Mapped[int] = mapped_column(Integer, default=0)
+
+
+_STATUS_LIST = ", ".join(f"'{status}'" for status in OVERVIEW_STATUSES)
+
+
+class LearnerOverview(db.Model):
+    """One learner's row in the overview: what it filters, sorts and scopes by, stored.
+
+    Derived, never edited by hand: the write that changes a learner's entitlement, profile or
+    name recomputes the row in its transaction (``standing.standing``), and the daily sweep
+    recomputes every row in one statement (the same in SQL), so dates that pass move a learner
+    from active to expired. Copies of the name and of the two organisations that scope a
+    learner (home municipality; the organisation they joined through) let one index serve a
+    coordinator's or a provider's page in its order without joins.
+    """
+
+    __tablename__ = "learner_overview"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_LIST})", name="known_status"),
+        CheckConstraint("sort_rank >= 0 AND sort_rank <= 4", name="sort_rank_in_range"),
+        CheckConstraint("flags >= 0", name="flags_positive"),
+    )
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20))
+    sort_rank: Mapped[int] = mapped_column(SmallInteger)
+    last_day: Mapped[date | None] = mapped_column(Date)
+    flags: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _scoped_indexes(scope: str | None) -> None:
+    """Index the overview rows of one scope column (or of none, for administrators) in each of
+    the page's orders.
+
+    They serve, within the scope: the default order (running periods first, then by last day;
+    the flag set carried along, so a flag filter and its count need no table row), the last
+    day latest first, by name, and by status (also a status filter in the default order, and
+    the counts per status).
+    """
+    table = LearnerOverview.__table__
+    c = table.c
+    prefix = [c[scope]] if scope else []
+    label = f"{scope.removesuffix('_id')}_" if scope else ""
+    name = f"ix_{table.name}_{label}"
+    Index(f"{name}last_day", *prefix, c.sort_rank, c.last_day, c.learner_id, c.flags)
+    Index(f"{name}last_day_desc", *prefix, c.sort_rank, c.last_day.desc(), c.learner_id)
+    Index(f"{name}name", *prefix, c.name, c.learner_id)
+    Index(f"{name}status", *prefix, c.status, c.sort_rank, c.last_day, c.learner_id)
+
+
+for _scope in ("municipality_id", "organisation_id", None):
+    _scoped_indexes(_scope)

@@ -1,4 +1,5 @@
-"""Register and correct a learner's entitlement; each change is audited and re-derives the deadline.
+"""Register and correct a learner's entitlement; each change is audited and re-derives the deadline
+and the learner's overview row.
 
 Services flush; the view commits once.
 """
@@ -11,18 +12,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from webapp.accounts.models import User
 from webapp.entitlement import rules
-from webapp.entitlement.flags import FlagSettings
+from webapp.entitlement.flags import flag_settings
 from webapp.entitlement.models import (
     Entitlement,
     EntitlementAudit,
     ExtensionDecision,
     LeavePeriod,
 )
+from webapp.entitlement.overview_rows import refresh_learner
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
 
@@ -35,15 +36,6 @@ class EntitlementError(Exception):
     def __init__(self, code: str, message: str = "") -> None:
         super().__init__(message or code)
         self.code = code
-
-
-def flag_settings() -> FlagSettings:
-    """Flag thresholds, with the deadline ones from configuration."""
-    config = current_app.config
-    return FlagSettings(
-        deadline_far_days=config["NORSKVEI_FLAG_DEADLINE_FAR_DAYS"],
-        deadline_near_days=config["NORSKVEI_FLAG_DEADLINE_NEAR_DAYS"],
-    )
 
 
 def rule_set_for(entitlement: Entitlement) -> rules.RuleSet:
@@ -161,18 +153,20 @@ def ensure_entitlement(learner: User, actor: User | None = None) -> Entitlement:
     db.session.add(entitlement)
     refresh_derived(entitlement, profile)
     db.session.flush()
+    refresh_learner(learner)
     _record(actor, learner, "opened", {}, "")
     return entitlement
 
 
 def _change(learner: User, actor: User, action: str, reason: str, apply: Any) -> Entitlement:
-    """Apply a change, re-derive the deadline and write the audit entry."""
+    """Apply a change, re-derive the deadline and the overview row, write the audit entry."""
     entitlement = ensure_entitlement(learner, actor)
     profile = _profile(learner)
     before = snapshot(entitlement)
     apply(entitlement, profile)
     refresh_derived(entitlement, profile)
     db.session.flush()
+    refresh_learner(learner)
     db.session.expire(entitlement, ["leaves", "extensions"])
     _record(actor, learner, action, before, reason)
     return entitlement

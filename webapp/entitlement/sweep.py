@@ -1,9 +1,12 @@
-"""The daily sweep: one set-based statement stores today's flags; each crossing is notified once.
+"""The daily sweep: set-based statements store today's overview rows and flags; each crossing is
+notified once.
 
-The statement computes every learner's flag set in a single pass, compares it with the stored
-set, and writes only the learners whose flags changed (an upsert), adding newly raised flags to
-``pending``. Notices for pending flags are queued and ``pending`` cleared in the same transaction,
-so a crash repeats nothing and loses nothing.
+The first statement recomputes every learner's overview row (status, flags, sort rank) in a
+single pass and writes the rows that changed (``overview_rows.refresh_all``), so passing days
+move learners on. The second compares each learner's flags with those last told about
+(``learner_flag_states``) and writes only the learners whose flags changed (an upsert), adding
+newly raised flags to ``pending``. Notices for pending flags are queued and ``pending`` cleared
+in the same transaction, so a crash repeats nothing and loses nothing.
 """
 
 from __future__ import annotations
@@ -18,22 +21,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.accounts.models import Role, User
 from webapp.db_types import utcnow
-from webapp.entitlement.flags import (
-    FLAG_AT_RISK,
-    FLAG_TIME_RUNNING_UNUSED,
-    FlagExpressions,
-    activity_subquery,
-    bit,
-    flags_in,
-)
-from webapp.entitlement.models import Entitlement, LearnerFlagState, SweepRun
+from webapp.entitlement.flags import FLAG_AT_RISK, FLAG_TIME_RUNNING_UNUSED, bit, flags_in
+from webapp.entitlement.models import Entitlement, LearnerFlagState, LearnerOverview, SweepRun
+from webapp.entitlement.overview_rows import refresh_all
 from webapp.entitlement.rules import (
     FLAG_DEADLINE_30,
     FLAG_DEADLINE_90,
     FLAG_EXPIRED,
     FLAG_EXTENSION_POSSIBLE,
 )
-from webapp.entitlement.services import flag_settings
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
 from webapp.mail.services import queue_templated_mail
@@ -54,17 +50,14 @@ COORDINATOR_MASK = sum(bit(flag) for flag in COORDINATOR_NOTICES)
 
 
 def store_flags(today: date) -> int:
-    """Store every learner's flag set for ``today``; return how many learners changed."""
-    settings = flag_settings()
-    activity = activity_subquery(today, settings)
-    exprs = FlagExpressions(today, settings, activity)
+    """Store every learner's overview row and flag set for ``today``; return how many learners'
+    flags changed."""
+    refreshed = refresh_all(today)
+    logger.info("sweep %s: %s overview rows changed", today, refreshed)
     state = LearnerFlagState.__table__
-    computed = (
-        select(Entitlement.learner_id.label("learner_id"), exprs.mask().label("mask"))
-        .join(LearnerProfile, LearnerProfile.user_id == Entitlement.learner_id)
-        .outerjoin(activity, activity.c.learner_id == Entitlement.learner_id)
-        .subquery("computed")
-    )
+    computed = select(
+        LearnerOverview.learner_id.label("learner_id"), LearnerOverview.flags.label("mask")
+    ).subquery("computed")
     old = func.coalesce(state.c.flags, 0)
     newly_raised = computed.c.mask - computed.c.mask.op("&")(old)
     rows = (

@@ -39,9 +39,9 @@ from webapp.entitlement.overview import (
     SORTS,
     STATUS_FILTERS,
     OverviewFilter,
+    export_statement,
     learner_row,
     overview_page,
-    overview_query,
 )
 from webapp.entitlement.refusals import refusal_message
 from webapp.extensions import db
@@ -107,7 +107,7 @@ def overview() -> str:
 def overview_csv() -> Response:
     _form, wanted = _overview_form()
     today = oslo_today()
-    stmt = overview_query(current_user, today, services.flag_settings(), wanted)
+    stmt = export_statement(current_user, today, services.flag_settings(), wanted)
     body = stream_with_context(exports.overview_csv(stmt, today))
     filename = f"norskvei-overview-{today.isoformat()}.csv"
     return Response(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from webapp.access import policy
 from webapp.accounts.models import Invitation, User
 from webapp.db_types import utcnow
-from webapp.entitlement.flags import FlagSettings
 from webapp.entitlement.overview import visible_learner_count
 from webapp.extensions import db
 from webapp.organisations.models import Organisation
@@ -29,9 +27,9 @@ class StaffSummary:
     organisations: int
 
 
-def staff_summary(actor: User, today: date, settings: FlagSettings) -> StaffSummary:
+def staff_summary(actor: User) -> StaffSummary:
     """Count the learners, open invitation codes and organisations ``actor`` may see."""
-    learners = visible_learner_count(actor, today, settings)
+    learners = visible_learner_count(actor)
     open_invitations = db.session.scalar(
         select(func.count()).select_from(
             policy.invitations_visible_to(actor)

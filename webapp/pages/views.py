@@ -51,7 +51,7 @@ def dashboard() -> str:
     flagged = flagged_learners(current_user, today, settings, limit=10)
     return render_template(
         "pages/dashboard_staff.html",
-        summary=staff_summary(current_user, today, settings),
+        summary=staff_summary(current_user),
         flagged=flagged,
     )
 

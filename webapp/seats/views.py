@@ -29,7 +29,6 @@ from webapp.classes.forms import ConfirmForm
 from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
 from webapp.csv_files import safe_cell
-from webapp.entitlement import services as entitlement_services
 from webapp.entitlement.overview import status_counts
 from webapp.extensions import db
 from webapp.i18n.labels import status_label
@@ -368,12 +367,7 @@ def report() -> str:
         months=months,
         chart=chart,
         extensions=services.extension_decisions_by_year(municipality),
-        statuses=[
-            (status_label(status), count)
-            for status, count in status_counts(
-                current_user, oslo_today(), entitlement_services.flag_settings()
-            )
-        ],
+        statuses=[(status_label(status), count) for status, count in status_counts(current_user)],
     )
 
 

@@ -2,7 +2,7 @@
 dates span every session
 
 Revision ID: 0010_class_fit_indexes
-Revises: 0008_no_change_stamps
+Revises: 0009_overview_columns
 Create Date: 2026-12-07 05:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_class_fit_indexes'
-down_revision = '0008_no_change_stamps'
+down_revision = '0009_overview_columns'
 branch_labels = None
 depends_on = None
 
