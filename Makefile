@@ -30,7 +30,7 @@ translations: $(STAMP)
 
 translations-update: $(STAMP)
 	$(VENV)/bin/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext \
-		-k pgettext:1c,2 -k lazy_pgettext:1c,2 --no-location --sort-output \
+		-k pgettext:1c,2 -k lazy_pgettext:1c,2 -k _pl:1c,2 --no-location --sort-output \
 		--project=Norskvei -o translations/messages.pot . >/dev/null
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
 		--ignore-obsolete >/dev/null

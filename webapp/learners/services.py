@@ -59,8 +59,8 @@ def learner_list_page(actor: User, search: str, page: int, per_page: int) -> Any
 
 
 def set_current_level(learner: User, level: Level) -> None:
-    """A teacher overrides the learner's current level (after placement or in class); the
-    overview row follows (below the target is part of ``at_risk``)."""
+    """Set the learner's current level (the placement test's result, or a teacher's override);
+    the overview row follows (below the target is part of ``at_risk``)."""
     from webapp.entitlement.overview_rows import refresh_learner
 
     profile = learner.learner_profile

@@ -26,6 +26,7 @@ from webapp.access.rules import logged_in, roles
 from webapp.accounts.models import Role
 from webapp.extensions import db
 from webapp.learners.levels import Level
+from webapp.learners.services import set_current_level
 from webapp.lessons import services
 from webapp.lessons.forms import MAX_ANSWER_LENGTH, AnswerForm, ReviewForm
 from webapp.lessons.models import Lesson, PlacementResult
@@ -199,8 +200,7 @@ def placement() -> Response | str:
         answers = _placement_results(by_id, chosen)
         step = next_step(bank, answers)
         if step.level is not None:
-            profile = current_user.learner_profile
-            profile.current_level = Level(step.level)
+            set_current_level(current_user._get_current_object(), Level(step.level))
             db.session.add(
                 PlacementResult(
                     learner_id=current_user.id,
