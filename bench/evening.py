@@ -21,8 +21,11 @@ from pathlib import Path
 
 import gevent
 import psutil
+from gevent.event import Event
+from gevent.lock import Semaphore
 from locust import FastHttpUser, task
 from locust.env import Environment
+from locust.exception import StopUser
 from locust.log import setup_logging
 
 from bench.actions import (
@@ -37,6 +40,8 @@ from bench.actions import (
 )
 
 PASSWORD = "bench-password-0123"
+LOGINS = Semaphore(4)
+EVERYONE_IN = Event()
 ACHIEVED_SHARE = 0.9  # a step whose achieved rate falls below this share of the offered fails
 
 
@@ -65,13 +70,10 @@ class State:
 
 
 def paced(user: Evening) -> float:
-    """Seconds until the user's next action: one every ``State.interval`` seconds, the first at
-    a random moment within it; a user who falls behind goes on at once, without catching up."""
+    """Seconds until the user's next action: one every ``State.interval`` seconds; a user who
+    falls behind goes on at once, without catching up."""
     now = time.perf_counter()
-    if user.next_at is None:
-        user.next_at = now + random.uniform(0, State.interval)
-    else:
-        user.next_at = max(user.next_at + State.interval, now)
+    user.next_at = max(user.next_at + State.interval, now)
     return user.next_at - now
 
 
@@ -91,20 +93,35 @@ class Evening(FastHttpUser):
     wait_time = paced
 
     def on_start(self) -> None:
-        self.next_at: float | None = None
+        self.next_at = 0.0
         plan = State.plans[self.role].pop()
         self.script = script_for(self.role, plan, random.randrange(2**32), State.curriculum)
+        with LOGINS:  # a few at a time: checking a password is meant to be slow
+            for _attempt in range(3):
+                if self.log_in(plan["email"]):
+                    break
+            else:
+                State.login_failures.append(plan["email"])
+                raise StopUser()
+        self.send(Request("dashboard", "GET", "/dashboard"))
+        State.logged_in += 1
+        EVERYONE_IN.wait()  # the evening starts when every user has logged in,
+        self.next_at = time.perf_counter() + random.uniform(0, State.interval)
+        gevent.sleep(self.next_at - time.perf_counter())  # each at their own moment
+
+    def log_in(self, email: str) -> bool:
+        """Log in through the form, as a browser does; True when the app let the user in."""
         with self.client.get("/login", name="log in", catch_response=True) as page:
-            token = CSRF_FIELD.search(page.text or "")
-        data = {"email": plan["email"], "password": PASSWORD, "csrf_token": ""}
-        data["csrf_token"] = token.group(1) if token else ""
+            token = CSRF_FIELD.search(page.text or "") if page.status_code == 200 else None
+            page.success()
+        if token is None:
+            return False
+        data = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
         with self.client.post(
             "/login", data=data, name="log in", allow_redirects=False, catch_response=True
         ) as answer:
-            if answer.status_code != 302:
-                State.login_failures.append(f"{plan['email']}: status {answer.status_code}")
-        self.send(Request("dashboard", "GET", "/dashboard"))
-        State.logged_in += 1
+            answer.success()
+            return answer.status_code == 302
 
     def session_cookie(self) -> str | None:
         return next((c.value for c in self.client.cookiejar if c.name == "session"), None)
@@ -256,6 +273,9 @@ def run(plan: dict) -> dict:
             break
         gevent.sleep(0.5)
     logins = time.monotonic() - started
+    State.users = max(1, State.logged_in)  # the pace is shared by the users who got in
+    State.interval = State.users / rates[0]
+    EVERYONE_IN.set()
     print(f"  {State.logged_in} users logged in in {logins:.0f} s", file=sys.stderr)
     gevent.sleep(plan["warm_up"])
     steps = []

@@ -395,6 +395,12 @@ def report(figures: dict, learners: int, smallest_size: int, minutes: float) -> 
                 ),
                 "",
             ]
+        if missed is None and best is not None:
+            lines += [
+                "Every step offered met the goals: the server may go higher "
+                "(BENCH_RATES sets the steps).",
+                "",
+            ]
         if missed is not None and best is not None:
             lines += [
                 f"The next step, {missed['offered']:.0f} actions/s, missed: "
