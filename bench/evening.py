@@ -11,6 +11,7 @@ first step that misses the goals. The figures go to the RESULTS file as JSON.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -172,36 +173,56 @@ class Coordinator(Evening):
     role = "coordinator"
 
 
-class Cpu:
-    """CPU time used so far by this process (the generator), by the server's processes, and by
-    the whole machine."""
+def _cpu_seconds(processes) -> dict[int, float]:
+    seconds = {}
+    for process in processes:
+        with contextlib.suppress(psutil.Error):  # gone meanwhile
+            seconds[process.pid] = sum(process.cpu_times()[:2])
+    return seconds
 
-    def __init__(self, server_pid: int) -> None:
+
+def _used(after: dict[int, float], before: dict[int, float]) -> float:
+    return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
+
+
+class Cpu:
+    """CPU time used so far by this process (the generator), by the server's processes, by the
+    database server's processes serving the benchmark's database (PostgreSQL's backends name
+    their database), and by the whole machine."""
+
+    def __init__(self, server_pid: int, database: str) -> None:
         self.moment = time.monotonic()
         self.generator = sum(psutil.Process().cpu_times()[:2])
-        self.server: dict[int, float] = {}
         try:
             master = psutil.Process(server_pid)
-            for process in [master, *master.children(recursive=True)]:
-                self.server[process.pid] = sum(process.cpu_times()[:2])
+            self.server = _cpu_seconds([master, *master.children(recursive=True)])
         except psutil.Error:
-            pass
+            self.server = {}
+        backends = []
+        if database:
+            for process in psutil.process_iter(["name", "cmdline"]):
+                if process.info["name"] == "postgres" and database in " ".join(
+                    process.info["cmdline"] or ()
+                ):
+                    backends.append(process)
+        self.database = _cpu_seconds(backends)
         machine = psutil.cpu_times()
         self.idle = machine.idle + getattr(machine, "iowait", 0.0)
         self.total = sum(machine)
 
     def shares(self, before: Cpu) -> dict[str, float]:
-        """Percent of all cores used since ``before``: generator, server, the rest, idle."""
+        """Percent of all cores used since ``before``: generator, gunicorn, database, the rest
+        of the machine (other work), idle."""
         capacity = (self.moment - before.moment) * psutil.cpu_count()
         generator = self.generator - before.generator
-        server = sum(
-            max(0.0, seconds - before.server.get(pid, 0.0)) for pid, seconds in self.server.items()
-        )
+        server = _used(self.server, before.server)
+        database = _used(self.database, before.database)
         busy = (self.total - before.total) - (self.idle - before.idle)
         return {
             "generator": 100 * generator / capacity,
             "server": 100 * server / capacity,
-            "other": 100 * max(0.0, busy - generator - server) / capacity,
+            "database": 100 * database / capacity,
+            "other": 100 * max(0.0, busy - generator - server - database) / capacity,
             "idle": 100 * max(0.0, (self.idle - before.idle)) / capacity,
         }
 
@@ -260,7 +281,11 @@ def run(plan: dict) -> dict:
     Learner.fixed_count = len(plan["users"]["learner"])
     Teacher.fixed_count = len(plan["users"]["teacher"])
     Coordinator.fixed_count = len(plan["users"]["coordinator"])
-    environment = Environment(user_classes=[Learner, Teacher, Coordinator], host=plan["base"])
+    environment = Environment(
+        user_classes=[Learner, Teacher, Coordinator],
+        host=plan["base"],
+        stop_timeout=60,  # at the end each user finishes the action under way: every write counts
+    )
     environment.events.request.add_listener(record)
     runner = environment.create_local_runner()
     rates = plan["rates"]
@@ -277,16 +302,16 @@ def run(plan: dict) -> dict:
     State.interval = State.users / rates[0]
     EVERYONE_IN.set()
     print(f"  {State.logged_in} users logged in in {logins:.0f} s", file=sys.stderr)
-    gevent.sleep(plan["warm_up"])
+    gevent.sleep(max(plan["warm_up"], 1.5 * State.interval))  # everyone has acted at least once
     steps = []
     for rate in rates:
         settle = max(plan["settle"], 1.2 * State.interval)
         State.interval = State.users / rate
         gevent.sleep(settle)
         State.reset()
-        before = Cpu(plan["server_pid"])
+        before = Cpu(plan["server_pid"], plan["database"])
         gevent.sleep(plan["step_seconds"])
-        after = Cpu(plan["server_pid"])
+        after = Cpu(plan["server_pid"], plan["database"])
         step = step_figures(rate, after.moment - before.moment, after.shares(before))
         steps.append(step)
         print(
@@ -297,7 +322,7 @@ def run(plan: dict) -> dict:
         )
         if not step["passed"]:
             break
-    runner.quit()
+    runner.quit()  # waits for the actions under way
     return {
         "users": {role: len(plans) for role, plans in plan["users"].items()},
         "logged_in": State.logged_in,

@@ -63,6 +63,16 @@ def _worst(step: dict, learner: bool) -> str:
     return f"{p95:.0f} ({name})"
 
 
+def _cpu(cpu: dict[str, float]) -> str:
+    parts = ("generator", "server", "database", "other", "idle")
+    return " / ".join(f"{cpu.get(part, 0):.0f}" for part in parts)
+
+
+def _misses(misses: list[str], shown: int = 3) -> str:
+    more = len(misses) - shown
+    return "; ".join(misses[:shown]) + (f"; and {more} more" if more > 0 else "")
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [
         "| " + " | ".join(header) + " |",
@@ -104,10 +114,7 @@ def summary(figures: dict, kinds: list[str]) -> list[str]:
                 "learner": f"**{best['learner_rate']:.0f}**",
                 "studying": f"**{best['learner_rate'] * STUDY_SECONDS:,.0f}**",
                 "ratio": f"**{best['achieved'] / ceiling:.2f}**",
-                "cpu": (
-                    f"{best['cpu']['generator']:.0f} % / {best['cpu']['server']:.0f} % / "
-                    f"{best['cpu']['other']:.0f} % / {best['cpu']['idle']:.0f} %"
-                ),
+                "cpu": _cpu(best["cpu"]),
             }
         cell["healthz"] = f"{ceiling:,.0f} (p50 {load['healthz']['p50_ms']:.1f} ms)"
         cell["size"] = f"{max(sizes, default=0) / 1024:.1f}"
@@ -123,7 +130,11 @@ def summary(figures: dict, kinds: list[str]) -> list[str]:
         ),
         ("`/healthz` alone, requests/s (wrk, same server, same run)", "healthz", ""),
         ("**rate ÷ `/healthz`**", "ratio", "≥ 0.1"),
-        ("CPU at that rate: generator / gunicorn / rest / idle (of all cores)", "cpu", ""),
+        (
+            "CPU % at that rate: generator / gunicorn / database / rest / idle (of all cores)",
+            "cpu",
+            "",
+        ),
         ("largest learner page seen (KB)", "size", "< 60"),
         ("SQL statements per action equal at both sizes", "statements", "yes"),
     ]
@@ -137,7 +148,6 @@ def step_table(load: dict) -> list[str]:
     """Every step of the search: offered and achieved rates, the worst p95s, errors, CPU."""
     rows = []
     for step in load["steps"]:
-        cpu = step["cpu"]
         rows.append(
             [
                 f"{step['offered']:.0f}",
@@ -148,9 +158,8 @@ def step_table(load: dict) -> list[str]:
                 _worst(step, learner=False),
                 str(sum(a["errors"] for a in step["actions"].values())),
                 str(sum(a["refused"] for a in step["actions"].values())),
-                f"{cpu['generator']:.0f} / {cpu['server']:.0f} / {cpu['other']:.0f} / "
-                f"{cpu['idle']:.0f}",
-                "yes" if step["passed"] else "no: " + "; ".join(step["misses"]),
+                _cpu(step["cpu"]),
+                "yes" if step["passed"] else "no: " + _misses(step["misses"]),
             ]
         )
     return _table(
@@ -163,7 +172,7 @@ def step_table(load: dict) -> list[str]:
             "worst staff p95 ms",
             "errors",
             "refused",
-            "CPU % generator / gunicorn / rest / idle",
+            "CPU % generator / gunicorn / database / rest / idle",
             "goals met",
         ],
         rows,
@@ -185,7 +194,7 @@ def action_table(
             f"{big[name].count if name in big else '–'}"
         )
         if figures is None:
-            rows.append([name, role, "0", "", "", "", "", "", "", "", statements])
+            rows.append([name, role, "0", "", "", "", "", "", "", "", "", statements])
             continue
         p95 = f"{figures['p95']:.0f}"
         rows.append(
@@ -200,6 +209,7 @@ def action_table(
                 str(figures["refused"]),
                 f"{figures['max_bytes'] / 1024:.1f}",
                 f"{goal}",
+                f"{big[name].ms:.1f}" if name in big else "–",
                 statements,
             ]
         )
@@ -215,6 +225,7 @@ def action_table(
             "refused",
             "largest KB",
             "p95 goal",
+            "ms in the app, one visit",
             f"SQL statements at {least:,} / {learners:,} learners",
         ],
         rows,
@@ -383,8 +394,9 @@ def report(figures: dict, learners: int, smallest_size: int, minutes: float) -> 
             lines += [
                 f"Per action at {shown['offered']:.0f} actions/s offered"
                 + (" (the highest step that met the goals)" if best else " (no step met them)")
-                + f", over {shown['seconds']:.0f} s; SQL statements by one visitor per role "
-                "chosen the same way at both sizes, each action counted in the app:",
+                + f", over {shown['seconds']:.0f} s. The time of one visit in the app (no load, "
+                "full data set) and the SQL statements are those of one visitor per role, chosen "
+                "the same way at both sizes:",
                 "",
                 *action_table(
                     shown,
@@ -404,7 +416,7 @@ def report(figures: dict, learners: int, smallest_size: int, minutes: float) -> 
         if missed is not None and best is not None:
             lines += [
                 f"The next step, {missed['offered']:.0f} actions/s, missed: "
-                + "; ".join(missed["misses"])
+                + _misses(missed["misses"], shown=6)
                 + ".",
                 "",
             ]

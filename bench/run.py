@@ -140,6 +140,7 @@ def evening(url: str, cast: dict, lessons: dict) -> dict:
             plan = {
                 "base": server.base,
                 "server_pid": server.pid,
+                "database": make_url(url).database if url.startswith("postgresql") else "",
                 "users": cast,
                 "curriculum": lessons,
                 "rates": RATES,

@@ -5,6 +5,7 @@ learners and at national size can be compared statement by statement."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,12 +29,14 @@ PARAMETER = r"(?:\?|%\(\w+\)s(?:::\w+)?)"  # a bound parameter, SQLite or psycop
 
 @dataclass(frozen=True)
 class Counted:
-    """One action as counted: its statements (text, IN lists folded), status and page size."""
+    """One action as counted: its statements (text, IN lists folded), status, page size, and how
+    long it took in the app (one visit, nothing else running in this process)."""
 
     statements: tuple[str, ...]
     status: int
     bytes: int
     refused: tuple[str, ...] = ()
+    ms: float = 0.0
 
     @property
     def count(self) -> int:
@@ -82,16 +85,18 @@ class Visitor:
         """Send ``request``, let the script read the answer, and count its statements."""
         headers = request.headers(self.script.token)
         with statement_log(self.app) as statements:
+            started = time.perf_counter()
             if request.method == "GET":
                 response = self.client.get(request.path, headers=headers)
             else:
                 response = self.client.post(request.path, data=request.data, headers=headers)
+            ms = (time.perf_counter() - started) * 1000
         body = response.get_data(as_text=True)
         cookie = self.client.get_cookie("session")
         refused = tuple(flashed_errors(cookie.value if cookie else None))
         self.script.seen(request, response.status_code, body)
         assert response.status_code == request.expect, (request, response.status_code)
-        return Counted(tuple(statements), response.status_code, len(body.encode()), refused)
+        return Counted(tuple(statements), response.status_code, len(body.encode()), refused, ms)
 
     def twice(self, action: str) -> Counted:
         """An action done twice, counted the second time (the first may set things up once:
