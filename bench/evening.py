@@ -17,7 +17,7 @@ import math
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import gevent
@@ -148,7 +148,9 @@ class Evening(FastHttpUser):
                 response.success()
         if request.method == "POST" and status == request.expect:
             after = self.session_cookie()
-            refusals = flashed_errors(after) if after != before else []
+            refusals = []
+            if after != before:  # an error message added now (not one still waiting to be shown)
+                refusals = list(Counter(flashed_errors(after)) - Counter(flashed_errors(before)))
             if refusals:
                 State.refused[request.action].append(refusals[0][:200])
                 self.script.refused(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class Visitor:
     def send(self, request: Request) -> Counted:
         """Send ``request``, let the script read the answer, and count its statements."""
         headers = request.headers(self.script.token)
+        before = self.client.get_cookie("session")
         with statement_log(self.app) as statements:
             started = time.perf_counter()
             if request.method == "GET":
@@ -92,8 +94,11 @@ class Visitor:
                 response = self.client.post(request.path, data=request.data, headers=headers)
             ms = (time.perf_counter() - started) * 1000
         body = response.get_data(as_text=True)
-        cookie = self.client.get_cookie("session")
-        refused = tuple(flashed_errors(cookie.value if cookie else None))
+        after = self.client.get_cookie("session")
+        refused = tuple(
+            Counter(flashed_errors(after.value if after else None))
+            - Counter(flashed_errors(before.value if before else None))
+        )
         self.script.seen(request, response.status_code, body)
         assert response.status_code == request.expect, (request, response.status_code)
         return Counted(tuple(statements), response.status_code, len(body.encode()), refused, ms)
