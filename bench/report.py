@@ -266,7 +266,7 @@ def landed_table(load: dict) -> list[str]:
         "cancel booking": "equal",
         "leave registered": "equal",
         "review rating": "equal",
-        "answer": "≤ (an answer again replaces the row)",
+        "answer": "equal (attempts counted)",
         "reply": "≤ (a reply again replaces the reply)",
         "attendance saved": "rows marked (≥ 1 per saving)",
     }

@@ -42,12 +42,9 @@ from webapp.lessons.models import ExerciseAnswer, VocabReview, WritingSubmission
 
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "100000"))
 USERS = int(os.environ.get("BENCH_USERS", "400"))
-RATES = [
-    int(rate)
-    for rate in os.environ.get(
-        "BENCH_RATES", "50,100,150,200,250,300,350,400,450,500,600,700,800"
-    ).split(",")
-]
+# Offered actions/s, step by step (all users together).
+STEPS = "25,50,100,150,200,250,300,350,400,500,600,800"
+RATES = [int(rate) for rate in os.environ.get("BENCH_RATES", STEPS).split(",")]
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "30"))
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
 RESULTS = Path(__file__).with_name("results.md")
@@ -173,8 +170,8 @@ def evening(url: str, cast: dict, lessons: dict) -> dict:
 
 def write_marks() -> dict[str, int]:
     """Where the tables the evening writes to stand now: the highest ids of the rows writes
-    insert, and how many bookings are cancelled (generated rows may carry future dates, so
-    times cannot tell the evening's rows apart)."""
+    insert, how many bookings are cancelled and how many attempts the answers count (generated
+    rows may carry later times, so times cannot tell the evening's rows apart)."""
 
     def scalar(statement) -> int:
         return db.session.scalar(statement) or 0
@@ -186,12 +183,14 @@ def write_marks() -> dict[str, int]:
         ),
         "leave registered": scalar(select(func.max(LeavePeriod.id))),
         "review rating": scalar(select(func.max(VocabReview.id))),
+        "answer": scalar(select(func.sum(ExerciseAnswer.attempts))),
     }
 
 
 def landed(before: dict[str, int], since: datetime) -> dict[str, int]:
     """Rows the evening's writes left in the database (to compare with the writes answered):
-    inserted rows by id, cancellations by count, changed rows by time (``since``)."""
+    inserted rows by id, cancellations and attempts by count, replies and attendance marks by
+    time (``since``; the generator writes neither)."""
     after = write_marks()
 
     def count(statement) -> int:
@@ -206,7 +205,7 @@ def landed(before: dict[str, int], since: datetime) -> dict[str, int]:
         "review rating": count(
             select(func.count()).where(VocabReview.id > before["review rating"])
         ),
-        "answer": count(select(func.count()).where(ExerciseAnswer.answered_at >= since)),
+        "answer": after["answer"] - before["answer"],
         "reply": count(select(func.count()).where(WritingSubmission.replied_at >= since)),
         "attendance saved": count(select(func.count()).where(Attendance.marked_at >= since)),
     }
