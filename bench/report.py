@@ -332,8 +332,10 @@ def other_table(figures: dict, kinds: list[str]) -> list[str]:
     return _table(["figure", *kinds, "goal"], rows)
 
 
-def report(figures: dict, learners: int, smallest_size: int, minutes: float) -> str:
-    """The whole report."""
+def report(
+    figures: dict, learners: int, smallest_size: int, minutes: float, settings: str = ""
+) -> str:
+    """The whole report; ``settings`` names the BENCH_ settings the run used."""
     kinds = list(figures)
     first = figures[kinds[0]]
     users = first["load"]["users"]
@@ -342,7 +344,7 @@ def report(figures: dict, learners: int, smallest_size: int, minutes: float) -> 
         "",
         f"Machine: {machine()}.",
         f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `make bench` took "
-        f"{minutes:.0f} minutes.",
+        f"{minutes:.0f} minutes" + (f" ({settings})." if settings else "."),
         "",
         f"Data set ({learners:,} learners, seeded, the same on every database): "
         + ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in first["counts"].items())
@@ -363,7 +365,9 @@ def report(figures: dict, learners: int, smallest_size: int, minutes: float) -> 
         "staff action, no errors, and at least 90 % of the offered rate achieved. An error is "
         "any answer but the expected one (200 for pages, 302 for forms, 200 for heartbeats); a "
         "refusal is a write the app declined with a message (a booking that overlaps another, "
-        "say): reported, not an error.",
+        "say): reported, not an error. CPU shares are of all cores during a step: the "
+        "generator, gunicorn (master and workers), PostgreSQL's processes serving the "
+        "benchmark's database, the rest of the machine (any other work on it), and idle.",
         "",
         "## Summary",
         "",

@@ -284,6 +284,10 @@ def main() -> None:
         learners=LEARNERS,
         smallest_size=SMALLEST,
         minutes=(time.monotonic() - began) / 60,
+        settings=(
+            f"BENCH_LEARNERS={LEARNERS}, BENCH_USERS={USERS}, "
+            f"BENCH_RATES={','.join(map(str, RATES))}, BENCH_STEP_SECONDS={STEP_SECONDS:g}"
+        ),
     )
     print(text_)
     RESULTS.write_text(text_, encoding="utf-8")
