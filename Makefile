@@ -97,7 +97,14 @@ test: translations lint $(VNU_JAR)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis translations/*/LC_MESSAGES/*.mo
 
-bench: translations
-	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null || \
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: translations $(BENCH_STAMP)
+	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null) || \
 		(echo "bench needs wrk: apt-get install wrk"; exit 1)
 	$(PY) -m bench.run

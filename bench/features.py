@@ -1,32 +1,29 @@
-"""Figures for classes, teaching and seats: query counts at two sizes, simultaneous bookings,
-and the main pages' throughput beside the trivial endpoint, all on a fresh database per figure.
-"""
+"""Figures for classes, teaching and seats: query counts at two sizes and simultaneous bookings,
+each on a fresh database of its own."""
 
 from __future__ import annotations
 
-import contextlib
 import http.cookiejar
 import re
-import statistics
 import threading
-import time as _time
 import urllib.parse
 import urllib.request
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
-from bench.http import page_bytes, served, session_cookie, wrk
+from bench.server import served
+from bench.statements import statement_log
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
 from webapp.classes import services as class_services
-from webapp.classes.models import Booking, BookingStatus, LearnerAvailability, Modality
+from webapp.classes.models import Booking, BookingStatus, Modality
 from webapp.clock import oslo_today
 from webapp.extensions import db, login_manager
 from webapp.learners.levels import Education, Level, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
-from webapp.lessons.models import ExerciseAnswer, Lesson, LessonProgress
+from webapp.lessons.models import Lesson, LessonProgress
 from webapp.organisations.models import Organisation, OrganisationKind
 from webapp.seats.models import Offering, OfferingKind, OrderStatus, Seat, SeatAssignment, SeatOrder
 from webapp.teaching.models import Assignment, GroupMember, TeachingGroup
@@ -128,7 +125,11 @@ def _lessons(count: int, track: str) -> list[str]:
 
 def _count_statements(app, identity: str, path: str) -> int:
     """How many SQL statements one page runs for the user with session ``identity``."""
-    return len(statement_log(app, identity, path))
+    client = logged_in_client(app, identity)
+    with statement_log(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(statements)
 
 
 def matrix_queries(app) -> tuple[int, int]:
@@ -276,7 +277,8 @@ def simultaneous_bookings(url: str, app, learners: int = 200, places: int = 20) 
         db.session.commit()
         series_id = series.id
         db.session.remove()
-    with served(url) as base:
+    with served(url) as server:
+        base = server.base
         sessions = []
         for n in range(learners):
             jar = http.cookiejar.CookieJar()
@@ -288,10 +290,6 @@ def simultaneous_bookings(url: str, app, learners: int = 200, places: int = 20) 
         barrier = threading.Barrier(learners)
         statuses: list[int] = []
         lock = threading.Lock()
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
 
         def book(opener, token) -> None:
             barrier.wait()
@@ -339,143 +337,6 @@ def session_cookie_via(opener, base: str, email: str) -> None:
     opener.open(base + "/login", data=data.encode()).read()
 
 
-PAGES = (  # name, whose page, HTML size reported
-    ("learner dashboard", "learner", True),
-    ("lesson page", "learner", True),
-    ("classes that fit me", "learner", True),
-    ("teacher progress matrix", "teacher", False),
-    ("municipality overview", "coordinator", False),
-)
-
-
-def visitors() -> dict[str, tuple[str, str, str]]:
-    """Who loads each page and where: ``{page: (e-mail, login identity, path)}``, chosen the same
-    way at every size: the learner with the most lesson attempts among those who have a booking,
-    a group, free time and an unfinished lesson; the teacher of the biggest group; the
-    coordinator of the municipality where most learners live."""
-    booked = set(
-        db.session.scalars(
-            select(Booking.learner_id).where(Booking.status == BookingStatus.CONFIRMED)
-        )
-    )
-    grouped = set(db.session.scalars(select(GroupMember.learner_id)))
-    free = set(db.session.scalars(select(LearnerAvailability.learner_id)))
-    unfinished = set(
-        db.session.scalars(
-            select(LessonProgress.learner_id).where(LessonProgress.completed_at.is_(None))
-        )
-    )
-    attempts = db.session.execute(
-        select(ExerciseAnswer.learner_id, func.count()).group_by(ExerciseAnswer.learner_id)
-    ).all()
-    learner_id = max(
-        attempts,
-        key=lambda row: (
-            row[0] in booked,
-            row[0] in grouped,
-            row[0] in free,
-            row[0] in unfinished,
-            row[1],
-            -row[0],
-        ),
-    )[0]
-    lesson_id = db.session.scalar(
-        select(LessonProgress.lesson_id)
-        .where(LessonProgress.learner_id == learner_id)
-        .order_by(LessonProgress.completed_at.is_(None).desc(), LessonProgress.updated_at.desc())
-        .limit(1)
-    )
-    group_id = db.session.scalar(
-        select(GroupMember.group_id)
-        .group_by(GroupMember.group_id)
-        .order_by(func.count().desc(), GroupMember.group_id)
-        .limit(1)
-    )
-    municipality_id = db.session.scalar(
-        select(LearnerProfile.home_municipality_id)
-        .group_by(LearnerProfile.home_municipality_id)
-        .order_by(func.count().desc(), LearnerProfile.home_municipality_id)
-        .limit(1)
-    )
-    learner = db.session.get(User, learner_id)
-    teacher = db.session.get(TeachingGroup, group_id).teacher
-    coordinator = db.session.scalar(
-        select(User)
-        .where(User.organisation_id == municipality_id, User.role == Role.COORDINATOR)
-        .order_by(User.id)
-        .limit(1)
-    )
-    paths = {
-        "learner dashboard": (learner, "/dashboard"),
-        "lesson page": (learner, f"/lessons/{lesson_id}"),
-        "classes that fit me": (learner, "/classes"),
-        "teacher progress matrix": (teacher, f"/groups/{group_id}"),
-        "municipality overview": (coordinator, "/entitlements"),
-    }
-    return {name: (user.email, user.get_id(), path) for name, (user, path) in paths.items()}
-
-
-def page_statements(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, int]:
-    """SQL statements each page runs for its visitor, in the app (no server)."""
-    return {
-        name: _count_statements(app, identity, path)
-        for name, (_e, identity, path) in chosen.items()
-    }
-
-
-PARAMETER = r"(?:\?|%\(\w+\)s(?:::\w+)?)"  # a bound parameter, SQLite or psycopg style
-
-
-def drained(base: str, limit_s: float = 300) -> None:
-    """Wait until the server answers /healthz at once again (slow pages from a warm-up can keep
-    both workers busy for a while, and wrk would then time out on the trivial endpoint)."""
-    deadline = _time.monotonic() + limit_s
-    while _time.monotonic() < deadline:
-        started = _time.monotonic()
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(base + "/healthz", timeout=limit_s).read()
-        if _time.monotonic() - started < 0.05:
-            return
-
-
-def statement_log(app, identity: str, path: str) -> list[str]:
-    """The SQL text of every statement one page runs (IN lists folded), to tell which repeats."""
-    client = logged_in_client(app, identity)
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def log(_conn, _cursor, statement, *_args) -> None:
-        text = " ".join(statement.split())
-        text = re.sub(r"\(SELECT 1 FROM \(SELECT 1\) WHERE 1!=1\)", "(…)", text)
-        statements.append(re.sub(rf"\((?:{PARAMETER}, )*{PARAMETER}\)", "(…)", text))
-
-    event.listen(engine, "before_cursor_execute", log)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
-    assert response.status_code == 200, (path, response.status_code)
-    return statements
-
-
-def afresh_ms(app, chosen: dict[str, tuple[str, str, str]]) -> dict[str, float]:
-    """In-process median milliseconds of each main page, worked out on every visit."""
-    figures = {}
-    for name, (_email, identity, path) in chosen.items():
-        client = logged_in_client(app, identity)
-
-        def visit(path: str = path, client=client) -> float:
-            started = _time.perf_counter()
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            return (_time.perf_counter() - started) * 1000
-
-        visit()
-        figures[name] = statistics.median(visit() for _ in range(9))
-    return figures
-
-
 def logged_in_client(app, identity: str):
     """A test client whose session is the one a log-in as ``identity`` leaves: the browser
     identifier Flask-Login keeps, and a CSRF token."""
@@ -488,28 +349,6 @@ def logged_in_client(app, identity: str):
         session["_id"] = identifier
         session["csrf_token"] = "bench-csrf-token"
     return client
-
-
-def page_loads(url: str, chosen: dict[str, tuple[str, str, str]]) -> dict:
-    """The main pages of each role beside /healthz of the same server, in the same run."""
-    with served(url, {}) as base:
-        cookies = {
-            email: session_cookie(base, email, PASSWORD) for email, _i, _p in chosen.values()
-        }
-        sizes = {
-            name: page_bytes(base, chosen[name][2], cookies[chosen[name][0]])
-            for name, _role, html in PAGES
-            if html
-        }
-        for email, _identity, path in chosen.values():
-            wrk(base, path, cookies[email], seconds=1)  # warm up both workers
-            drained(base)
-        trivial = wrk(base, "/healthz")
-        loads = {}
-        for name, (email, _identity, path) in chosen.items():
-            loads[name] = wrk(base, path, cookies[email])
-            drained(base)
-    return {"trivial": trivial, "pages": loads, "bytes": sizes}
 
 
 def feature_figures(kind: str, database, bench_app) -> dict:
@@ -550,54 +389,4 @@ def feature_lines(kinds: list[str], figures: dict) -> list[str]:
             "20 / 180 / 0",
         ),
     ]
-    return lines
-
-
-def page_lines(
-    kinds: list[str], national: dict, small: dict, learners: int, least: int
-) -> list[str]:
-    """Markdown rows for the main pages at national scale: throughput and latency beside
-    /healthz, HTML size of the learner pages, and SQL statements at the smallest and full size."""
-
-    def row(label: str, cell, goal: str = "") -> str:
-        return f"| {label} | " + " | ".join(cell(k) for k in kinds) + f" | {goal} |"
-
-    lines = [
-        row(
-            f"trivial endpoint `/healthz` ({learners:,} learners): requests/s, p50 / p95 ms",
-            lambda k: (
-                f"{national[k]['pages']['trivial'].rps:.0f}, "
-                f"{national[k]['pages']['trivial'].p50_ms:.1f} / "
-                f"{national[k]['pages']['trivial'].p95_ms:.1f}"
-            ),
-        )
-    ]
-    for name, _role, _html in PAGES:
-        lines.append(
-            row(
-                f"{name}: in-process median ms",
-                lambda k, name=name: f"{national[k]['afresh_ms'][name]:.1f}",
-            )
-        )
-    for name, _role, html in PAGES:
-
-        def cell(k: str, name: str = name, html: bool = html) -> str:
-            load = national[k]["pages"]["pages"][name]
-            text = (
-                f"{load.rps:.0f}, {load.p50_ms:.1f} / {load.p95_ms:.1f}, "
-                f"**{load.rps / max(national[k]['pages']['trivial'].rps, 1e-9):.2f}**"
-            )
-            if html:
-                text += f", {national[k]['pages']['bytes'][name]:,} B"
-            return text + f"; {small[k][name]} / {national[k]['statements'][name]}"
-
-        lines.append(
-            row(
-                f"{name}: requests/s, p50 / p95 ms, ÷ `/healthz`"
-                + (", HTML bytes" if html else "")
-                + f"; SQL statements at {least:,} / {learners:,} learners",
-                cell,
-                "≥ 0.5, p95 < 100" + (", < 60 KB" if html else "") + "; equal",
-            )
-        )
     return lines
