@@ -4,7 +4,7 @@ statements psycopg prepared); one that wrote without committing, or failed, stil
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import login_as
@@ -97,3 +97,15 @@ def test_a_failing_commit_does_not_spoil_the_answer(client, factory, monkeypatch
     monkeypatch.setattr(type(db.session()), "commit", lost)
     assert client.get("/dashboard").status_code == 200
     assert "could not end a read-only transaction" in caplog.text
+
+
+def test_sqlite_runs_in_wal_mode_and_postgresql_heartbeats_skip_the_disk_wait(client, factory):
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    learner = factory.learner()
+    login_as(client, learner)
+    assert client.post("/study/heartbeat", data={"source": "lesson"}).status_code == 200
+    if connection.dialect.name == "postgresql":  # SET LOCAL lasted only for that transaction
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"

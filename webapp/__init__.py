@@ -57,7 +57,10 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from webapp import models  # noqa: F401  (the whole schema, for SQLAlchemy and Alembic)
+    from webapp import (
+        database,  # noqa: F401  (settings for every new connection)
+        models,  # noqa: F401  (the whole schema, for SQLAlchemy and Alembic)
+    )
     from webapp.i18n.locales import select_locale
 
     db.init_app(app)

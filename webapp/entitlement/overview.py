@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from webapp.access import policy
@@ -204,6 +204,38 @@ def learner_row(
     chosen = policy.overview_rows_visible_to(actor).where(LearnerOverview.learner_id == learner_id)
     row = db.session.execute(rows_statement(chosen, wanted, today, settings)).first()
     return to_row(row, today) if row else None
+
+
+@dataclass(frozen=True)
+class DeadlineCard:
+    """A learner's own deadline, as their dashboard shows it: record, status, days left, flags."""
+
+    entitlement: Entitlement | None
+    status: str
+    days_left: int | None
+    flags: tuple[str, ...]
+
+
+# Built once and run with the learner bound: the dashboard shows it on every visit, and this
+# needs neither the visibility rule (a learner sees only themself) nor the study-time sums.
+_OWN_DEADLINE = (
+    select(LearnerOverview.status, LearnerOverview.flags, Entitlement)
+    .outerjoin(Entitlement, Entitlement.learner_id == LearnerOverview.learner_id)
+    .where(LearnerOverview.learner_id == bindparam("learner"))
+)
+
+
+def own_deadline(learner: User, today: date) -> DeadlineCard | None:
+    """The learner's own deadline card from their stored overview row (one keyed statement)."""
+    row = db.session.execute(_OWN_DEADLINE, {"learner": learner.id}).first()
+    if row is None:
+        return None
+    entitlement = row.Entitlement
+    left = None
+    running = row.status in (rules.ACTIVE, rules.ON_LEAVE, rules.NOT_STARTED)
+    if running and entitlement is not None and entitlement.start_date and entitlement.last_day:
+        left = rules.days_left(entitlement.start_date, entitlement.last_day, today)
+    return DeadlineCard(entitlement, row.status, left, flags_in(row.flags))
 
 
 def flagged_learners(

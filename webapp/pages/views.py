@@ -12,7 +12,7 @@ from webapp.access.rules import logged_in, public
 from webapp.accounts.models import Role
 from webapp.clock import oslo_today
 from webapp.entitlement import services as entitlement_services
-from webapp.entitlement.overview import flagged_learners, learner_row
+from webapp.entitlement.overview import flagged_learners, own_deadline
 from webapp.lessons import services as lesson_services
 from webapp.pages.services import database_problem, staff_summary
 from webapp.studytime import services as studytime
@@ -33,14 +33,13 @@ def home() -> Response | str:
 @logged_in
 def dashboard() -> str:
     today = oslo_today()
-    settings = entitlement_services.flag_settings()
     if current_user.role is Role.LEARNER:
         monday = today - timedelta(days=today.weekday())
         hours_week, hours_total = studytime.hours_since_and_in_total(current_user.id, monday, today)
         return render_template(
             "pages/dashboard_learner.html",
             profile=current_user.learner_profile,
-            deadline=learner_row(current_user, current_user.id, today, settings),
+            deadline=own_deadline(current_user, today),
             hours_week=hours_week,
             hours_total=hours_total,
             due_cards=lesson_services.due_cards_count(current_user),
@@ -48,7 +47,7 @@ def dashboard() -> str:
             assignments=teaching_services.learner_assignments(current_user, today),
             feedback=teaching_services.learner_feedback(current_user, limit=3),
         )
-    flagged = flagged_learners(current_user, today, settings, limit=10)
+    flagged = flagged_learners(current_user, today, entitlement_services.flag_settings(), limit=10)
     return render_template(
         "pages/dashboard_staff.html",
         summary=staff_summary(current_user),
