@@ -15,8 +15,10 @@ from sqlalchemy import func, insert, select
 
 from bench.server import served
 from bench.statements import statement_log
+from webapp.accounts.login import SESSION_TOKEN_KEY
 from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import hash_password
+from webapp.accounts.services import open_login_session
 from webapp.classes import services as class_services
 from webapp.classes.models import Booking, BookingStatus, Modality
 from webapp.clock import oslo_today
@@ -339,11 +341,15 @@ def session_cookie_via(opener, base: str, email: str) -> None:
 
 def logged_in_client(app, identity: str):
     """A test client whose session is the one a log-in as ``identity`` leaves: the browser
-    identifier Flask-Login keeps, and a CSRF token."""
+    identifier Flask-Login keeps, the server-side login session and a CSRF token."""
     client = app.test_client()
     with app.test_request_context(environ_base=client.environ_base):
         identifier = login_manager._session_identifier_generator()
+        user = db.session.get(User, int(identity.partition(":")[0]))
+        token = open_login_session(user)
+        db.session.commit()
     with client.session_transaction() as session:
+        session[SESSION_TOKEN_KEY] = token
         session["_user_id"] = identity
         session["_fresh"] = True
         session["_id"] = identifier
