@@ -295,6 +295,55 @@ def test_an_invalid_rota_length_is_refused_without_drawing_a_huge_grid(client, f
     assert client.get(f"/my/free-time?weeks={weeks}").status_code == 200
 
 
+def test_saving_attendance_costs_the_same_statements_for_4_and_40_learners(
+    client, factory, teacher
+):
+    """Marks and study time are written set-based: no statements per learner on the roster."""
+    from sqlalchemy import event
+
+    from webapp.studytime.services import hours_between
+
+    today = oslo_today()
+
+    def roster_of(count: int):
+        series = publish(
+            teacher,
+            capacity=50,
+            weekdays=frozenset(range(7)),
+            first_date=today - timedelta(days=2),
+            last_date=today + timedelta(days=2),
+        )
+        learners = [factory.learner() for _ in range(count)]
+        for learner in learners:
+            services.book_series(learner, series)
+        db.session.commit()
+        session = series.sessions[0]
+        url = f"/classes/{series.id}/sessions/{session.id}/attendance"
+        return url, [learner.id for learner in learners], session.local_date
+
+    def save(url: str, learner_ids: list[int], _day, mark: str) -> int:
+        seen: list[str] = []
+        db.session.remove()
+        record = lambda *_args: seen.append("")  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = client.post(url, data={f"mark-{n}": mark for n in learner_ids})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert response.status_code == 302
+        return len(seen)
+
+    login_as(client, teacher)
+    small = roster_of(4)
+    large = roster_of(40)
+    assert save(*small, "present") == save(*large, "present")  # first marks: inserts
+    assert save(*small, "absent") == save(*large, "absent")  # corrections: updates
+    url, learner_ids, day = large
+    assert hours_between(learner_ids[0], day, day) == 0.0
+    save(url, learner_ids, day, "present")
+    assert hours_between(learner_ids[-1], day, day) == 2.0
+
+
 def _free_learner(factory, home, level: Level, cells):
     """A learner living in ``home`` at ``level``, free in the (week, weekday, hour) ``cells``."""
     learner = factory.learner(home=home)

@@ -80,7 +80,7 @@ def _register_features(app: Flask) -> None:
     from webapp.demo import cli as demo_cli
     from webapp.entitlement import cli as entitlement_cli
     from webapp.entitlement.views import bp as entitlement_bp
-    from webapp.i18n import labels, locales
+    from webapp.i18n import labels, locales, template_translations
     from webapp.i18n.views import bp as i18n_bp
     from webapp.learners.views import bp as learners_bp
     from webapp.lessons import cli as lessons_cli
@@ -96,6 +96,7 @@ def _register_features(app: Flask) -> None:
     rules.init_app(app)
     accounts_login.init_app(app)
     locales.init_app(app)
+    template_translations.init_app(app)
     labels.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)

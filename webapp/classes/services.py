@@ -25,6 +25,7 @@ from sqlalchemy import (
     cast,
     extract,
     func,
+    insert,
     or_,
     select,
     tuple_,
@@ -635,33 +636,41 @@ def mark_attendance(actor: User, session: ClassSession, marks: dict[int, Attenda
         raise ClassError("session_not_started")
     expected = {learner.id for learner in expected_learners(session)}
     existing = {
-        row.learner_id: row
-        for row in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
+        learner_id: mark
+        for learner_id, mark in db.session.execute(
+            select(Attendance.learner_id, Attendance.mark).where(
+                Attendance.session_id == session.id
+            )
+        )
     }
     expected |= set(existing)  # a learner who cancelled after being marked can still be fixed
     seconds = session_seconds(session)
-    changed = 0
+    now = utcnow()
+    inserts, updates, deltas = [], [], {}
     for learner_id, mark in marks.items():
         if learner_id not in expected:
             raise ClassError("not_on_roster")
-        row = existing.get(learner_id)
-        before = row.mark if row else None
+        before = existing.get(learner_id)
         if before is mark:
             continue
-        if row is None:
-            row = Attendance(session_id=session.id, learner_id=learner_id, mark=mark)
-            db.session.add(row)
-        row.mark = mark
-        row.marked_by_id = actor.id
-        row.marked_at = utcnow()
-        delta = (seconds if mark is AttendanceMark.PRESENT else 0) - (
+        values = {
+            "session_id": session.id,
+            "learner_id": learner_id,
+            "mark": mark,
+            "marked_by_id": actor.id,
+            "marked_at": now,
+        }
+        (inserts if before is None else updates).append(values)
+        deltas[learner_id] = (seconds if mark is AttendanceMark.PRESENT else 0) - (
             seconds if before is AttendanceMark.PRESENT else 0
         )
-        if delta:
-            adjust_study_time(learner_id, session.local_date, StudySource.CLASS, delta)
-        changed += 1
-    db.session.flush()
-    return changed
+    # Set-based, so that saving a roster of 40 costs the statements of a roster of 4.
+    if inserts:
+        db.session.execute(insert(Attendance), inserts)
+    if updates:  # by primary key, as one executemany
+        db.session.execute(update(Attendance), updates)
+    adjust_study_time(session.local_date, StudySource.CLASS, deltas)
+    return len(inserts) + len(updates)
 
 
 def attendance_marks(session: ClassSession) -> dict[int, AttendanceMark]:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, insert, select, update
 
 from webapp.extensions import db
 from webapp.studytime.models import StudyDay, StudySource
@@ -83,11 +83,27 @@ def record_study_time(learner_id: int, day: date, source: StudySource, seconds: 
     db.session.flush()
 
 
-def adjust_study_time(learner_id: int, day: date, source: StudySource, delta: int) -> None:
-    """Add or take back seconds on a learner's day (a corrected attendance mark)."""
-    row = db.session.get(StudyDay, (learner_id, day, source))
-    if row is None:
-        row = StudyDay(learner_id=learner_id, day=day, source=source, seconds=0)
-        db.session.add(row)
-    row.seconds = min(86_400, max(0, row.seconds + delta))
-    db.session.flush()
+def adjust_study_time(day: date, source: StudySource, deltas: dict[int, int]) -> None:
+    """Add or take back seconds on many learners' day at once (a session's attendance marks,
+    corrections included): one read and at most one insert and one update, whatever their
+    number."""
+    deltas = {learner_id: delta for learner_id, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    existing = {
+        row.learner_id: row.seconds
+        for row in db.session.execute(
+            select(StudyDay.learner_id, StudyDay.seconds).where(
+                StudyDay.learner_id.in_(deltas), StudyDay.day == day, StudyDay.source == source
+            )
+        )
+    }
+    inserts, updates = [], []
+    for learner_id, delta in deltas.items():
+        seconds = min(86_400, max(0, existing.get(learner_id, 0) + delta))
+        values = {"learner_id": learner_id, "day": day, "source": source, "seconds": seconds}
+        (updates if learner_id in existing else inserts).append(values)
+    if inserts:
+        db.session.execute(insert(StudyDay), inserts)
+    if updates:  # by primary key, as one executemany
+        db.session.execute(update(StudyDay), updates)
