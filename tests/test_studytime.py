@@ -33,3 +33,26 @@ def test_the_recent_sum_starts_on_its_day_and_the_total_stops_today(factory):
         learner.id, date(2000, 1, 1), THURSDAY
     )
     assert hours_since_and_in_total(factory.learner().id, MONDAY, THURSDAY) == (0.0, 0.0)
+
+
+def test_recording_study_time_is_one_statement_whether_the_day_has_a_row_or_not(factory):
+    from sqlalchemy import event
+
+    from webapp.studytime.models import StudyDay, StudySource
+    from webapp.studytime.services import record_study_time
+
+    learner_id = factory.learner().id
+    day = date(2026, 12, 7)
+    counts = []
+    for seconds in (600, 90_000):
+        seen: list[str] = []
+        record = lambda _c, _cur, statement, *_args, seen=seen: seen.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            record_study_time(learner_id, day, StudySource.LESSON, seconds)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        counts.append(len(seen))
+    db.session.commit()
+    assert counts == [1, 1], seen
+    assert db.session.get(StudyDay, (learner_id, day, StudySource.LESSON)).seconds == 86_400

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from webapp.extensions import db
 from webapp.studytime.models import StudyDay, StudySource
@@ -74,13 +76,21 @@ def hours_since_and_in_total(learner_id: int, since: date, today: date) -> tuple
 
 
 def record_study_time(learner_id: int, day: date, source: StudySource, seconds: int) -> None:
-    """Add seconds to a learner's day (capped at a full day); used by lessons, reviews, classes."""
-    row = db.session.get(StudyDay, (learner_id, day, source))
-    if row is None:
-        row = StudyDay(learner_id=learner_id, day=day, source=source, seconds=0)
-        db.session.add(row)
-    row.seconds = min(86_400, row.seconds + max(0, seconds))
-    db.session.flush()
+    """Add seconds to a learner's day (capped at a full day); used by lessons, reviews, classes.
+
+    One statement whether or not the day has a row yet (an upsert on the day's key)."""
+    seconds = min(86_400, max(0, seconds))
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(StudyDay).values(
+        learner_id=learner_id, day=day, source=source, seconds=seconds
+    )
+    total = StudyDay.seconds + statement.excluded.seconds
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[StudyDay.learner_id, StudyDay.day, StudyDay.source],
+            set_={"seconds": case((total > 86_400, 86_400), else_=total)},
+        )
+    )
 
 
 def adjust_study_time(day: date, source: StudySource, deltas: dict[int, int]) -> None:
