@@ -177,6 +177,7 @@ class Booking:
     candidates: list[int] = field(default_factory=list)
     series: int = 0
     booking: int = 0
+    wider: bool = False  # nothing at the learner's level could be booked: look at all levels
 
 
 class LearnerScript(Script):
@@ -255,10 +256,11 @@ class LearnerScript(Script):
         )
 
     def _classes_that_fit(self) -> Request:
-        """The classes at the learner's level; now and then all levels (a learner whose own
-        level's classes all clash with a booking looks wider)."""
-        path = "/classes?level=" if self.rng.random() < 0.3 else "/classes"
-        return Request("classes that fit", "GET", path)
+        """The classes at the learner's level; all levels once none of those could be booked
+        (they all clash with a booking, say), as a learner would widen the search."""
+        return Request(
+            "classes that fit", "GET", "/classes?level=" if self.trying.wider else "/classes"
+        )
 
     def _booking_flow(self) -> Request:
         """One step of trying a class: the list, a class, booking it, the class again (with
@@ -298,18 +300,22 @@ class LearnerScript(Script):
             elif trying.candidates:  # booked already, or nothing ahead: the next one
                 trying.series = trying.candidates.pop()
             else:
-                trying.stage = "find"
+                trying.stage, trying.wider = "find", not trying.wider
         elif request.action == "class page" and trying.stage == "check":
             match = re.search(r'action="/bookings/(\d+)/cancel"', body)
             if match:  # none when the next session is less than 2 hours away: keep it
-                trying.stage, trying.booking = "cancel", int(match.group(1))
+                trying.stage, trying.booking, trying.wider = "cancel", int(match.group(1)), False
             else:
                 trying.stage = "find"
 
     def refused(self, request: Request) -> None:
         """A booking was refused (it overlaps another, say): look for another class."""
         if request.action == "booking":
-            self.trying.stage = "find"
+            if self.trying.candidates:  # another class from the same list
+                self.trying.series = self.trying.candidates.pop()
+                self.trying.stage = "look"
+            else:
+                self.trying.stage, self.trying.wider = "find", not self.trying.wider
 
 
 class TeacherScript(Script):
