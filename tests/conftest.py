@@ -35,6 +35,15 @@ PASSWORD = "Fjordhest-og-brunost-42"
 PASSWORD_HASH = hash_password(PASSWORD)
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 LESSON_FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
+# Requests the fuzz run sent, by database (tests/test_fuzz_fields.py), for the summary.
+FUZZ_REQUESTS = pytest.StashKey[dict[str, int]]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say how many hostile requests the fuzz run sent."""
+    counts = config.stash.get(FUZZ_REQUESTS, None)
+    for dialect, count in sorted((counts or {}).items()):
+        terminalreporter.write_line(f"fuzz run: {count:,} requests on {dialect}")
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -442,6 +442,21 @@ def test_a_coordinator_sees_the_demand_of_their_own_municipality_only(client, fa
     assert "fewer than 3 learners" in page  # only the one Flesberg learner is counted
 
 
+@pytest.mark.parametrize("municipality", ["99999999999", "9223372036854775808", "1" + "0" * 30])
+def test_a_municipality_number_too_large_for_the_database_means_all(
+    client, factory, teacher, municipality
+):
+    home = factory.organisation(OrganisationKind.MUNICIPALITY, "Rollag")
+    for _number in range(5):
+        _free_learner(factory, home, Level.A2, TUE_THU_EVENINGS)
+    db.session.commit()
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    response = client.get(f"/classes/demand?level=A2&municipality={municipality}")
+    assert response.status_code == 200
+    assert "Rollag: 5" in response.get_data(as_text=True)
+
+
 def _statements_for(client, url: str) -> tuple[int, str]:
     from sqlalchemy import event
 

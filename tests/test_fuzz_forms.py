@@ -158,3 +158,19 @@ def test_a_nul_character_in_a_search_is_refused_not_a_crash(app: Flask, world: W
     assert client.get("/learners?q=a%00b").status_code == 400
     assert client.get("/entitlements?q=%00").status_code == 400
     assert client.get("/learners?q=ab").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/lessons/a%00b", "/lessons/access-lesson/exercises/e%001", "/join/AB%00CD"],
+)
+def test_a_nul_character_in_an_address_is_refused_not_a_crash(app: Flask, world: World, path):  # noqa: F811
+    client = app.test_client()
+    login_as(client, world.users["learner"])
+    assert client.get(path).status_code == 400
+    assert client.post(path).status_code == 400
+
+
+def test_a_nul_character_in_a_public_calendar_address_is_refused(app: Flask, world: World):  # noqa: F811
+    assert app.test_client().get("/calendar/a%00b.ics").status_code == 400
+    assert app.test_client().get("/calendar/not-a-token.ics").status_code == 404

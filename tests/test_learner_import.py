@@ -102,6 +102,38 @@ def test_each_bad_value_is_reported_with_its_line(row, code, column):
     assert [r.line for r in parsed.rows] == [2]
 
 
+@pytest.mark.parametrize(
+    ("cell", "column"),
+    [
+        ("Olena\u202eokneloK", "name"),
+        ("Ole\u200bna", "name"),
+        ("Ole\x00na", "name"),
+        ("olena@example.org\u2066", "email"),
+        ("+47 912\x0734 567", "phone"),
+        ("u\u200bk", "first_language"),
+    ],
+)
+def test_cells_with_hidden_characters_are_refused(cell, column):
+    values = dict(zip(HEADER.split(","), GOOD[0].split(","), strict=True))
+    values[column] = cell
+    parsed = importing.parse(csv_bytes([",".join(values.values())]), TODAY)
+    assert parsed.problems == [importing.Problem(2, "hidden_characters", column)]
+    assert parsed.rows == []
+
+
+def test_names_are_stored_in_nfc():
+    parsed = importing.parse(csv_bytes([GOOD[0].replace("Olena", "Zoe\u0308")]), TODAY)
+    assert parsed.rows[0].name == "Zoë Kovalenko"
+
+
+def test_a_refused_cell_is_named_on_the_page(client, coordinator):
+    login_as(client, coordinator)
+    response = upload(client, csv_bytes([GOOD[0].replace("Olena", "Ole\u202ena")]))
+    assert response.status_code == 400
+    assert "“name” has invisible or control characters." in response.get_data(as_text=True)
+    assert learner_count() == 0
+
+
 def test_duplicates_inside_the_file_are_found():
     again_email = "Someone Else,olena@example.org,1990-01-01,2025-02-02,uk,higher,full_time,,"
     again_person = "olena kovalenko,other@example.org,1987-03-14,2025-02-02,uk,higher,full_time,,"

@@ -336,3 +336,23 @@ def test_an_answer_shows_in_the_catalogue_at_once(client, lesson, learner):
     for exercise, data in RIGHT.items():
         post(client, exercise, data)
     assert "Completed (100 %)" in entry()
+
+
+def test_answers_are_stored_in_nfc_without_hidden_characters(client, lesson, learner):
+    login_as(client, learner)
+    post(client, "e1", {"answer": "Hei, jeg\u200b heter Olena.\u202e\x07"})
+    post(client, "e3", {"pair-0": "коле\u200bга", "pair-1": "Zoe\u0308", "pair-2": "перерва"})
+    text = "Jeg heter\u202e Olena\x00 og jobber\ti Drammen.\nHilsen Zoe\u0308"
+    post(client, "e7", {"answer": text})
+    stored = {
+        row.exercise_id: json.loads(row.answer)
+        for row in db.session.scalars(select(ExerciseAnswer))
+    }
+    assert stored["e1"] == "Hei, jeg heter Olena."
+    assert stored["e3"]["en kollega"] == "колега"
+    assert stored["e3"]["en garderobe"] == "Zoë"
+    writing = "Jeg heter Olena og jobber\ti Drammen.\nHilsen Zoë"  # tab and line break kept
+    assert stored["e7"] == writing
+    assert db.session.scalar(select(WritingSubmission.text)) == writing
+    answer = db.session.scalar(select(ExerciseAnswer).where(ExerciseAnswer.exercise_id == "e1"))
+    assert answer.correct  # graded on the cleaned answer

@@ -6,6 +6,8 @@ input, each field gets the house rules on top of its own:
 - text (one line or several) is normalised to NFC and trimmed; text with control characters
   (tabs and line breaks are fine in several lines), direction overrides or invisible characters
   is refused with a message, since such text spoofs names and titles and breaks e-mail headers;
+- required text that is only spaces is refused as if it were empty (``InputRequired`` looks at
+  the text as typed, before trimming);
 - dates must lie between 1900 and 2100 (year 1 or 9999 overflow the date arithmetic);
 - whole numbers must fit the database's integer columns.
 
@@ -22,17 +24,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import StopValidation
+from wtforms.validators import InputRequired, StopValidation
+
+from webapp.text_rules import FORBIDDEN_IN_LINE, FORBIDDEN_IN_TEXT
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 LARGEST_NUMBER = 2_000_000_000  # PostgreSQL's integer holds up to 2,147,483,647
-
-# Never in typed text: C0 and C1 controls and DEL, line and paragraph separators, direction
-# embeddings, overrides and isolates, zero-width space, word joiner, invisible operators, BOM.
-_INVISIBLE = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff"
-_FORBIDDEN_IN_LINE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
-_FORBIDDEN_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_INVISIBLE}]")  # tab, newline: fine
 
 
 def clean_text(value: Any) -> Any:
@@ -44,11 +42,38 @@ def clean_text(value: Any) -> Any:
 
 def refuse_hidden_characters(form: FlaskForm, field: Field) -> None:
     """Refuse text with control, direction-changing or invisible characters."""
-    pattern = _FORBIDDEN_IN_TEXT if isinstance(field, TextAreaField) else _FORBIDDEN_IN_LINE
+    pattern = FORBIDDEN_IN_TEXT if isinstance(field, TextAreaField) else FORBIDDEN_IN_LINE
     if isinstance(field.data, str) and pattern.search(field.data):
         raise StopValidation(
             _l("Remove the invisible or control characters from this text, then try again.")
         )
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")
+
+
+def whole_number(raw: str | None) -> int | None:
+    """A number from a query string or a form read by hand, when it is written in ASCII digits
+    and fits the database's integer columns, else None. (``type=int`` would read "１２" as 12
+    and hand "99999999999" to a database that cannot hold it.)"""
+    if raw is None or not _WHOLE_NUMBER.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if abs(number) <= LARGEST_NUMBER else None
+
+
+class NotBlank:
+    """Refuse required text that trimming left empty, with the field's "required" message."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if field.data == "":
+            raise StopValidation(self.message or field.gettext(_WTFORMS_REQUIRED))
+
+
+_WTFORMS_REQUIRED = "This field is required."  # InputRequired's own, translated by WTForms
 
 
 def plausible_date(form: FlaskForm, field: Field) -> None:
@@ -80,7 +105,12 @@ def _add_house_rules(field: Field) -> None:
         return
     if isinstance(field, StringField):  # TextAreaField, EmailField and SearchField included
         field.filters = (clean_text, *field.filters)
-        field.validators = [refuse_hidden_characters, *field.validators]
+        validators = [refuse_hidden_characters]
+        for validator in field.validators:
+            validators.append(validator)
+            if isinstance(validator, InputRequired):
+                validators.append(NotBlank(validator.message))
+        field.validators = validators
     elif isinstance(field, DateField):
         field.validators = [*field.validators, plausible_date]
     elif isinstance(field, IntegerField):

@@ -52,6 +52,7 @@ from webapp.classes.refusals import refusal_message
 from webapp.clock import oslo_today
 from webapp.db_types import utcnow
 from webapp.extensions import db
+from webapp.forms import whole_number
 from webapp.i18n.labels import MODALITY_LABELS, track_label
 from webapp.learners.levels import Level
 from webapp.organisations.models import Organisation
@@ -610,7 +611,7 @@ def free_time_page():
     if request.method == "GET":
         form.cycle_weeks.data = stored.cycle_weeks if stored else 1
         form.cycle_start.data = stored.cycle_start if stored else free_time.monday_of(oslo_today())
-    weeks = request.args.get("weeks", type=int) or (form.cycle_weeks.data or 1)
+    weeks = whole_number(request.args.get("weeks")) or (form.cycle_weeks.data or 1)
     cells = free_time.cells_of(stored) if stored else set()
     if form.validate_on_submit():
         ticked = []
@@ -671,7 +672,7 @@ def demand() -> str:
         (str(m.id), m.name) for m in municipalities
     ]
     level = form.level.data if form.level.data in {lv.value for lv in CLASS_LEVELS} else ""
-    municipality_id = request.args.get("municipality", type=int)
+    municipality_id = whole_number(request.args.get("municipality"))
     if current_user.role is Role.COORDINATOR:  # a coordinator sees their own municipality
         municipalities = [m for m in municipalities if m.id == current_user.organisation_id]
         form.municipality.choices = [(str(m.id), m.name) for m in municipalities]

@@ -17,9 +17,12 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from webapp.text_rules import has_hidden_characters
 
 REQUIRED = (
     "name",
@@ -271,9 +274,15 @@ def _check_row(
         position = index.get(column)
         if position is None or position >= len(cells):
             return ""
-        return cells[position].strip()
+        return unicodedata.normalize("NFC", cells[position]).strip()
 
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(line, "hidden_characters", column)
+        for column in index
+        if has_hidden_characters(value(column))
+    ]
+    if problems:  # a spoofed name or address is refused whatever else the row holds
+        return None, problems
     name = value("name")
     if not name:
         problems.append(Problem(line, "required", "name"))

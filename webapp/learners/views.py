@@ -82,6 +82,10 @@ def problem_message(problem: Problem) -> str:
         ),
         "implausible_date": _("“%(column)s” is not a plausible date.", column=column),
         "not_allowed": _("“%(column)s” has a value that is not allowed.", column=column),
+        "hidden_characters": _(
+            "“%(column)s” has invisible or control characters. Remove them and try again.",
+            column=column,
+        ),
         "bad_phone": _("“%(column)s” is not a phone number.", column=column),
         "duplicate_in_file": _("The e-mail address appears earlier in the file."),
         "duplicate_person_in_file": _(

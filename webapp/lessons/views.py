@@ -32,6 +32,7 @@ from webapp.lessons import services
 from webapp.lessons.forms import MAX_ANSWER_LENGTH, AnswerForm, ReviewForm
 from webapp.lessons.models import Lesson, PlacementResult
 from webapp.studytime.models import StudySource
+from webapp.text_rules import without_hidden_characters
 
 bp = Blueprint("lessons", __name__, template_folder="templates")
 
@@ -111,13 +112,15 @@ def lesson_page(lesson_id: str) -> str:
 
 
 def _read_answer(exercise: dict) -> object:
+    """The answer as graded and stored: in NFC, without control or invisible characters."""
     kind = exercise["type"]
     if kind == "match":
         return {
-            pair["nb"]: request.form.get(f"pair-{index}", "")[:200]
+            pair["nb"]: without_hidden_characters(request.form.get(f"pair-{index}", "")[:200])
             for index, pair in enumerate(exercise["pairs"])
         }
-    return request.form.get("answer", "")[:MAX_ANSWER_LENGTH]
+    answer = request.form.get("answer", "")[:MAX_ANSWER_LENGTH]
+    return without_hidden_characters(answer, several_lines=kind == "writing")
 
 
 @bp.route("/lessons/<lesson_id>/exercises/<exercise_id>", methods=["POST"])

@@ -65,13 +65,14 @@ def render_unexpected(error: Exception) -> tuple[str, int]:
 
 
 def refuse_nul_characters() -> None:
-    """Refuse requests with NUL characters in the query or form: no text column can hold them
-    (PostgreSQL rejects them outright), and no person types them."""
-    for values in (request.args, request.form if request.method == "POST" else None):
-        if values and any(
-            "\x00" in key or "\x00" in value for key, value in values.items(multi=True)
-        ):
-            abort(400)
+    """Refuse addresses and query strings with NUL characters: no text column can hold them
+    (PostgreSQL rejects them outright, even in a WHERE), and no person types them. Posted forms
+    are left to the forms, which refuse them field by field and show the user's other values
+    again (webapp/forms.py)."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+    ):
+        abort(400)
 
 
 def init_app(app: Flask) -> None:

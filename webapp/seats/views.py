@@ -31,6 +31,7 @@ from webapp.clock import oslo_today
 from webapp.csv_files import safe_cell
 from webapp.entitlement.overview import status_counts
 from webapp.extensions import db
+from webapp.forms import whole_number
 from webapp.i18n.labels import status_label
 from webapp.pages.listing import page_number
 from webapp.seats import services
@@ -336,7 +337,7 @@ def seat_page(seat_id: int) -> str:
 
 
 def _report_year() -> int:
-    year = request.args.get("year", type=int) or oslo_today().year
+    year = whole_number(request.args.get("year")) or oslo_today().year
     return min(max(year, 2000), 2100)
 
 

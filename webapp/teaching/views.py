@@ -16,6 +16,7 @@ from webapp.classes.forms import ConfirmForm
 from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
 from webapp.extensions import db
+from webapp.forms import whole_number
 from webapp.i18n.labels import track_label
 from webapp.lessons.models import WritingSubmission
 from webapp.pages.form_ids import with_id_prefix
@@ -205,7 +206,7 @@ def delete_assignment(assignment_id: int) -> Response:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    back = request.form.get("group", type=int)
+    back = whole_number(request.form.get("group"))
     services.delete_assignment(current_user, assignment)
     db.session.commit()
     flash(_("The assignment is withdrawn."), "success")
