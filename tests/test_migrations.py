@@ -109,6 +109,7 @@ def test_series_dates_are_widened_to_span_every_session(empty_database_url):
             (2, "2030-03-01", "2030-03-31"),  # already spanning its one session
         ]
         downgrade(revision="base")
+        db.engine.dispose()  # before the database is dropped under its connections
 
 
 def test_the_overview_columns_are_filled_for_the_learners_already_there(empty_database_url):
