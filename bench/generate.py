@@ -35,6 +35,7 @@ from webapp.classes.models import (
     SessionStatus,
     SkippedDate,
 )
+from webapp.classes.timetable import rebuild_all_timetables
 from webapp.entitlement import rules
 from webapp.entitlement.models import Entitlement, ExtensionDecision, LeavePeriod
 from webapp.entitlement.overview_rows import refresh_all
@@ -685,4 +686,6 @@ def _classes(rng, teachers, pupils, count: int, today: date, progress) -> dict[s
         counts["waitlisted"] += sum(1 for b in bookings if b["status"] is BookingStatus.WAITLISTED)
         if progress:
             _progress("classes", start + len(plans), count)
+    rebuild_all_timetables()
+    db.session.commit()
     return counts

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from webapp.classes.timetable import refresh_started_timetables
 from webapp.clock import oslo_today
 from webapp.entitlement.sweep import run_daily_sweep
 from webapp.extensions import db
@@ -31,6 +32,13 @@ def daily_entitlement_sweep() -> None:
     db.session.commit()
 
 
+def refresh_class_timetables() -> int:
+    """Rewrite the stored timetable of every series whose next counted session has started."""
+    refreshed = refresh_started_timetables()
+    db.session.commit()
+    return refreshed
+
+
 def run_queued_import_jobs() -> int:
     """Run the learner imports coordinators queued (files too large for a request), one by
     one; take back those a stopped scheduler left running."""
@@ -50,6 +58,7 @@ class JobSpec:
 # The sweep runs before the outbox is emptied, so its notices go out in the same tick.
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("daily_entitlement_sweep", daily_entitlement_sweep, daily_at="06:00"),
+    JobSpec("refresh_class_timetables", refresh_class_timetables, every_seconds=300),
     JobSpec("run_queued_import_jobs", run_queued_import_jobs, every_seconds=3),
     JobSpec("deliver_outbox", deliver_outbox, every_seconds=30),
 )

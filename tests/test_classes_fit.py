@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from scheduling import availability as free_time
 from tests.conftest import login_as
 from webapp.accounts.models import Role, User
-from webapp.classes import services
+from webapp.classes import fit, services
 from webapp.classes.models import ClassSeries, Modality, SessionStatus
 from webapp.clock import oslo_today
 from webapp.db_types import utcnow
@@ -62,7 +62,7 @@ def publish(teacher: User, title: str, modality=Modality.IN_PERSON, **changes):
 
 
 def offered(learner: User, level: str = "", modality: str = "") -> list[str]:
-    return sorted(r.series.title for r in services.classes_for_learner(learner, level, modality))
+    return sorted(r.series.title for r in fit.classes_for_learner(learner, level, modality))
 
 
 def sell(provider: Organisation, series, buyer: Organisation, status, last_day: date) -> None:
@@ -155,7 +155,7 @@ def test_only_series_meeting_in_the_next_eight_weeks_are_offered(factory):
     teacher = factory.user(Role.TEACHER, school)
     learner = factory.learner(organisation=school)
     today = oslo_today()
-    limit = services.START_WITHIN_DAYS
+    limit = fit.START_WITHIN_DAYS
     publish(teacher, "Innenfor", first=today + timedelta(days=limit))
     publish(teacher, "Utenfor", first=today + timedelta(days=limit + 1))
     # The pattern starts late, but an extra first session falls inside the window.
@@ -175,7 +175,7 @@ def test_only_series_meeting_in_the_next_eight_weeks_are_offered(factory):
         teacher, "Ferdig", first=today - timedelta(days=30), last_date=today - timedelta(days=1)
     )
     assert offered(learner) == ["Innenfor", "Oppstartsmøte"]
-    [early] = [r for r in services.classes_for_learner(learner, "", "") if r.upcoming == 5]
+    [early] = [r for r in fit.classes_for_learner(learner, "", "") if r.upcoming == 5]
     assert early.next_session.local_date == today + timedelta(days=3)
 
 
@@ -220,7 +220,7 @@ def test_the_database_counts_sessions_by_kind_as_the_pure_rule_does(factory, see
         for s in sorted(series.sessions, key=lambda s: s.starts_at)
         if s.status is SessionStatus.SCHEDULED and s.starts_at > now
     ]
-    [result] = services.classes_for_learner(learner, "", "", now=now)
+    [result] = fit.classes_for_learner(learner, "", "", now=now)
     assert result.fit == free_time.fit(free, ahead)
     assert 0 < result.fit.fitting < result.fit.total
     assert result.upcoming == len(ahead)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from scheduling import availability as free_time
 from webapp.accounts.models import Role
-from webapp.classes import services
+from webapp.classes import fit, services
 from webapp.classes.models import (
     AttendanceMark,
     BookingStatus,
@@ -339,7 +339,7 @@ def test_classes_that_fit_rank_by_share_of_sessions_in_free_time(factory, teache
     other_level = publish(teacher, title="B1", level=Level.B1)
     learner = factory.learner()
     _free_weekday_evenings(learner, day, 17, 22)
-    ranked = services.classes_for_learner(learner, "A2", "")
+    ranked = fit.classes_for_learner(learner, "A2", "")
     assert [r.series.id for r in ranked] == [fits.id, clashes.id]
     best, worst = ranked
     assert best.fit is not None
@@ -347,8 +347,8 @@ def test_classes_that_fit_rank_by_share_of_sessions_in_free_time(factory, teache
     assert worst.fit is not None
     assert worst.fit.fitting == 0
     assert worst.fit.clashing_weekdays == (day,)
-    assert other_level.id in {r.series.id for r in services.classes_for_learner(learner, "", "")}
-    assert services.classes_for_learner(learner, "A2", "in_person") == []
+    assert other_level.id in {r.series.id for r in fit.classes_for_learner(learner, "", "")}
+    assert fit.classes_for_learner(learner, "A2", "in_person") == []
 
 
 def test_a_rota_that_repeats_every_two_weeks_fits_half_the_sessions(factory, teacher):
@@ -362,7 +362,7 @@ def test_a_rota_that_repeats_every_two_weeks_fits_half_the_sessions(factory, tea
     services.save_availability(learner, free_time.from_cells(first, 2, cells))
     db.session.commit()
     a_week_before = datetime(2030, 1, 29, 12, tzinfo=UTC)  # inside the window of start dates
-    [result] = services.classes_for_learner(learner, "", "", now=a_week_before)
+    [result] = fit.classes_for_learner(learner, "", "", now=a_week_before)
     assert result.series.id == series.id
     assert (result.fit.fitting, result.fit.total) == (2, 4)
     assert result.fit.clashing_week_numbers == (2,)
@@ -412,7 +412,7 @@ def test_every_session_keeps_its_local_time_across_the_autumn_change(teacher):
 
 
 def _upcoming(learner, level: str = "A2") -> dict[str, int]:
-    return {r.series.title: r.upcoming for r in services.classes_for_learner(learner, level, "")}
+    return {r.series.title: r.upcoming for r in fit.classes_for_learner(learner, level, "")}
 
 
 def test_classes_that_fit_follow_every_change_to_the_catalogue(factory, teacher):
@@ -438,9 +438,9 @@ def test_a_session_that_has_begun_leaves_the_ranking_without_a_new_read(factory,
     series = publish(teacher, title="Første")
     learner = factory.learner()
     first, second = series.sessions[0].starts_at, series.sessions[1].starts_at
-    ranked = services.classes_for_learner(learner, "A2", "", now=first - timedelta(hours=1))
+    ranked = fit.classes_for_learner(learner, "A2", "", now=first - timedelta(hours=1))
     assert [(r.upcoming, r.next_session.starts_at) for r in ranked] == [(4, first)]
-    later = services.classes_for_learner(learner, "A2", "", now=first + timedelta(minutes=1))
+    later = fit.classes_for_learner(learner, "A2", "", now=first + timedelta(minutes=1))
     assert [(r.upcoming, r.next_session.starts_at) for r in later] == [(3, second)]
 
 
@@ -449,19 +449,19 @@ def test_a_page_of_classes_shows_places_cancellations_and_begun_sessions_at_once
     learner, other = factory.learner(), factory.learner()
     first = series.sessions[0].starts_at
     before = first - timedelta(hours=2)
-    page = services.classes_for_learner_page(learner, None, "A2", "", 1, 10, now=before)
+    page = fit.classes_for_learner_page(learner, None, "A2", "", 1, 10, now=before)
     assert [r.full for r in page.items] == [False]
 
     services.book_series(learner, series, now=before)
     db.session.commit()
-    after_booking = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
+    after_booking = fit.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
     assert [r.full for r in after_booking.items] == [True]
 
     services.cancel_session(teacher, series.sessions[3])
     db.session.commit()
-    cancelled = services.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
+    cancelled = fit.classes_for_learner_page(other, None, "A2", "", 1, 10, now=before)
     assert [r.upcoming for r in cancelled.items] == [3]
-    begun = services.classes_for_learner_page(
+    begun = fit.classes_for_learner_page(
         other, None, "A2", "", 1, 10, now=first + timedelta(minutes=1)
     )
     assert [r.upcoming for r in begun.items] == [2]

@@ -147,6 +147,35 @@ class ClassSession(db.Model):
     series: Mapped[ClassSeries] = relationship(back_populates="sessions")
 
 
+class SeriesTimetable(db.Model):
+    """A series' scheduled sessions that have not started, counted by kind (weekday and local
+    times; see scheduling.timetable): what "classes that fit" ranks by, a few rows per series.
+
+    Rewritten for a series by every change to its sessions, and for the series whose first
+    counted session has started by the scheduler every few minutes.
+    """
+
+    __tablename__ = "class_series_timetable"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("sessions > 0", name="some_sessions"),
+        Index("ix_class_series_timetable_next_start", "next_start"),
+    )
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("class_series.id", ondelete="CASCADE"), primary_key=True
+    )
+    weekday: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start_local: Mapped[time] = mapped_column(Time, primary_key=True)
+    end_local: Mapped[time] = mapped_column(Time, primary_key=True)
+    next_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_date: Mapped[date] = mapped_column(Date)
+    last_date: Mapped[date] = mapped_column(Date)
+    sessions: Mapped[int] = mapped_column(Integer)
+    # Sessions per week bucket (scheduling.timetable.WEEK_BUCKETS), comma-separated.
+    week_counts: Mapped[str] = mapped_column(String(120))
+
+
 class SkippedDate(db.Model):
     """A date the series' pattern met on but a public holiday or a cancellation took."""
 

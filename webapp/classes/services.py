@@ -8,7 +8,6 @@ booking the last seat at the same moment are served one after the other.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -16,23 +15,17 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Integer,
     Select,
     and_,
     bindparam,
     case,
-    cast,
-    extract,
     func,
     insert,
     or_,
     select,
-    tuple_,
-    union,
     update,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from scheduling import availability as free_time
 from scheduling.recurrence import (
@@ -57,14 +50,13 @@ from webapp.classes.models import (
     SessionStatus,
     SkippedDate,
 )
-from webapp.clock import oslo_day_of
+from webapp.classes.timetable import refresh_timetables
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.learners.models import LearnerProfile
 from webapp.mail.services import queue_templated_mail
-from webapp.organisations.models import Organisation, OrganisationKind
-from webapp.pages.listing import RowPage, cut_page
+from webapp.organisations.models import Organisation
 from webapp.studytime.models import StudySource
 from webapp.studytime.services import adjust_study_time
 
@@ -174,6 +166,7 @@ def create_series(actor: User, data: SeriesInput) -> ClassSeries:
             SkippedDate(series_id=series.id, local_date=skipped.date, reason=skipped.reason)
         )
     db.session.flush()
+    refresh_timetables([series.id])
     return series
 
 
@@ -261,6 +254,7 @@ def cancel_session(actor: User, session: ClassSession) -> int:
             learner.email, learner.locale, "class_cancelled", user=learner, session=session
         )
     db.session.flush()
+    refresh_timetables([session.series_id])
     return len(learners)
 
 
@@ -301,6 +295,7 @@ def add_session(
     series.first_date = min(series.first_date, day)
     series.last_date = max(series.last_date, day)
     db.session.flush()
+    refresh_timetables([series.id])
     return session
 
 
@@ -719,224 +714,6 @@ def save_availability(learner: User, value: free_time.Availability) -> LearnerAv
     return row
 
 
-@dataclass(frozen=True)
-class SeriesFit:
-    """A series as "classes that fit me" shows it."""
-
-    series: ClassSeries
-    fit: free_time.Fit | None  # None when the learner has not given their free time
-    upcoming: int
-    next_session: ClassSession | None
-    full: bool
-    booking: Booking | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Ranked:
-    """A series as the ranking sees it: ids, counts and times, no loaded objects."""
-
-    series_id: int
-    fit: free_time.Fit | None
-    upcoming: int
-    next_local: tuple[date, time]  # the next session's local date and start: Oslo wall-clock
-
-
-# Classes that fit list the series that meet within this many days: a learner looks for a
-# class to join now, and the window keeps the candidates few.
-START_WITHIN_DAYS = 56
-
-
-def _county(number: Any) -> Any:
-    """The county (fylke) of a municipality number: its first two digits."""
-    return func.substr(number, 1, 2)
-
-
-@cache
-def _candidate_conditions(by_level: bool, by_modality: bool) -> list[Any]:
-    """Which series a learner is offered: level and modality as chosen; online classes from
-    anywhere; classes in person (or hybrid) only from a provider within the learner's reach;
-    and only series that meet between ``today`` and ``last_start`` (their first and last dates
-    span every session, so this reads no session).
-
-    A provider is within reach when it is the learner's own school, when it is located in the
-    learner's county (a municipal centre, by its municipality number), or when it sells seats
-    to a municipality of that county (a pending or accepted order that has not ended).
-    Built on first use, once per filter combination (the seat models import the classes).
-    """
-    from webapp.seats.models import HOLDING, Offering, SeatOrder
-
-    learner = bindparam("learner")
-    county = (
-        select(_county(Organisation.municipality_number))
-        .join(LearnerProfile, LearnerProfile.home_municipality_id == Organisation.id)
-        .where(LearnerProfile.user_id == learner)
-        .scalar_subquery()
-    )
-    buyer = aliased(Organisation)
-    reachable = union(
-        select(User.organisation_id).where(User.id == learner),
-        select(Organisation.id).where(
-            Organisation.kind != OrganisationKind.MUNICIPALITY,
-            _county(Organisation.municipality_number) == county,
-        ),
-        select(Offering.provider_id)
-        .join(SeatOrder, SeatOrder.offering_id == Offering.id)
-        .join(buyer, buyer.id == SeatOrder.municipality_id)
-        .where(
-            SeatOrder.status.in_(HOLDING),
-            SeatOrder.last_day >= bindparam("today"),
-            _county(buyer.municipality_number) == county,
-        ),
-    )
-    conditions = [
-        ClassSeries.last_date >= bindparam("today"),
-        ClassSeries.first_date <= bindparam("last_start"),
-        or_(ClassSeries.modality == Modality.ONLINE, ClassSeries.provider_id.in_(reachable)),
-    ]
-    if by_level:
-        conditions.append(ClassSeries.level == bindparam("level"))
-    if by_modality:
-        conditions.append(ClassSeries.modality == bindparam("modality"))
-    return conditions
-
-
-# A session's weekday (Monday 0, as in Python) and, for a rota of several weeks, the week of
-# the learner's cycle it falls in: the rule of scheduling.availability.week_index, worked out
-# by the database so that it can count a series' sessions by kind. The week counts days since
-# 1 January 1970 from a ``cycle_origin`` far before any class, so that the division sees no
-# negative number (SQL truncates where Python floors).
-_WEEKDAY = (cast(extract("dow", ClassSession.local_date), Integer) + 6) % 7
-_DAY = cast(extract("epoch", ClassSession.local_date), BigInteger) // 86400
-_WEEK = ((_DAY - _WEEKDAY - bindparam("cycle_origin", type_=BigInteger)) // 7) % bindparam(
-    "cycle_weeks", type_=Integer
-)
-_EPOCH = date(1970, 1, 1)
-
-
-@cache
-def _timetable_statement(by_level: bool, by_modality: bool, rota: bool) -> Select[Any]:
-    """The scheduled sessions after ``now`` of the candidate series, counted by series and kind
-    (weekday, rota week when ``rota``, local times), with the first date of each kind: a few
-    rows per series. The sessions are read from the index ix_class_sessions_timetable alone
-    (for many candidates PostgreSQL rather scans the table once)."""
-    kind = [_WEEKDAY.label("weekday")]
-    if rota:
-        kind.append(_WEEK.label("week"))
-    return (
-        select(
-            ClassSession.series_id,
-            ClassSession.start_local,
-            ClassSession.end_local,
-            func.count(),
-            func.min(ClassSession.local_date),
-            *kind,
-        )
-        .where(
-            ClassSession.series_id.in_(
-                select(ClassSeries.id).where(*_candidate_conditions(by_level, by_modality))
-            ),
-            ClassSession.status == SessionStatus.SCHEDULED,
-            ClassSession.starts_at > bindparam("now"),
-        )
-        .group_by(ClassSession.series_id, ClassSession.start_local, ClassSession.end_local, *kind)
-    )
-
-
-def _rank(
-    learner_id: int,
-    free: free_time.Availability | None,
-    level: str,
-    modality: str,
-    now: datetime,
-) -> list[_Ranked]:
-    """The series offered to the learner as of ``now`` (see _candidate_conditions) whose next
-    session is at most START_WITHIN_DAYS ahead, best fit for ``free`` time first (None: not
-    given), then the soonest: one statement, and only the kinds of sessions of these few
-    series are scored."""
-    today = oslo_day_of(now)
-    last_start = today + timedelta(days=START_WITHIN_DAYS)
-    values: dict[str, Any] = {
-        "learner": learner_id,
-        "now": now,
-        "today": today,
-        "last_start": last_start,
-    }
-    if level:
-        values["level"] = level
-    if modality:
-        values["modality"] = modality
-    rota = False
-    if free is not None and free.cycle_weeks > 1:
-        rota = True
-        origin = (free.cycle_start - _EPOCH).days - 7 * free.cycle_weeks * 100_000
-        values.update(cycle_origin=origin, cycle_weeks=free.cycle_weeks)
-    statement = _timetable_statement(bool(level), bool(modality), rota)
-    kinds: dict[int, list[tuple[free_time.SessionKind, int]]] = defaultdict(list)
-    first: dict[int, tuple[date, time]] = {}
-    # On the connection, past the ORM's row handling: plain rows.
-    for series_id, start, end, count, day, weekday, *week in (
-        db.session.connection().execute(statement, values).all()
-    ):
-        kind = free_time.SessionKind(weekday, week[0] if week else 0, start, end)
-        kinds[series_id].append((kind, count))
-        if series_id not in first or (day, start) < first[series_id]:
-            first[series_id] = (day, start)
-    judged: dict[free_time.SessionKind, bool] = {}
-    ranked = [
-        _Ranked(
-            series_id=series_id,
-            fit=free_time.fit_kinds(free, counted, judged) if free else None,
-            upcoming=sum(count for _kind, count in counted),
-            next_local=first[series_id],
-        )
-        for series_id, counted in kinds.items()
-        if first[series_id][0] <= last_start
-    ]
-    ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
-    return ranked
-
-
-_SERIES_BOOKED = (
-    select(ClassSeries.id, ClassSeries.capacity, func.count(Booking.id))
-    .outerjoin(
-        Booking,
-        and_(
-            Booking.series_id == ClassSeries.id,
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.session_id.is_(None),
-            Booking.seat_held.is_(False),
-        ),
-    )
-    .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
-    .group_by(ClassSeries.id, ClassSeries.capacity)
-)
-
-
-@cache
-def _series_with_provider_statement() -> Select[tuple[ClassSeries]]:
-    # Built on first use (loader options; see _learner_bookings_statement).
-    return (
-        select(ClassSeries)
-        .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
-        .options(joinedload(ClassSeries.provider))
-    )
-
-
-# The next session of each series on the page, by its series and local date and start.
-_NEXT_SESSIONS = select(ClassSession).where(
-    tuple_(ClassSession.series_id, ClassSession.local_date, ClassSession.start_local).in_(
-        bindparam("next", expanding=True)
-    ),
-    ClassSession.status == SessionStatus.SCHEDULED,
-)
-_MY_SERIES_BOOKINGS = select(Booking).where(
-    Booking.learner_id == bindparam("learner"),
-    Booking.series_id.in_(bindparam("series", expanding=True)),
-    Booking.status.in_(ACTIVE),
-    Booking.session_id.is_(None),
-)
-
-
 def bookings_shown_to(actor: User, series: ClassSeries) -> list[Booking]:
     """The active bookings of ``series`` with their learners, in one statement; a coordinator
     sees only the learners who live in their municipality."""
@@ -951,70 +728,6 @@ def bookings_shown_to(actor: User, series: ClassSeries) -> list[Booking]:
             LearnerProfile.home_municipality_id == actor.organisation_id
         )
     return list(db.session.scalars(stmt).unique())
-
-
-def _full_series(series_ids: list[int]) -> set[int]:
-    """Which of these series have no place left (bookings and seats held for municipalities)."""
-    taken: dict[int, int] = defaultdict(int, reserved_for_municipalities(series_ids))
-    full = set()
-    for series_id, places, count in db.session.execute(_SERIES_BOOKED, {"series": series_ids}):
-        if taken[series_id] + count >= places:
-            full.add(series_id)
-    return full
-
-
-def _series_fits(learner: User, ranked: Sequence[_Ranked]) -> list[SeriesFit]:
-    """Load what the page shows of ``ranked`` series (five statements, whatever their number)."""
-    if not ranked:
-        return []
-    ids = [r.series_id for r in ranked]
-    statement = _series_with_provider_statement()
-    series = {s.id: s for s in db.session.scalars(statement, {"series": ids})}
-    next_keys = [(r.series_id, *r.next_local) for r in ranked]
-    sessions = {
-        (s.series_id, s.local_date, s.start_local): s
-        for s in db.session.scalars(_NEXT_SESSIONS, {"next": next_keys})
-    }
-    values = {"learner": learner.id, "series": ids}
-    mine = {b.series_id: b for b in db.session.scalars(_MY_SERIES_BOOKINGS, values)}
-    full = _full_series(ids)
-    return [
-        SeriesFit(
-            series=series[r.series_id],
-            fit=r.fit,
-            upcoming=r.upcoming,
-            next_session=sessions[(r.series_id, *r.next_local)],
-            full=r.series_id in full,
-            booking=mine.get(r.series_id),
-        )
-        for r in ranked
-    ]
-
-
-def classes_for_learner(
-    learner: User, level: str, modality: str, now: datetime | None = None
-) -> list[SeriesFit]:
-    """The series offered to the learner (online from anywhere, in person within reach, with a
-    session in the next eight weeks), filtered by level and modality, best fit first."""
-    ranked = _rank(learner.id, availability_of(learner), level, modality, now or utcnow())
-    return _series_fits(learner, ranked)
-
-
-def classes_for_learner_page(
-    learner: User,
-    free: free_time.Availability | None,
-    level: str,
-    modality: str,
-    page: int,
-    per_page: int,
-    now: datetime | None = None,
-) -> RowPage:
-    """One page of ``classes_for_learner`` for a learner with ``free`` time; a page past the end
-    shows the last one. Only the candidates are scored, and only that page's series loaded."""
-    ranked = _rank(learner.id, free, level, modality, now or utcnow())
-    number, chosen = cut_page(ranked, page, per_page)
-    items = _series_fits(learner, chosen)
-    return RowPage(items=items, page=number, per_page=per_page, total=len(ranked))
 
 
 # Demand -----------------------------------------------------------------------------------------

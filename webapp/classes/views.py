@@ -28,7 +28,7 @@ from scheduling import availability as free_time
 from scheduling.recurrence import RecurrenceError, expand, parse_weekdays, weekday_codes
 from webapp.access.rules import logged_in, public, roles
 from webapp.accounts.models import Role, User
-from webapp.classes import calendar, services
+from webapp.classes import calendar, fit, services
 from webapp.classes.forms import (
     AvailabilityForm,
     ConfirmForm,
@@ -165,7 +165,7 @@ def _fitting_classes() -> str:
     modality = form.modality.data if form.modality.data in {m.value for m in Modality} else ""
     now = utcnow()
     free = services.availability_of(current_user)
-    page = services.classes_for_learner_page(
+    page = fit.classes_for_learner_page(
         current_user, free, level, modality, page_number(), PER_PAGE, now
     )
     bookings = services.learner_bookings(current_user)
@@ -180,7 +180,7 @@ def _fitting_classes() -> str:
         weekday_names=weekday_names(),
         confirm=ConfirmForm(),
         now=now,
-        within_weeks=services.START_WITHIN_DAYS // 7,
+        within_weeks=fit.START_WITHIN_DAYS // 7,
     )
 
 

@@ -1,0 +1,320 @@
+"""Classes that fit me: the series a learner is offered, best fit for their free time first.
+
+Candidates are narrowed in SQL (level, modality, online or a provider within reach, meeting in
+the next eight weeks); each candidate's sessions ahead are read from its stored timetable
+(SeriesTimetable: a few rows per series, whatever its number of sessions) and scored against the
+learner's free time; only the page shown loads series, next sessions and bookings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, or_, select, union
+from sqlalchemy.orm import aliased, joinedload
+
+from scheduling import availability as free_time
+from scheduling.timetable import KindCount, counted_kinds, week_counts_of
+from webapp.accounts.models import User
+from webapp.classes.models import (
+    Booking,
+    BookingStatus,
+    ClassSeries,
+    ClassSession,
+    Modality,
+    SeriesTimetable,
+    SessionStatus,
+)
+from webapp.classes.services import ACTIVE, availability_of, reserved_for_municipalities
+from webapp.clock import oslo_day_of
+from webapp.db_types import utcnow
+from webapp.extensions import db
+from webapp.learners.models import LearnerProfile
+from webapp.organisations.models import Organisation, OrganisationKind
+from webapp.pages.listing import RowPage, cut_page
+
+
+@dataclass(frozen=True)
+class SeriesFit:
+    """A series as "classes that fit me" shows it."""
+
+    series: ClassSeries
+    fit: free_time.Fit | None  # None when the learner has not given their free time
+    upcoming: int
+    next_session: ClassSession | None
+    full: bool
+    booking: Booking | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """A series as the ranking sees it: ids, counts and times, no loaded objects."""
+
+    series_id: int
+    fit: free_time.Fit | None
+    upcoming: int
+    next_local: tuple[date, time]  # the next session's local date and start: Oslo wall-clock
+
+
+# Classes that fit list the series that meet within this many days: a learner looks for a
+# class to join now, and the window keeps the candidates few.
+START_WITHIN_DAYS = 56
+
+
+def _county(number: Any) -> Any:
+    """The county (fylke) of a municipality number: its first two digits."""
+    return func.substr(number, 1, 2)
+
+
+@cache
+def _candidate_conditions(by_level: bool, by_modality: bool) -> list[Any]:
+    """Which series a learner is offered: level and modality as chosen; online classes from
+    anywhere; classes in person (or hybrid) only from a provider within the learner's reach;
+    and only series that meet between ``today`` and ``last_start`` (their first and last dates
+    span every session, so this reads no session).
+
+    A provider is within reach when it is the learner's own school, when it is located in the
+    learner's county (a municipal centre, by its municipality number), or when it sells seats
+    to a municipality of that county (a pending or accepted order that has not ended).
+    Built on first use, once per filter combination (the seat models import the classes).
+    """
+    from webapp.seats.models import HOLDING, Offering, SeatOrder
+
+    learner = bindparam("learner")
+    county = (
+        select(_county(Organisation.municipality_number))
+        .join(LearnerProfile, LearnerProfile.home_municipality_id == Organisation.id)
+        .where(LearnerProfile.user_id == learner)
+        .scalar_subquery()
+    )
+    buyer = aliased(Organisation)
+    reachable = union(
+        select(User.organisation_id).where(User.id == learner),
+        select(Organisation.id).where(
+            Organisation.kind != OrganisationKind.MUNICIPALITY,
+            _county(Organisation.municipality_number) == county,
+        ),
+        select(Offering.provider_id)
+        .join(SeatOrder, SeatOrder.offering_id == Offering.id)
+        .join(buyer, buyer.id == SeatOrder.municipality_id)
+        .where(
+            SeatOrder.status.in_(HOLDING),
+            SeatOrder.last_day >= bindparam("today"),
+            _county(buyer.municipality_number) == county,
+        ),
+    )
+    conditions = [
+        ClassSeries.last_date >= bindparam("today"),
+        ClassSeries.first_date <= bindparam("last_start"),
+        or_(ClassSeries.modality == Modality.ONLINE, ClassSeries.provider_id.in_(reachable)),
+    ]
+    if by_level:
+        conditions.append(ClassSeries.level == bindparam("level"))
+    if by_modality:
+        conditions.append(ClassSeries.modality == bindparam("modality"))
+    return conditions
+
+
+# A session's weekday (Monday 0, as in Python) and, for a rota of several weeks, the week of
+# the learner's cycle it falls in: the rule of scheduling.availability.week_index, worked out
+# by the database so that it can count a series' sessions by kind. The week counts days since
+# 1 January 1970 from a ``cycle_origin`` far before any class, so that the division sees no
+# negative number (SQL truncates where Python floors).
+
+
+@cache
+def _timetable_statement(by_level: bool, by_modality: bool) -> Select[Any]:
+    """The stored timetable rows of the candidate series: a few per series."""
+    return select(
+        SeriesTimetable.series_id,
+        SeriesTimetable.weekday,
+        SeriesTimetable.start_local,
+        SeriesTimetable.end_local,
+        SeriesTimetable.first_date,
+        SeriesTimetable.sessions,
+        SeriesTimetable.week_counts,
+    ).where(
+        SeriesTimetable.series_id.in_(
+            select(ClassSeries.id).where(*_candidate_conditions(by_level, by_modality))
+        )
+    )
+
+
+def _rank(
+    learner_id: int,
+    free: free_time.Availability | None,
+    level: str,
+    modality: str,
+    now: datetime,
+) -> list[_Ranked]:
+    """The series offered to the learner as of ``now`` (see _candidate_conditions) whose next
+    session is at most START_WITHIN_DAYS ahead, best fit for ``free`` time first (None: not
+    given), then the soonest: one statement over the stored timetables of the candidates (a
+    session that began since the scheduler last rewrote its series' timetable, a few minutes at
+    most, is still counted there; the page's own figures are exact)."""
+    today = oslo_day_of(now)
+    last_start = today + timedelta(days=START_WITHIN_DAYS)
+    values: dict[str, Any] = {"learner": learner_id, "today": today, "last_start": last_start}
+    if level:
+        values["level"] = level
+    if modality:
+        values["modality"] = modality
+    rota = free is not None and free.cycle_weeks > 1
+    statement = _timetable_statement(bool(level), bool(modality))
+    counted: dict[int, list[tuple[free_time.SessionKind, int]]] = defaultdict(list)
+    nearest: dict[int, tuple[date, time]] = {}
+    # On the connection, past the ORM's row handling: plain rows, fetched at once. The counts
+    # by week are read only for a learner on a rota.
+    for series_id, weekday, start, end, first, sessions, weeks in (
+        db.session.connection().execute(statement, values).all()
+    ):
+        if rota:
+            kind = KindCount(weekday, start, end, first, sessions, week_counts_of(weeks))
+            counted[series_id] += counted_kinds([kind], free)
+        else:
+            counted[series_id].append((free_time.SessionKind(weekday, 0, start, end), sessions))
+        if series_id not in nearest or (first, start) < nearest[series_id]:
+            nearest[series_id] = (first, start)
+    judged: dict[free_time.SessionKind, bool] = {}
+    ranked = [
+        _Ranked(
+            series_id=series_id,
+            fit=free_time.fit_kinds(free, kinds, judged) if free else None,
+            upcoming=sum(count for _kind, count in kinds),
+            next_local=nearest[series_id],
+        )
+        for series_id, kinds in counted.items()
+        if nearest[series_id][0] <= last_start
+    ]
+    ranked.sort(key=lambda r: (-(r.fit.share if r.fit else 0), r.next_local, r.series_id))
+    return ranked
+
+
+_SERIES_BOOKED = (
+    select(ClassSeries.id, ClassSeries.capacity, func.count(Booking.id))
+    .outerjoin(
+        Booking,
+        and_(
+            Booking.series_id == ClassSeries.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.session_id.is_(None),
+            Booking.seat_held.is_(False),
+        ),
+    )
+    .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
+    .group_by(ClassSeries.id, ClassSeries.capacity)
+)
+
+
+@cache
+def _series_with_provider_statement() -> Select[tuple[ClassSeries]]:
+    # Built on first use (loader options).
+    return (
+        select(ClassSeries)
+        .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
+        .options(joinedload(ClassSeries.provider))
+    )
+
+
+_AHEAD = and_(
+    ClassSession.status == SessionStatus.SCHEDULED, ClassSession.starts_at > bindparam("now")
+)
+# The next session of each series on the page: the first scheduled one that has not started.
+_FIRST_AHEAD = (
+    select(ClassSession.id)
+    .where(ClassSession.series_id == ClassSeries.id, _AHEAD)
+    .order_by(ClassSession.starts_at)
+    .limit(1)
+    .correlate(ClassSeries)
+    .scalar_subquery()
+)
+_NEXT_SESSIONS = select(ClassSession).where(
+    ClassSession.id.in_(
+        select(_FIRST_AHEAD).where(ClassSeries.id.in_(bindparam("series", expanding=True)))
+    )
+)
+_SESSIONS_AHEAD = (
+    select(ClassSession.series_id, func.count())
+    .where(ClassSession.series_id.in_(bindparam("series", expanding=True)), _AHEAD)
+    .group_by(ClassSession.series_id)
+)
+_MY_SERIES_BOOKINGS = select(Booking).where(
+    Booking.learner_id == bindparam("learner"),
+    Booking.series_id.in_(bindparam("series", expanding=True)),
+    Booking.status.in_(ACTIVE),
+    Booking.session_id.is_(None),
+)
+
+
+def _full_series(series_ids: list[int]) -> set[int]:
+    """Which of these series have no place left (bookings and seats held for municipalities)."""
+    taken: dict[int, int] = defaultdict(int, reserved_for_municipalities(series_ids))
+    full = set()
+    for series_id, places, count in db.session.execute(_SERIES_BOOKED, {"series": series_ids}):
+        if taken[series_id] + count >= places:
+            full.add(series_id)
+    return full
+
+
+def _series_fits(learner: User, ranked: Sequence[_Ranked], now: datetime) -> list[SeriesFit]:
+    """Load what the page shows of ``ranked`` series, with their sessions ahead counted as of
+    ``now`` (six statements, whatever their number)."""
+    if not ranked:
+        return []
+    ids = [r.series_id for r in ranked]
+    series = {
+        s.id: s for s in db.session.scalars(_series_with_provider_statement(), {"series": ids})
+    }
+    values = {"series": ids, "now": now}
+    sessions = {s.series_id: s for s in db.session.scalars(_NEXT_SESSIONS, values)}
+    ahead = dict(db.session.execute(_SESSIONS_AHEAD, values).tuples().all())
+    mine = {
+        b.series_id: b
+        for b in db.session.scalars(_MY_SERIES_BOOKINGS, {"learner": learner.id, "series": ids})
+    }
+    full = _full_series(ids)
+    return [
+        SeriesFit(
+            series=series[r.series_id],
+            fit=r.fit,
+            upcoming=ahead.get(r.series_id, 0),
+            next_session=sessions.get(r.series_id),
+            full=r.series_id in full,
+            booking=mine.get(r.series_id),
+        )
+        for r in ranked
+    ]
+
+
+def classes_for_learner(
+    learner: User, level: str, modality: str, now: datetime | None = None
+) -> list[SeriesFit]:
+    """The series offered to the learner (online from anywhere, in person within reach, with a
+    session in the next eight weeks), filtered by level and modality, best fit first."""
+    now = now or utcnow()
+    return _series_fits(
+        learner, _rank(learner.id, availability_of(learner), level, modality, now), now
+    )
+
+
+def classes_for_learner_page(
+    learner: User,
+    free: free_time.Availability | None,
+    level: str,
+    modality: str,
+    page: int,
+    per_page: int,
+    now: datetime | None = None,
+) -> RowPage:
+    """One page of ``classes_for_learner`` for a learner with ``free`` time; a page past the end
+    shows the last one. Only the candidates are scored, and only that page's series loaded."""
+    now = now or utcnow()
+    ranked = _rank(learner.id, free, level, modality, now)
+    number, chosen = cut_page(ranked, page, per_page)
+    items = _series_fits(learner, chosen, now)
+    return RowPage(items=items, page=number, per_page=per_page, total=len(ranked))
