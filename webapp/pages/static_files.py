@@ -50,7 +50,7 @@ _HASHES: dict[tuple[str, str], str | None] = {}
 
 
 def _known_hash(filename: str) -> str | None:
-    """``content_hash``, remembered per file outside debug mode."""
+    """``content_hash``, computed once per file outside debug mode."""
     if current_app.debug:
         return content_hash(filename)
     key = (current_app.static_folder or "", filename)
