@@ -225,7 +225,7 @@ def profile() -> Response | str:
         password.current.errors.append(_("The current password is wrong."))
     support = None
     if current_user.role is Role.LEARNER and current_user.learner_profile is not None:
-        support = SupportLanguageForm(prefix="", formdata=None)
+        support = SupportLanguageForm(formdata=None)
         support.language.data = lesson_services.support_language(current_user)
         support.next.data = url_for("accounts.profile")
     return render_template(
