@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fsrs import Card, Rating, State
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from scheduling import availability as free_time
 from tests.conftest import copy_fixture_lesson, login, login_as, sync_lessons_in
@@ -322,3 +322,28 @@ def test_a_twelve_hour_shift_on_tuesday_gets_fewer_reviews_than_a_free_wednesday
     free_learner = factory.learner()  # no registered hours: every day counts the same
     shown_free, _ = _shown_and_due_days(free_learner, LESSON)
     assert shown_free[tuesday] > shown[tuesday]
+
+
+def test_the_next_card_and_the_count_are_one_statement_each_on_the_index(lesson_root, learner):
+    services.create_cards(learner, db.session.get(Lesson, LESSON))
+    db.session.commit()
+    assert learner.id  # loaded again after the commit, before counting
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        card = services.next_due_card(learner)
+        count = services.due_cards_count(learner)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert card is not None
+    assert count == 3
+    assert len(seen) == 2
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            for statement, parameters in seen:
+                plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                assert "ix_vocab_cards_learner_due" in str(plan.all())
