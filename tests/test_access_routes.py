@@ -533,6 +533,7 @@ ROUTES = {
     "lessons.review": lambda w, r, own: ("GET", "/review"),
     "lessons.rate_card": lambda w, r, own: ("POST", f"/review/{_card_id(w, own)}"),
     "lessons.placement": lambda w, r, own: ("GET", "/placement"),
+    "lessons.support_language": lambda w, r, own: ("GET", "/support-language"),
     "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
     "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
@@ -820,7 +821,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
     },
     **dict.fromkeys(
-        ("lessons.review", "lessons.placement", "lessons.heartbeat"),
+        ("lessons.review", "lessons.placement", "lessons.heartbeat", "lessons.support_language"),
         {
             "anonymous": (LOGIN, LOGIN),
             "learner": (200, 200),

@@ -709,6 +709,14 @@ def lesson_cases(e: Env) -> list[Case]:
             writes=False,
         ),
         Case(
+            "lessons.support_language",
+            "learner",
+            lambda n: _post(
+                "/support-language", {"language": "ru", "next": "/profile"}, e.learner()
+            ),
+            extra={"language": ("de", "RU", "ru ")},
+        ),
+        Case(
             "lessons.heartbeat",
             "learner",
             lambda n: _post("/study/heartbeat", {"source": "review"}, e.learner()),

@@ -252,7 +252,7 @@ def test_joining_creates_the_learner_and_logs_them_in(client, factory):
     response = join(client, invitation.code, email="Olena@Example.org")
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/dashboard"
+    assert response.headers["Location"] == "/support-language?next=/dashboard"  # asked once
     learner = db.session.scalar(select(User).where(User.role == Role.LEARNER))
     assert learner.email == "olena@example.org"
     assert learner.name == "Olena Kovalenko"

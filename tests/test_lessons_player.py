@@ -103,7 +103,8 @@ def test_completing_a_lesson_makes_review_cards(client, lesson, learner):
     assert progress.best_score == 100
     assert progress.completed_at is not None
     cards = db.session.scalars(select(VocabCard).where(VocabCard.learner_id == learner.id)).all()
-    assert len(cards) == 16  # eight new words, both directions; the glossary is not reviewed
+    assert len(cards) == 8  # eight new words; each reverse card comes once the word is recalled
+    assert {card.direction for card in cards} == {"from_nb"}
     assert {card.meaning for card in cards} == {
         "колега",
         "роздягальня",
@@ -168,7 +169,7 @@ def test_fsrs_review_round_trip(client, lesson, learner):
     db.session.commit()
     login_as(client, learner)
     html = client.get("/review", headers=EN).get_data(as_text=True)
-    assert "16 words due" in html
+    assert "8 words due" in html
     card = services.next_due_card(learner)
     before = card.due
     assert client.post(f"/review/{card.id}", data={"rating": "3"}).status_code == 302
@@ -177,7 +178,7 @@ def test_fsrs_review_round_trip(client, lesson, learner):
     assert card.reviews == 1
     state = json.loads(card.state)
     assert state["last_review"] is not None
-    assert services.due_cards_count(learner) == 15
+    assert services.due_cards_count(learner) == 7
     assert client.post(f"/review/{card.id}", data={"rating": "9"}).status_code == 400
 
 

@@ -249,3 +249,63 @@ def test_the_overview_columns_are_filled_for_the_learners_already_there(empty_da
         assert "learner_overview" not in inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_reverse_cards_made_before_their_word_was_recalled_are_withdrawn(empty_database_url):
+    """0015: a reverse card nobody reviewed goes unless its word's forward card was recalled."""
+    app = create_app({"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0013_outbox_failed_at")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, name, kind, municipality_number, created_at)"
+                    " VALUES (1, 'Fjordby kommune', 'municipality', '0001', '2030-01-01 08:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, locale, role,"
+                    " organisation_id, active, session_version, created_at) VALUES (1,"
+                    " 'olena@example.org', 'Olena', 'x', 'uk', 'learner', 1, true, 1,"
+                    " '2030-01-01 08:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO lessons (id, track, level, position, minutes, title_nb, digest,"
+                    " version, content, updated_at) VALUES ('l1', 'working-life', 'A1', 1, 10,"
+                    " 'Første dag', 'd', 1, '{}', '2030-01-01 08:00')"
+                )
+            )
+            cards = (  # id, word, direction, reviews
+                (1, "en kollega", "from_nb", 1),  # recalled (rated good)
+                (2, "en kollega", "to_nb", 0),
+                (3, "en pause", "from_nb", 1),  # forgotten (rated again)
+                (4, "en pause", "to_nb", 0),
+                (5, "å begynne", "from_nb", 0),
+                (6, "å begynne", "to_nb", 1),  # reviewed already: kept
+            )
+            for card_id, word, direction, reviews in cards:
+                connection.execute(
+                    text(
+                        "INSERT INTO vocab_cards (id, learner_id, lesson_id, word_nb, meaning,"
+                        " example, direction, due, state, reviews) VALUES (:id, 1, 'l1', :word,"
+                        " 'm', '', :direction, '2030-01-02 08:00', '{}', :reviews)"
+                    ),
+                    {"id": card_id, "word": word, "direction": direction, "reviews": reviews},
+                )
+            for card_id, rating in ((1, 3), (3, 1), (6, 3)):
+                connection.execute(
+                    text(
+                        "INSERT INTO vocab_reviews (card_id, rating, reviewed_at)"
+                        " VALUES (:card, :rating, '2030-01-02 08:00')"
+                    ),
+                    {"card": card_id, "rating": rating},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            kept = connection.execute(text("SELECT id FROM vocab_cards ORDER BY id")).scalars()
+            assert list(kept) == [1, 2, 3, 5, 6]
+        downgrade(revision="base")
+        db.engine.dispose()  # before the database is dropped under its connections

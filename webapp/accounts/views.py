@@ -24,13 +24,23 @@ from webapp.accounts.forms import (
     ProfileForm,
 )
 from webapp.accounts.login import SESSION_TOKEN_KEY
-from webapp.accounts.models import User
+from webapp.accounts.models import Role, User
 from webapp.accounts.passwords import verify_password
 from webapp.extensions import db
 from webapp.learners.levels import Education
 from webapp.learners.models import Employment, FirstLanguage
+from webapp.lessons import services as lesson_services
+from webapp.lessons.forms import SupportLanguageForm
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def _landing(user: User, wanted: str) -> str:
+    """Where a fresh log-in goes: first the one-question support-language screen for a learner
+    who has not answered it yet, then ``wanted``."""
+    if user.role is Role.LEARNER and lesson_services.must_choose_support_language(user):
+        return url_for("lessons.support_language", next=wanted)
+    return wanted
 
 
 def _start_session(user: User) -> None:
@@ -69,7 +79,8 @@ def login() -> Response | str:
         if result.user is not None:
             _start_session(result.user)
             db.session.commit()
-            return redirect(safe_next(form.next.data, url_for("pages.dashboard")))
+            wanted = safe_next(form.next.data, url_for("pages.dashboard"))
+            return redirect(_landing(result.user, wanted))
         form.password.errors.append(_("The e-mail address or the password is wrong."))
     return render_template("accounts/login.html", form=form)
 
@@ -123,7 +134,7 @@ def reset_password(token: str) -> Response | tuple[str, int] | str:
         _start_session(user)
         db.session.commit()
         flash(_("Your new password is saved."), "success")
-        return redirect(url_for("pages.dashboard"))
+        return redirect(_landing(user, url_for("pages.dashboard")))
     return render_template("accounts/reset_password.html", form=form)
 
 
@@ -181,7 +192,7 @@ def join_details(code: str) -> Response | tuple[str, int] | str:
             _start_session(user)
             db.session.commit()
             flash(_("Welcome to Norskvei! Your account is ready."), "success")
-            return redirect(url_for("pages.dashboard"))
+            return redirect(_landing(user, url_for("pages.dashboard")))
     return render_template("accounts/join_details.html", form=form, invitation=invitation)
 
 
@@ -212,4 +223,11 @@ def profile() -> Response | str:
             flash(_("Your password is changed. You are logged out everywhere else."), "success")
             return redirect(url_for("accounts.profile"))
         password.current.errors.append(_("The current password is wrong."))
-    return render_template("accounts/profile.html", details=details, password=password)
+    support = None
+    if current_user.role is Role.LEARNER and current_user.learner_profile is not None:
+        support = SupportLanguageForm(formdata=None)
+        support.language.data = lesson_services.support_language(current_user)
+        support.next.data = url_for("accounts.profile")
+    return render_template(
+        "accounts/profile.html", details=details, password=password, support=support
+    )

@@ -21,6 +21,7 @@ from webapp.entitlement.overview_rows import refresh_all
 from webapp.extensions import db
 from webapp.learners.levels import Education, Level, default_targets
 from webapp.learners.models import Employment, FirstLanguage, LearnerProfile
+from webapp.lessons.services import default_support_language
 from webapp.organisations.models import Organisation
 from webapp.studytime.models import StudySource
 from webapp.studytime.services import record_study_time
@@ -95,6 +96,8 @@ def _learner(
         employment=employment,
         working_hours=working_hours,
     )
+    # Demo learners have used the platform before: their support language is already chosen.
+    user.learner_profile.support_language = default_support_language(user)
     return user
 
 

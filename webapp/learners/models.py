@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 
 class FirstLanguage(enum.StrEnum):
-    """The learner's first language; lessons offer support in Ukrainian and Russian."""
+    """The learner's first language, as recorded at sign-up or import; it sets the default
+    support language (see ``LearnerProfile.support_language``)."""
 
     UKRAINIAN = "uk"
     RUSSIAN = "ru"
@@ -55,6 +56,10 @@ class LearnerProfile(db.Model):
     __table_args__ = (
         CheckConstraint("settlement_date >= birth_date", name="settled_after_birth"),
         CheckConstraint("birth_date >= '1900-01-01'", name="birth_date_plausible"),
+        CheckConstraint(
+            "support_language IS NULL OR support_language IN ('uk', 'ru', 'en')",
+            name="known_support_language",
+        ),
     )
 
     user_id: Mapped[int] = mapped_column(
@@ -77,6 +82,9 @@ class LearnerProfile(db.Model):
     employment: Mapped[Employment] = mapped_column(enum_column(Employment, "employment"))
     working_hours: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str | None] = mapped_column(String(32))
+    # The language lessons translate into (uk, ru or en), chosen by the learner at first
+    # log-in or in the profile; None until they have chosen (the first language decides).
+    support_language: Mapped[str | None] = mapped_column(String(2))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="learner_profile")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SubmitField
+from wtforms import HiddenField, RadioField, SelectField, SubmitField
+from wtforms.validators import DataRequired
 
 from webapp.forms import Form
 from webapp.learners.levels import Level
@@ -26,3 +27,20 @@ class LevelForm(Form):
 
     level = SelectField(_l("Level now"), choices=[(level.value, level.value) for level in Level])
     submit = SubmitField(_l("Set the level"))
+
+
+# Each language under its own name, so a learner finds theirs whatever the interface shows.
+SUPPORT_LANGUAGE_CHOICES = [("uk", "Українська"), ("ru", "Русский"), ("en", "English")]
+
+
+class SupportLanguageForm(Form):
+    """The language translations, word meanings and review answers are shown in."""
+
+    language = RadioField(
+        _l("Show translations and word meanings in"),
+        choices=SUPPORT_LANGUAGE_CHOICES,
+        validators=[DataRequired(message=_l("Choose a language."))],
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Save"))
+    skip = SubmitField(_l("Skip for now"))

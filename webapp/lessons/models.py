@@ -101,7 +101,13 @@ class WritingSubmission(db.Model):
 
 
 class VocabCard(db.Model):
-    """One review card (a word in one direction) with its FSRS scheduling state."""
+    """One review card (a word in one direction) with its FSRS scheduling state.
+
+    A word is one item with two directions: the ``to_nb`` card is made only once the
+    ``from_nb`` card has been recalled. ``due`` is when the card is *shown*: on or before the
+    day FSRS has it due (kept in ``state``), earlier where the learner's working hours call for
+    it, or the next day when its sibling was reviewed today.
+    """
 
     __tablename__ = "vocab_cards"
     __table_args__ = (
@@ -119,7 +125,9 @@ class VocabCard(db.Model):
     learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="RESTRICT"))
     word_nb: Mapped[str] = mapped_column(String(120))
-    meaning: Mapped[str] = mapped_column(String(200))  # in the learner's support language
+    # In the support language when the card was made; pages show the lesson's current meaning
+    # in the learner's current support language, and this only if the lesson lost the word.
+    meaning: Mapped[str] = mapped_column(String(200))
     example: Mapped[str] = mapped_column(String(300), default="")
     direction: Mapped[str] = mapped_column(String(8))  # "from_nb" or "to_nb"
     due: Mapped[datetime] = mapped_column(UTCDateTime())

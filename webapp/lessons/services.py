@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lessons.grading import Grade, grade, is_completed, lesson_score
 from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files, minutes
+from scheduling import review_days
+from scheduling.availability import GRID_HOURS, week_index
+from scheduling.review_days import DueReview
 from webapp.accounts.models import User
-from webapp.clock import oslo_day_of
+from webapp.classes.models import LearnerAvailability
+from webapp.classes.services import to_availability
+from webapp.clock import OSLO, oslo_day_of
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.lessons.models import (
@@ -201,12 +207,40 @@ def lesson_visit(user: User, lesson_id: str) -> LessonVisit | None:
     )
 
 
-def support_language(user: User) -> str:
-    """The language a learner reads translations in: uk or ru, else English."""
+SUPPORT_LANGUAGES = ("uk", "ru", "en")
+
+
+def default_support_language(user: User) -> str:
+    """The support language before the learner chooses: the first language a coordinator
+    recorded when it is Ukrainian or Russian, else the interface language if it is, else
+    English."""
     profile = user.learner_profile
     if profile is not None and profile.first_language.value in ("uk", "ru"):
         return profile.first_language.value
     return user.locale if user.locale in ("uk", "ru") else "en"
+
+
+def support_language(user: User) -> str:
+    """The language a learner reads translations, glosses and review answers in: their own
+    choice, else the default."""
+    profile = user.learner_profile
+    if profile is not None and profile.support_language in SUPPORT_LANGUAGES:
+        return profile.support_language
+    return default_support_language(user)
+
+
+def must_choose_support_language(user: User) -> bool:
+    """True for a learner who has not yet chosen (or skipped choosing) a support language."""
+    profile = user.learner_profile
+    return profile is not None and profile.support_language is None
+
+
+def set_support_language(user: User, language: str) -> None:
+    """Store the learner's support language (uk, ru or en); unknown values are refused."""
+    if language not in SUPPORT_LANGUAGES or user.learner_profile is None:
+        raise ValueError(language)
+    user.learner_profile.support_language = language
+    db.session.flush()
 
 
 # --- Answering ----------------------------------------------------------------------------
@@ -219,6 +253,7 @@ class AnswerOutcome:
     grade: Grade
     score: int
     completed_now: bool
+    words_added: int = 0  # words put into review by completing the lesson now
 
 
 def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any) -> AnswerOutcome:
@@ -264,12 +299,13 @@ def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any
     )
     progress.best_score = max(progress.best_score, score)
     completed_now = False
+    words_added = 0
     if progress.completed_at is None and is_completed(progress.best_score):
         progress.completed_at = utcnow()
         completed_now = True
-        create_cards(learner, lesson)
+        words_added = create_cards(learner, lesson)
     db.session.flush()
-    return AnswerOutcome(result, progress.best_score, completed_now)
+    return AnswerOutcome(result, progress.best_score, completed_now, words_added)
 
 
 def _progress(learner: User, lesson: Lesson) -> LessonProgress:
@@ -290,61 +326,78 @@ def start_lesson(learner: User, lesson: Lesson) -> bool:
 
 
 # --- Vocabulary review (FSRS) ---------------------------------------------------------------
+#
+# A word is one item with two directions. Its "from_nb" card (see the word, recall the meaning)
+# is made when the lesson is completed; the "to_nb" card (see the meaning, recall the word)
+# only once the first has been recalled, and never on the same Oslo day. Reviewing either card
+# buries its sibling until the next Oslo day, as Anki does. Counts shown are words.
 
-DIRECTIONS = ("from_nb", "to_nb")
+FORWARD, REVERSE = "from_nb", "to_nb"
+DIRECTIONS = (FORWARD, REVERSE)
+SIBLING = {FORWARD: REVERSE, REVERSE: FORWARD}
 
 
 def scheduler() -> Scheduler:
-    """The FSRS scheduler with its default parameters."""
+    """The FSRS scheduler with its default parameters (desired retention 0.9)."""
     return Scheduler(enable_fuzzing=False)
 
 
 def create_cards(learner: User, lesson: Lesson) -> int:
-    """Turn a completed lesson's words into review cards, both directions; return how many."""
+    """Put a completed lesson's new words into review (their forward cards); return how many
+    words were added."""
     language = support_language(learner)
-    existing = set(
-        db.session.execute(
-            select(VocabCard.word_nb, VocabCard.direction).where(VocabCard.learner_id == learner.id)
-        ).all()
+    known = set(
+        db.session.scalars(select(VocabCard.word_nb).where(VocabCard.learner_id == learner.id))
     )
     now = utcnow()
-    made = 0
+    added = 0
     for entry in lesson_content(lesson)["vocabulary"]:
-        for direction in DIRECTIONS:
-            if (entry["nb"], direction) in existing:
-                continue
-            card = Card(due=now)
-            db.session.add(
-                VocabCard(
-                    learner_id=learner.id,
-                    lesson_id=lesson.id,
-                    word_nb=entry["nb"][:120],
-                    meaning=entry[language][:200],
-                    example=entry.get("example", "")[:300],
-                    direction=direction,
-                    due=now,
-                    state=json.dumps(card.to_dict()),
-                )
-            )
-            made += 1
+        word = entry["nb"][:120]
+        if word in known:
+            continue
+        known.add(word)
+        db.session.add(_new_card(learner.id, lesson.id, word, entry[language], FORWARD, now, entry))
+        added += 1
     db.session.flush()
-    return made
+    return added
 
 
-# Built once: the dashboard runs these on every visit (see _VISIT).
-_DUE_CARDS = select(func.count(VocabCard.id)).where(
+def _new_card(
+    learner_id: int,
+    lesson_id: str,
+    word: str,
+    meaning: str,
+    direction: str,
+    due: datetime,
+    entry: dict[str, Any] | None = None,
+) -> VocabCard:
+    return VocabCard(
+        learner_id=learner_id,
+        lesson_id=lesson_id,
+        word_nb=word,
+        meaning=meaning[:200],
+        example=((entry or {}).get("example") or "")[:300],
+        direction=direction,
+        due=due,
+        state=json.dumps(Card(due=due).to_dict()),
+    )
+
+
+# Built once: the dashboard runs this on every visit (see _VISIT). Siblings are never due
+# together after a review (one is buried), and counting distinct words covers the rest.
+_DUE_WORDS = select(func.count(func.distinct(VocabCard.word_nb))).where(
     VocabCard.learner_id == bindparam("learner"), VocabCard.due <= bindparam("moment")
 )
 
 
 def due_cards_count(learner: User, now: datetime | None = None) -> int:
-    """How many review cards are due now."""
+    """How many words are due for review now (a word counts once, whichever direction)."""
     values = {"learner": learner.id, "moment": now or utcnow()}
-    return db.session.scalar(_DUE_CARDS, values) or 0
+    return db.session.scalar(_DUE_WORDS, values) or 0
 
 
 def next_due_card(learner: User, now: datetime | None = None) -> VocabCard | None:
-    """The card that has waited longest."""
+    """The card that has waited longest (one query on the learner-and-due index)."""
     moment = now or utcnow()
     return db.session.scalar(
         select(VocabCard)
@@ -354,17 +407,97 @@ def next_due_card(learner: User, now: datetime | None = None) -> VocabCard | Non
     )
 
 
+def card_meaning(card: VocabCard, language: str) -> str:
+    """The card's meaning in ``language``, from its lesson (the stored one if the lesson has
+    lost the word)."""
+    lesson = db.session.get(Lesson, card.lesson_id)
+    if lesson is not None:
+        for entry in lesson_content(lesson)["vocabulary"]:
+            if entry["nb"][:120] == card.word_nb and entry.get(language):
+                return entry[language]
+    return card.meaning
+
+
 def review_card(card: VocabCard, rating: int, now: datetime | None = None) -> VocabCard:
-    """Apply a rating (1 again, 2 hard, 3 good, 4 easy) and store the new schedule."""
+    """Apply a rating (1 again, 2 hard, 3 good, 4 easy), store the new schedule, show the card
+    on the day that suits the learner's working hours, introduce the reverse card after the
+    first recall, and bury the sibling until tomorrow."""
     moment = now or utcnow()
     state = Card.from_dict(json.loads(card.state))
     updated, _log = scheduler().review_card(state, Rating(rating), moment)
     card.state = json.dumps(updated.to_dict())
-    card.due = updated.due
+    card.due = _shown_from(card, updated, moment)
     card.reviews += 1
     db.session.add(VocabReview(card_id=card.id, rating=rating, reviewed_at=moment))
+    tomorrow = oslo_midnight(oslo_day_of(moment) + timedelta(days=1))
+    sibling = db.session.scalar(
+        select(VocabCard).where(
+            VocabCard.learner_id == card.learner_id,
+            VocabCard.word_nb == card.word_nb,
+            VocabCard.direction == SIBLING[card.direction],
+        )
+    )
+    if sibling is None and card.direction == FORWARD and rating >= Rating.Good:
+        db.session.add(
+            _new_card(
+                card.learner_id,
+                card.lesson_id,
+                card.word_nb,
+                card.meaning,
+                REVERSE,
+                tomorrow,
+                {"example": card.example},
+            )
+        )
+    elif sibling is not None and sibling.due < tomorrow:
+        sibling.due = tomorrow
     db.session.flush()
     return card
+
+
+def oslo_midnight(day: date) -> datetime:
+    """The start of an Oslo calendar day, in UTC."""
+    return datetime.combine(day, time(), OSLO).astimezone(UTC)
+
+
+def _shown_from(card: VocabCard, updated: Card, moment: datetime) -> datetime:
+    """When a freshly rated card is shown next: its FSRS due time, or the start of an earlier
+    day within the fuzz range when that day has more room for the learner (plan_days)."""
+    if updated.last_review is None:
+        return updated.due
+    today = oslo_day_of(moment)
+    due_day = oslo_day_of(updated.due)
+    interval = (due_day - oslo_day_of(updated.last_review)).days
+    review = DueReview(card.id, due_day, interval)
+    days = review_days.window(review, today)
+    if len(days) < 2:
+        return updated.due
+    shown = db.session.scalars(
+        select(VocabCard.due).where(
+            VocabCard.learner_id == card.learner_id,
+            VocabCard.id != card.id,
+            VocabCard.due >= oslo_midnight(days[0]),
+            VocabCard.due < oslo_midnight(days[-1] + timedelta(days=1)),
+        )
+    )
+    already = Counter(oslo_day_of(due) for due in shown)
+    day = review_days.plan_days([review], free_hours_of(card.learner_id), today, already)[card.id]
+    return updated.due if day == due_day else oslo_midnight(day)
+
+
+def free_hours_of(learner_id: int) -> Callable[[date], int]:
+    """The learner's free waking hours on a day, from the free time they registered (every day
+    free when they have registered none)."""
+    row = db.session.get(LearnerAvailability, learner_id)
+    if row is None:
+        return lambda day: len(GRID_HOURS)
+    availability = to_availability(row)
+
+    def hours(day: date) -> int:
+        week = availability.weeks[week_index(availability, day)]
+        return review_days.free_waking_hours(week[day.weekday()])
+
+    return hours
 
 
 # --- Study time -----------------------------------------------------------------------------

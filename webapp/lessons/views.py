@@ -15,13 +15,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lessons.placement import load_bank, next_step
 from lessons.schema import LEVELS, TRACKS
+from webapp.access.redirects import safe_next
 from webapp.access.rules import logged_in, roles
 from webapp.accounts.models import Role
 from webapp.database import commit_without_waiting_for_disk
@@ -29,7 +30,13 @@ from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.learners.services import set_current_level
 from webapp.lessons import services
-from webapp.lessons.forms import MAX_ANSWER_LENGTH, AnswerForm, ReviewForm
+from webapp.lessons.forms import (
+    MAX_ANSWER_LENGTH,
+    SUPPORT_LANGUAGE_CHOICES,
+    AnswerForm,
+    ReviewForm,
+    SupportLanguageForm,
+)
 from webapp.lessons.models import Lesson, PlacementResult
 from webapp.studytime.models import StudySource
 from webapp.text_rules import without_hidden_characters
@@ -144,7 +151,14 @@ def answer(lesson_id: str, exercise_id: str) -> Response:
         "completed_now": outcome.completed_now,
     }
     if outcome.completed_now:
-        flash(_("Lesson completed! Its words are now in your vocabulary review."), "success")
+        flash(
+            ngettext(
+                "Lesson completed! %(num)d word added to your vocabulary review.",
+                "Lesson completed! %(num)d words added to your vocabulary review.",
+                outcome.words_added,
+            ),
+            "success",
+        )
     return redirect(url_for("lessons.lesson_page", lesson_id=lesson.id) + f"#ex-{exercise_id}")
 
 
@@ -152,9 +166,12 @@ def answer(lesson_id: str, exercise_id: str) -> Response:
 @roles(Role.LEARNER)
 def review() -> str:
     card = services.next_due_card(current_user)
+    language = services.support_language(current_user)
     return render_template(
         "lessons/review.html",
         card=card,
+        meaning=services.card_meaning(card, language) if card else "",
+        language=language,
         due=services.due_cards_count(current_user),
         reveal=request.args.get("reveal") == "1",
         form=ReviewForm(),
@@ -175,6 +192,30 @@ def rate_card(card_id: int) -> Response:
     services.review_card(card, int(rating))
     db.session.commit()
     return redirect(url_for("lessons.review"))
+
+
+@bp.route("/support-language", methods=["GET", "POST"])
+@roles(Role.LEARNER)
+def support_language() -> Response | str:
+    """Asked once after the first log-in (skipping keeps the default), and from the profile."""
+    if current_user.learner_profile is None:
+        abort(404)
+    form = SupportLanguageForm()
+    wanted = safe_next(form.next.data or request.args.get("next"), url_for("pages.dashboard"))
+    if request.method == "GET":
+        form.language.data = services.support_language(current_user)
+        form.next.data = wanted
+    elif form.skip.data:
+        form.language.data = services.support_language(current_user)  # the default is kept
+    if form.validate_on_submit():
+        services.set_support_language(current_user, form.language.data)
+        db.session.commit()
+        if not form.skip.data:
+            names = dict(SUPPORT_LANGUAGE_CHOICES)
+            language = names[form.language.data]
+            flash(_("Translations are now shown in %(language)s.", language=language), "success")
+        return redirect(wanted)
+    return render_template("lessons/support_language.html", form=form)
 
 
 @bp.route("/placement", methods=["GET", "POST"])
