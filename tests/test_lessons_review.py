@@ -124,9 +124,7 @@ def test_russian_in_the_profile_shows_russian_translations_glosses_options_and_a
     assert not re.search(r"колега|роздягальня|починати", review)
 
 
-def test_english_shows_english_translations_and_no_other_language(
-    client, lesson_root, learner
-):
+def test_english_shows_english_translations_and_no_other_language(client, lesson_root, learner):
     login_as(client, learner)
     choose(client, "en")
     html = lesson_page(client)
