@@ -128,7 +128,8 @@ def check_answer_positions(exercises: list[Any], report: Report) -> None:
     elif len(positions) >= 3 and len(places) == 1:
         report(
             first,
-            f"the answer is option {places.pop() + 1} in every choice, listen and dialogue exercise",
+            f"the answer is option {places.pop() + 1} in every choice, listen and dialogue "
+            "exercise",
         )
 
 
