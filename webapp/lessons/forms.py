@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SubmitField
+from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from webapp.forms import Form
 from webapp.learners.levels import Level
 
 MAX_ANSWER_LENGTH = 4000
+MAX_WRITING_LENGTH = 2000
 
 
 class AnswerForm(Form):
@@ -26,3 +28,12 @@ class LevelForm(Form):
 
     level = SelectField(_l("Level now"), choices=[(level.value, level.value) for level in Level])
     submit = SubmitField(_l("Set the level"))
+
+
+class PlacementWritingForm(Form):
+    """The placement test's short writing task, kept for the learner's teachers to mark."""
+
+    text = TextAreaField(
+        _l("Your text"), validators=[InputRequired(), Length(min=20, max=MAX_WRITING_LENGTH)]
+    )
+    submit = SubmitField(_l("Send to my teacher"))
