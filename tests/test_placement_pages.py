@@ -132,3 +132,23 @@ def test_writing_without_a_result_goes_back_to_the_test(client, learner):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/placement")
     assert db.session.scalar(select(PlacementResult)) is None
+
+
+def test_the_learners_teacher_sees_the_skills_and_the_writing(client, factory, learner):
+    from webapp.accounts.models import Role
+
+    login_as(client, learner)
+    take_test(client, learner, ("A1", "A2"), skip_listening=True)
+    text = "Jeg heter Olena og har jobbet i en barnehage i Lviv."
+    client.post("/placement/writing", data={"text": text})
+    client.get("/logout")
+    teacher = factory.user(Role.TEACHER, organisation=learner.organisation)
+    login_as(client, teacher)
+    page = client.get(f"/learners/{learner.id}", headers={"Accept-Language": "en"})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert text in body
+    assert "not measured" in body  # listening was skipped
+    outsider = factory.user(Role.TEACHER)
+    login_as(client, outsider)
+    assert client.get(f"/learners/{learner.id}").status_code == 404
