@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from axe_playwright_python.sync_playwright import Axe
+
 from lessons.placement import load_bank
 from tests.browser.conftest import ARTIFACTS, BROWSER_DATABASE, log_in
 from tests.browser.test_journeys import assert_translated, choose_language
@@ -28,6 +30,15 @@ def untested_learner() -> str:
     return row[0]
 
 
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    found = []
+    for violation in Axe().run(page).response["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            found.append(f"{page.url} {violation['id']}: {violation['nodes'][0]['html'][:120]}")
+    return found
+
+
 def fits_the_phone(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{page.url}: {width} px wide on a 390 px screen"
@@ -41,6 +52,8 @@ def test_placement_on_a_phone_in_russian(page, live_server):
     page.goto("/placement")
     assert "Ответьте на вопросы на норвежском" in page.inner_text("main")
     skipped = answered = 0
+    axe_checked: set[str] = set()
+    problems: list[str] = []
     for step in range(1, len(BANK) + 2):
         if page.locator("h1", has_text="Ваш уровень").count():
             break
@@ -49,6 +62,9 @@ def test_placement_on_a_phone_in_russian(page, live_server):
         assert_translated(page)
         fits_the_phone(page)
         page.screenshot(path=str(SHOTS / f"{step:02d}-{item_id}.png"))
+        if item["skill"] not in axe_checked:  # one item of each kind through axe-core
+            axe_checked.add(item["skill"])
+            problems += serious_violations(page)
         if item["skill"] == "listening" and page.locator(".placement-no-voice").is_visible():
             notice = page.inner_text(".placement-no-voice")
             assert "нет норвежского голоса" in notice
@@ -78,6 +94,12 @@ def test_placement_on_a_phone_in_russian(page, live_server):
     assert_translated(page)
     fits_the_phone(page)
     page.screenshot(path=str(SHOTS / f"{step:02d}-result.png"), full_page=True)
+    problems += serious_violations(page)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    problems += serious_violations(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert axe_checked == {"grammar", "reading", "listening"}
+    assert problems == []
 
     # A text too short is refused and kept; a proper one is saved for the teacher.
     area = page.locator("textarea[name=text]")
