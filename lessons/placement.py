@@ -147,3 +147,18 @@ def check_bank(bank: list[dict[str, Any]]) -> list[str]:
             if sum(1 for item in at_level if item.get("skill") == skill) < SKILL_MINIMUM:
                 problems.append(f"{level}: needs at least {SKILL_MINIMUM} {skill} items")
     return problems
+
+
+def bank_problems(path: Path = BANK_FILE, shown: str | None = None) -> list[str]:
+    """``check_bank`` as ``path:line: problem`` lines, the line being the item's (or 1)."""
+    text = path.read_text(encoding="utf-8")
+    lines = {
+        line.split("id:", 1)[1].split(",", 1)[0].strip(): number
+        for number, line in enumerate(text.split("\n"), 1)
+        if line.lstrip().startswith("- {id:")
+    }
+    out = []
+    for problem in check_bank(load_bank(path)):
+        name = problem.split(":", 1)[0]
+        out.append(f"{shown or path}:{lines.get(name, 1)}: {problem}")
+    return out

@@ -135,3 +135,20 @@ def test_skills_are_estimated_separately():
     }
     assert skill_levels(BANK, answers) == {"reading": "A2", "listening": "A1", "grammar": "A2"}
     assert skill_levels(BANK, {}) == {"reading": None, "listening": None, "grammar": None}
+
+
+def test_the_check_refuses_a_bank_item_with_a_throwaway_gap_option(tmp_path):
+    from lessons.placement import BANK_FILE, bank_problems
+
+    broken = tmp_path / "placement.yaml"
+    text = BANK_FILE.read_text(encoding="utf-8")
+    assert 'options: ["en", "et", "ei"]' in text
+    broken.write_text(
+        text.replace('options: ["en", "et", "ei"]', 'options: ["en", "et", "ei hus"]')
+    )
+    line = next(n for n, row in enumerate(text.split("\n"), 1) if "{id: a1-04," in row)
+    assert bank_problems(broken, "placement.yaml") == [
+        f"placement.yaml:{line}: a1-04: option 'ei hus' does not fill the gap like the answer "
+        "'en': use one form of similar length"
+    ]
+    assert bank_problems() == []
