@@ -108,15 +108,23 @@ def _audio(exercise: dict[str, Any], path: tuple[Any, ...], report: Report) -> N
         report((*path, "audio"), "audio must not be one of the options word for word")
 
 
+def _longest(options: list[Any], answer: str) -> bool:
+    """Whether no option is longer than the answer (a cue as strong as its place)."""
+    return all(len(str(option)) <= len(answer) for option in options)
+
+
 def check_answer_positions(exercises: list[Any], report: Report) -> None:
-    """The answer's place among the options must vary across a lesson's chosen exercises."""
+    """The answer's place among the options, and whether it is the longest, must vary across a
+    lesson's chosen exercises."""
     positions: list[tuple[int, int]] = []
+    longest = 0
     for index, exercise in enumerate(exercises):
         if not isinstance(exercise, dict) or exercise.get("type") not in CHOSEN_TYPES:
             continue
         options = exercise.get("options")
         if isinstance(options, list) and exercise.get("answer") in options:
             positions.append((index, options.index(exercise["answer"])))
+            longest += _longest(options, exercise["answer"])
     if not positions:
         return
     places = {place for _index, place in positions}
@@ -130,6 +138,10 @@ def check_answer_positions(exercises: list[Any], report: Report) -> None:
             first,
             f"the answer is option {places.pop() + 1} in every choice, listen and dialogue "
             "exercise",
+        )
+    if len(positions) >= 2 and longest == len(positions):
+        report(
+            first, "the answer is the longest option in every choice, listen and dialogue exercise"
         )
 
 

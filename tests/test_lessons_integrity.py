@@ -14,7 +14,7 @@ CHOSEN = ("choice", "listen", "dialogue")
 CHOICE = 'options: ["Ha en fin dag.", "Hei, jeg heter Olena.", "Vi ses i morgen."]'
 LISTEN = 'options: ["Klokka sju", "Klokka tolv", "Klokka elleve"]'
 DIALOGUE = (
-    'options: ["Nei, jeg har ikke fått sko.", "Ja, takk. Jeg har fått alt.", '
+    'options: ["Nei, jeg har ikke fått skoene ennå.", "Ja, takk. Jeg har fått alt.", '
     '"Ja, jeg har fått nøkkelen."]'
 )
 
@@ -43,7 +43,7 @@ def test_answer_first_in_every_chosen_exercise_is_refused(tmp_path):
         (LISTEN, 'options: ["Klokka elleve", "Klokka sju", "Klokka tolv"]'),
         (
             DIALOGUE,
-            'options: ["Ja, takk. Jeg har fått alt.", "Nei, jeg har ikke fått sko.", '
+            'options: ["Ja, takk. Jeg har fått alt.", "Nei, jeg har ikke fått skoene ennå.", '
             '"Ja, jeg har fått nøkkelen."]',
         ),
     )
@@ -59,6 +59,20 @@ def test_answer_always_in_the_same_place_is_refused(tmp_path):
     )
     assert problems == [
         "working-life/a1-01-x.md:26: the answer is option 2 in every choice, "
+        "listen and dialogue exercise"
+    ]
+
+
+def test_answer_always_the_longest_option_is_refused(tmp_path):
+    problems = _problems(
+        tmp_path,
+        (
+            DIALOGUE,
+            'options: ["Nei, ikke sko.", "Ja, takk. Jeg har fått alt.", "Ja, nøkkelen."]',
+        ),
+    )
+    assert problems == [
+        "working-life/a1-01-x.md:26: the answer is the longest option in every choice, "
         "listen and dialogue exercise"
     ]
 
@@ -178,6 +192,14 @@ def test_no_lesson_has_its_answer_first_in_every_chosen_exercise():
         assert set(places) != {0}, lesson.path
         if len(places) >= 3:
             assert len(set(places)) > 1, lesson.path
+
+
+def test_always_picking_the_longest_option_never_passes_a_lesson():
+    for lesson in _curriculum():
+        chosen = [e for e in lesson.data["exercises"] if e["type"] in CHOSEN]
+        # ties count as longest: such a learner might pick the right one of them
+        longest = [all(len(o) <= len(e["answer"]) for o in e["options"]) for e in chosen]
+        assert not all(longest), lesson.path
 
 
 def test_every_chosen_exercise_has_three_or_more_distinct_options():
