@@ -87,6 +87,8 @@ def test_listening_is_answered_where_the_device_can_read_it(client, learner):
     login_as(client, learner)
     page = take_test(client, learner, ("A1", "A2", "B1", "B2"), skip_listening=False)
     assert "Your level: B2" in page
+    assert "There are no B2 lessons yet" in page
+    assert "/lessons?level=B1" in page
     result = db.session.scalar(select(PlacementResult))
     assert (result.listening_level, result.reading_level, result.grammar_level) == (
         "B2",

@@ -78,6 +78,11 @@ def test_always_the_last_displayed_option_ends_at_a1(learner):
     assert step.passed == ()
 
 
+def test_always_the_longest_or_the_shortest_option_ends_at_a1():
+    assert run(lambda item, shown: max(shown, key=len)).level == "A1"
+    assert run(lambda item, shown: min(shown, key=len)).level == "A1"
+
+
 def test_always_the_first_option_in_the_file_ends_at_a1():
     assert run(lambda item, shown: item["options"][0]).level == "A1"
 

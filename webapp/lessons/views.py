@@ -279,6 +279,7 @@ def _placement_result_page(result: PlacementResult, form: PlacementWritingForm) 
         "lessons/placement_result.html",
         result=result,
         level=result.level,
+        lesson_level=result.level if result.level in LEVELS else LEVELS[-1],
         skills=skills,
         writing_prompt=PLACEMENT_WRITING_PROMPT,
         writing_form=form,
