@@ -19,15 +19,56 @@ BANK = {item["id"]: item for item in load_bank()}
 SHOTS = ARTIFACTS / "placement"
 
 
-def untested_learner() -> str:
+def untested_learner(offset: int = 0) -> str:
     """A demo learner with no placement result yet, not the one the other journeys use."""
     with sqlite3.connect(BROWSER_DATABASE["path"]) as connection:
         row = connection.execute(
             "SELECT email FROM users WHERE role = 'learner' AND email != 'learner@example.org'"
             " AND id NOT IN (SELECT learner_id FROM placement_results)"
-            " ORDER BY id DESC LIMIT 1"
+            " ORDER BY id DESC LIMIT 1 OFFSET ?",
+            (offset,),
         ).fetchone()
     return row[0]
+
+
+# A Norwegian voice for a browser that has none: records what it was asked to say.
+FAKE_VOICE = """
+(() => {
+  const voice = { lang: "nb-NO", name: "Test", voiceURI: "test", localService: true };
+  window.__said = [];
+  Object.defineProperty(window, "speechSynthesis", { value: {
+    getVoices: () => [voice],
+    speak: (utterance) => window.__said.push([utterance.text, utterance.lang]),
+    cancel: () => {},
+    addEventListener: () => {},
+  }});
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+})();
+"""
+
+
+def test_a_listening_item_is_read_aloud_where_there_is_a_norwegian_voice(page, live_server):
+    page.add_init_script(FAKE_VOICE)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, untested_learner(offset=1))
+    page.goto("/placement")
+    for _ in range(4):  # to the first listening item
+        item = BANK[page.locator("input[name=item]").first.input_value()]
+        if item["skill"] == "listening":
+            break
+        page.locator(f'.placement-item input[value="{item["answer"]}"]').check()
+        page.click(".placement-item .placement-next")
+    assert item["skill"] == "listening"
+    assert page.locator(".placement-item").is_visible()
+    assert not page.locator(".placement-no-voice").is_visible()
+    assert item["audio"] not in page.inner_text("body")
+    page.click(".placement-listen")
+    assert page.evaluate("window.__said") == [[item["audio"], "nb-NO"]]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "listening-with-a-voice.png"))
+    page.locator(f'.placement-item input[value="{item["answer"]}"]').check()
+    page.click(".placement-item .placement-next")
+    assert page.locator("input[name=item]").first.input_value() != item["id"]
 
 
 def serious_violations(page) -> list[str]:

@@ -20,9 +20,7 @@
     var noVoice = document.querySelector(".placement-no-voice");
     if (!item || !voice) return;
     var button = item.querySelector(".placement-listen");
-    item.querySelector(".placement-options").hidden = false;
-    item.querySelector(".placement-next").hidden = false;
-    button.hidden = false;
+    item.hidden = false;
     if (noVoice) noVoice.hidden = true;
     if (!button.dataset.ready) {
       button.dataset.ready = "1";
