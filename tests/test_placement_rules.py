@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lessons.arrangement import options_in_order
 from lessons.placement import (
@@ -157,3 +159,32 @@ def test_the_check_refuses_a_bank_item_with_a_throwaway_gap_option(tmp_path):
         "'en': use one form of similar length"
     ]
     assert bank_problems() == []
+
+
+@given(st.lists(st.booleans(), min_size=len(BANK), max_size=len(BANK)), st.sets(st.integers(0, 47)))
+@settings(max_examples=300, deadline=None)
+def test_every_answer_pattern_ends_with_the_rule_kept(rights, skips):
+    """Whatever is answered and skipped: at most 8 items a level, passed exactly at 6 right."""
+    answers: dict[str, bool] = {}
+    skipped: set[str] = set()
+    listening = [item["id"] for item in BANK if item["skill"] == "listening"]
+    skip_ids = {listening[i % len(listening)] for i in skips}
+    for _ in range(len(BANK) + 1):
+        step = next_step(BANK, answers, frozenset(skipped))
+        if step.item is None:
+            break
+        item_id = step.item["id"]
+        if item_id in skip_ids:
+            skipped.add(item_id)
+        else:
+            answers[item_id] = rights[[item["id"] for item in BANK].index(item_id)]
+    assert step.level in PLACEMENT_LEVELS
+    for level in PLACEMENT_LEVELS:
+        results = [answers[i["id"]] for i in BANK if i["level"] == level and i["id"] in answers]
+        assert len(results) <= PER_LEVEL
+        passed = level in step.passed
+        assert passed == (sum(results) >= 6)
+        if passed:
+            assert results[-1] is True  # the test moves on at the sixth right answer
+    assert step.level == (step.passed[-1] if step.passed else "A1")
+    assert list(step.passed) == list(PLACEMENT_LEVELS[: len(step.passed)])
