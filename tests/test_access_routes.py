@@ -534,6 +534,7 @@ ROUTES = {
     "lessons.rate_card": lambda w, r, own: ("POST", f"/review/{_card_id(w, own)}"),
     "lessons.placement": lambda w, r, own: ("GET", "/placement"),
     "lessons.support_language": lambda w, r, own: ("GET", "/support-language"),
+    "lessons.placement_writing": lambda w, r, own: ("POST", "/placement/writing"),
     "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
     "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
@@ -815,6 +816,12 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         ("lessons.catalogue", "lessons.lesson_page"),
         {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},
     ),
+    # with no placement result yet, the learner is sent to the test
+    "lessons.placement_writing": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
     "lessons.answer": {
         "anonymous": (LOGIN, LOGIN),
         "learner": (302, 302),

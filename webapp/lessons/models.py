@@ -159,6 +159,13 @@ class PlacementResult(db.Model):
     correct: Mapped[int] = mapped_column(Integer)
     answered: Mapped[int] = mapped_column(Integer)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The estimate per skill where the items allowed one (None: too few items of that skill).
+    reading_level: Mapped[str | None] = mapped_column(String(2))
+    listening_level: Mapped[str | None] = mapped_column(String(2))
+    grammar_level: Mapped[str | None] = mapped_column(String(2))
+    # The short writing task, kept for the learner's teachers to mark.
+    writing_text: Mapped[str | None] = mapped_column(Text)
+    writing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class StudyPresence(db.Model):

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lessons.grading import Grade, grade, is_completed, lesson_score
 from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files, minutes
+from lessons.placement import Step
 from scheduling import review_days
 from scheduling.availability import GRID_HOURS, week_index
 from scheduling.review_days import DueReview
@@ -28,6 +29,8 @@ from webapp.classes.services import to_availability
 from webapp.clock import OSLO, oslo_day_of
 from webapp.db_types import utcnow
 from webapp.extensions import db
+from webapp.learners.levels import Level
+from webapp.learners.services import set_current_level
 from webapp.lessons.models import (
     ExerciseAnswer,
     Lesson,
@@ -653,6 +656,45 @@ def progress_by_level(learner: User) -> list[LevelProgress]:
         ).all()
     )
     return [LevelProgress(level, done.get(level, 0), totals[level]) for level in sorted(totals)]
+
+
+def placement_attempt(learner: User) -> int:
+    """The number of the learner's placement attempt under way (1 for the first test)."""
+    done = db.session.scalar(
+        select(func.count())
+        .select_from(PlacementResult)
+        .where(PlacementResult.learner_id == learner.id)
+    )
+    return (done or 0) + 1
+
+
+def own_placement(learner: User, result_id: object) -> PlacementResult | None:
+    """One of the learner's own placement results, or None."""
+    result = db.session.get(PlacementResult, result_id) if isinstance(result_id, int) else None
+    return result if result is not None and result.learner_id == learner.id else None
+
+
+def record_placement(learner: User, step: Step, answers: dict[str, bool]) -> PlacementResult:
+    """Store a finished placement test with its per-skill estimate and set the learner's level."""
+    set_current_level(learner, Level(step.level))
+    result = PlacementResult(
+        learner_id=learner.id,
+        level=step.level,
+        correct=sum(answers.values()),
+        answered=len(answers),
+        reading_level=step.skills.get("reading"),
+        listening_level=step.skills.get("listening"),
+        grammar_level=step.skills.get("grammar"),
+    )
+    db.session.add(result)
+    db.session.flush()
+    return result
+
+
+def save_placement_writing(result: PlacementResult, text: str) -> None:
+    """Keep the placement writing task on the result for the learner's teachers."""
+    result.writing_text = text
+    result.writing_at = utcnow()
 
 
 def latest_placement(learner: User) -> PlacementResult | None:

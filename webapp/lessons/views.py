@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from lessons.arrangement import options_in_order
 from lessons.placement import load_bank, next_step
 from lessons.schema import LEVELS, TRACKS
 from webapp.access.redirects import safe_next
@@ -27,13 +28,12 @@ from webapp.access.rules import logged_in, roles
 from webapp.accounts.models import Role
 from webapp.database import commit_without_waiting_for_disk
 from webapp.extensions import db
-from webapp.learners.levels import Level
-from webapp.learners.services import set_current_level
 from webapp.lessons import services
 from webapp.lessons.forms import (
     MAX_ANSWER_LENGTH,
     SUPPORT_LANGUAGE_CHOICES,
     AnswerForm,
+    PlacementWritingForm,
     ReviewForm,
     SupportLanguageForm,
 )
@@ -44,6 +44,12 @@ from webapp.text_rules import without_hidden_characters
 bp = Blueprint("lessons", __name__, template_folder="templates")
 
 PLACEMENT_KEY = "placement_answers"
+PLACEMENT_SKIPPED_KEY = "placement_skipped"
+PLACEMENT_DONE_KEY = "placement_done"
+PLACEMENT_WRITING_PROMPT = (
+    "Skriv noen setninger om deg selv: hvem du er, hvilket arbeid du har gjort, "
+    "og hvilket arbeid du ønsker deg i Norge."
+)
 
 
 def _locale() -> str:
@@ -223,52 +229,103 @@ def support_language() -> Response | str:
 def placement() -> Response | str:
     bank = load_bank()
     by_id = {item["id"]: item for item in bank}
-    # The session (a signed, readable cookie) keeps what the learner chose, never whether it
-    # was right: that is worked out here on every step.
+    # The session (a signed, readable cookie) keeps what the learner chose and which listening
+    # items the device could not read aloud, never whether an answer was right: that is worked
+    # out here on every step, by value, whatever order the options were shown in.
     chosen: dict[str, str] = {
         item_id: answer
         for item_id, answer in session.get(PLACEMENT_KEY, {}).items()
         if item_id in by_id and isinstance(answer, str)
+    }
+    skipped = {
+        item_id
+        for item_id in session.get(PLACEMENT_SKIPPED_KEY, [])
+        if item_id in by_id and by_id[item_id]["skill"] == "listening"
     }
     form = AnswerForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         if request.form.get("restart") == "1":
-            chosen = {}
-            session.pop("placement_done", None)
+            chosen, skipped = {}, set()
+            session.pop(PLACEMENT_DONE_KEY, None)
         else:
             item_id = request.form.get("item", "")
-            if item_id in by_id and item_id not in chosen:
-                chosen[item_id] = request.form.get("answer", "")[:MAX_ANSWER_LENGTH]
+            if item_id in by_id and item_id not in chosen and item_id not in skipped:
+                if request.form.get("skip") == "1" and by_id[item_id]["skill"] == "listening":
+                    skipped.add(item_id)
+                elif "answer" in request.form:
+                    chosen[item_id] = request.form.get("answer", "")[:MAX_ANSWER_LENGTH]
         session[PLACEMENT_KEY] = chosen
+        session[PLACEMENT_SKIPPED_KEY] = sorted(skipped)
         answers = _placement_results(by_id, chosen)
-        step = next_step(bank, answers)
+        step = next_step(bank, answers, frozenset(skipped))
         if step.level is not None:
-            set_current_level(current_user._get_current_object(), Level(step.level))
-            db.session.add(
-                PlacementResult(
-                    learner_id=current_user.id,
-                    level=step.level,
-                    correct=sum(answers.values()),
-                    answered=len(answers),
-                )
-            )
+            result = services.record_placement(current_user._get_current_object(), step, answers)
             db.session.commit()
             session.pop(PLACEMENT_KEY, None)
-            session["placement_done"] = step.level
+            session.pop(PLACEMENT_SKIPPED_KEY, None)
+            session[PLACEMENT_DONE_KEY] = result.id
         return redirect(url_for("lessons.placement"))
-    done = session.get("placement_done")
-    if done and not chosen:
-        return render_template("lessons/placement_result.html", level=done, form=form)
-    step = next_step(bank, _placement_results(by_id, chosen))
+    done = services.own_placement(current_user, session.get(PLACEMENT_DONE_KEY))
+    if done is not None and not chosen and not skipped:
+        return _placement_result_page(done, PlacementWritingForm())
+    step = next_step(bank, _placement_results(by_id, chosen), frozenset(skipped))
+    if step.item is None:  # finished answers left in an old cookie: start again
+        session.pop(PLACEMENT_KEY, None)
+        session.pop(PLACEMENT_SKIPPED_KEY, None)
+        return redirect(url_for("lessons.placement"))
+    attempt = services.placement_attempt(current_user)
+    item = step.item
+    options = options_in_order(
+        item["options"], f"{current_user.id}:placement:{item['id']}:{attempt}"
+    )
     return render_template(
-        "lessons/placement.html", item=step.item, answered=len(chosen), form=form
+        "lessons/placement.html",
+        item=item,
+        options=options,
+        answered=len(chosen),
+        form=form,
+    )
+
+
+@bp.route("/placement/writing", methods=["POST"])
+@roles(Role.LEARNER)
+def placement_writing() -> Response | str:
+    done = services.own_placement(current_user, session.get(PLACEMENT_DONE_KEY))
+    if done is None:
+        done = services.latest_placement(current_user)
+    if done is None:
+        return redirect(url_for("lessons.placement"))
+    form = PlacementWritingForm()
+    if not form.validate_on_submit():
+        return _placement_result_page(done, form), 422  # the text typed stays in the form
+    services.save_placement_writing(done, form.text.data)
+    db.session.commit()
+    flash(_("Thank you. Your text is saved for your teacher."), "success")
+    return redirect(url_for("lessons.placement"))
+
+
+def _placement_result_page(result: PlacementResult, form: PlacementWritingForm) -> str:
+    skills = [
+        (_("Reading"), result.reading_level),
+        (_("Listening"), result.listening_level),
+        (_("Grammar and vocabulary"), result.grammar_level),
+    ]
+    return render_template(
+        "lessons/placement_result.html",
+        result=result,
+        level=result.level,
+        lesson_level=result.level if result.level in LEVELS else LEVELS[-1],
+        skills=skills,
+        writing_prompt=PLACEMENT_WRITING_PROMPT,
+        writing_form=form,
+        form=AnswerForm(),
     )
 
 
 def _placement_results(by_id: dict[str, dict], chosen: dict[str, str]) -> dict[str, bool]:
-    """Whether each chosen answer is right, graded on the server."""
+    """Whether each chosen answer is right, graded on the server by value."""
     return {item_id: answer == by_id[item_id]["answer"] for item_id, answer in chosen.items()}
 
 
