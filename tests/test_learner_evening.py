@@ -4,6 +4,7 @@ confirmation page."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from tests.conftest import login_as
@@ -49,3 +50,24 @@ def test_a_norwegian_learner_gets_one_language_in_the_norwegian_version(client, 
     page = client.get("/my/study-hours?lang=nb").get_data(as_text=True)
     assert "Bekreftelse på studietimer" in page
     assert 'class="second' not in page
+
+
+def test_the_calendar_page_offers_a_webcal_subscribe_link_a_copy_field_and_instructions(
+    client, factory
+):
+    learner = factory.learner(locale="en")
+    login_as(client, learner)
+    assert "webcal://" not in client.get("/calendar").get_data(as_text=True)
+    client.post("/calendar/renew")
+
+    page = client.get("/calendar").get_data(as_text=True)
+
+    token = re.search(r'href="webcal://localhost/calendar/([^"/]+)\.ics"', page).group(1)
+    assert f'value="http://localhost/calendar/{token}.ics"' in page
+    assert re.search(r'<input id="feed-url"[^>]* readonly ', page)  # selectable without JS
+    assert "/static/js/copy-field.js" in page
+    assert "Android:" in page
+    assert "From URL" in page
+    assert "iPhone:" in page
+    assert "Add Subscribed Calendar" in page
+    assert client.get(f"/calendar/{token}.ics").mimetype == "text/calendar"

@@ -569,7 +569,8 @@ def series_calendar(series_id: int) -> Response:
 @logged_in
 def calendar_page() -> str:
     feed = calendar.feed_for(current_user, create=False)
-    return render_template("classes/calendar.html", feed=feed, form=ConfirmForm())
+    webcal = calendar.webcal_address(feed.token, request.host) if feed else None
+    return render_template("classes/calendar.html", feed=feed, webcal=webcal, form=ConfirmForm())
 
 
 @bp.route("/calendar/renew", methods=["POST"])
