@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
-from webapp.access.rules import roles
-from webapp.accounts.models import Role
-from webapp.classes import services
+from webapp.access.rules import public, roles
+from webapp.accounts.models import Role, User
+from webapp.classes import attending, services
 from webapp.classes.cancelling import booking_cancellation, session_cancellation
 from webapp.classes.forms import ConfirmForm
-from webapp.classes.models import Booking, SessionStatus
+from webapp.classes.models import Booking, ClassSession, SessionStatus
+from webapp.classes.refusals import refusal_message
 from webapp.classes.views import (
     MANAGERS,
     _managed_series_or_404,
@@ -92,3 +95,50 @@ def cancel_booking(booking_id: int):
         if back
         else url_for("classes.series_page", series_id=series.id)
     )
+
+
+@bp.route("/classes/cant-come/<token>", methods=["GET", "POST"])
+@public
+def cant_come(token: str):
+    """The link in a session reminder: GET asks, POST frees the learner's place at it."""
+    named = attending.read_cant_come_token(token)
+    session = db.session.get(ClassSession, named[1]) if named else None
+    learner = db.session.get(User, named[0]) if named else None
+    if session is None or learner is None or not learner.is_active:
+        abort(404)
+    error = None
+    done = False
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            attending.cant_come(learner, session)
+        except services.ClassError as refusal:
+            db.session.rollback()
+            with nullcontext() if current_user.is_authenticated else force_locale(learner.locale):
+                error = refusal_message(refusal.code)
+        else:
+            db.session.commit()
+            done = True
+    booked = attending.booking_at(learner.id, session)
+    open_to_change = (
+        session.status is SessionStatus.SCHEDULED
+        and session.starts_at > utcnow()
+        and booked is not None
+        and not attending.has_excused_itself(learner.id, session)
+    )
+    # Opened from the e-mail, often not logged in: in the language the e-mail was written in.
+    language = nullcontext() if current_user.is_authenticated else force_locale(learner.locale)
+    with language:
+        page = render_template(
+            "classes/cant_come.html",
+            token=token,
+            session=session,
+            series=session.series,
+            whole_series=booked is not None and booked.session_id is None,
+            open_to_change=open_to_change and not done,
+            done=done,
+            error=error,
+            form=ConfirmForm(),
+        )
+    return page, (400 if error else 200)
