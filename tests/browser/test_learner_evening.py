@@ -109,3 +109,78 @@ def test_a_learners_evening_on_a_phone_in_ukrainian(page):
     page.emulate_media(media="print")
     pdf = page.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) == 1, "more than one A4 page"
+
+
+SERIOUS = ("serious", "critical")
+# The live server's secret (tests/browser/conftest.py), to sign a reminder's "I can't come" link.
+LIVE_SECRET = "browser-test-secret-key-0123456789abcdef"
+
+
+def _ids(email: str) -> tuple[int, int, int]:
+    """The learner's id, a booking of theirs and a future session of it (from the live data)."""
+    with sqlite3.connect(BROWSER_DATABASE["path"]) as db:
+        learner_id = db.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()[0]
+        booking_id, session_id = db.execute(
+            "SELECT b.id, s.id FROM class_bookings b JOIN class_sessions s"
+            " ON s.series_id = b.series_id AND (b.session_id IS NULL OR b.session_id = s.id)"
+            " WHERE b.learner_id = ? AND b.status = 'confirmed' AND s.status = 'scheduled'"
+            " AND s.starts_at > ? ORDER BY s.starts_at DESC LIMIT 1",
+            (learner_id, datetime.now(UTC).replace(tzinfo=None).strftime(STAMP)),
+        ).fetchone()
+    return learner_id, booking_id, session_id
+
+
+def _teacher_session(email: str) -> tuple[int, int]:
+    with sqlite3.connect(BROWSER_DATABASE["path"]) as db:
+        return db.execute(
+            "SELECT c.id, s.id FROM class_series c JOIN users u ON u.id = c.teacher_id"
+            " JOIN class_sessions s ON s.series_id = c.id WHERE u.email = ?"
+            " AND s.status = 'scheduled' AND s.starts_at > ? ORDER BY s.starts_at DESC LIMIT 1",
+            (email, datetime.now(UTC).replace(tzinfo=None).strftime(STAMP)),
+        ).fetchone()
+
+
+def _check(page, axe, path: str, problems: list[str]) -> None:
+    for width in (390, 1366):
+        page.set_viewport_size({"width": width, "height": 844})
+        response = page.goto(path)
+        assert response is not None
+        assert response.status == 200, path
+        for violation in axe.run(page).response["violations"]:
+            if violation["impact"] in SERIOUS:
+                problems.append(f"{path} @{width}: {violation['id']}")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(path)
+    if page.evaluate("document.documentElement.scrollWidth") > 360:
+        problems.append(f"{path}: wider than 360 px")
+
+
+def test_the_new_pages_are_accessible_and_fit_360_px(page, browser, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+    from itsdangerous import URLSafeSerializer
+
+    from webapp.classes.attending import CANT_COME_SALT
+
+    axe = Axe()
+    email = "learner@example.org"
+    learner_id, booking_id, session_id = _ids(email)
+    token = URLSafeSerializer(LIVE_SECRET, salt=CANT_COME_SALT).dumps([learner_id, session_id])
+    problems: list[str] = []
+    _check(page, axe, f"/classes/cant-come/{token}", problems)  # from the e-mail, logged out
+    log_in(page, email)
+    for path in (
+        "/dashboard",
+        "/calendar",
+        "/my/study-hours",
+        "/my/study-hours?lang=nb",
+        f"/bookings/{booking_id}/cancel",
+        "/profile",
+    ):
+        _check(page, axe, path, problems)
+    teacher = browser.new_context(base_url=live_server, locale="uk-UA").new_page()
+    log_in(teacher, "teacher@example.org")
+    series_id, teacher_session = _teacher_session("teacher@example.org")
+    _check(teacher, axe, f"/classes/{series_id}/sessions/{teacher_session}/cancel", problems)
+    shot(teacher, "5-cancel-session")
+    teacher.context.close()
+    assert problems == []
