@@ -143,6 +143,8 @@ def send_session_reminders(now: datetime) -> int:
 def send_study_nudges(now: datetime) -> int:
     """Queue a weekly nudge to each learner with reviews due who has not studied for three
     days, at a moment that is neither night nor their shift; at most one per ISO week."""
+    if rules.is_night(now):  # no one is nudged at night: skip the counting
+        return 0
     week = rules.iso_week(now.astimezone(rules.OSLO).date())
     last_day = (
         select(StudyDay.learner_id, func.max(StudyDay.day).label("last_day"))
