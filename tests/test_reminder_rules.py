@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -145,3 +146,14 @@ def test_first_open_moment_and_iso_week():
     assert first_open_moment(night, night + timedelta(hours=2), None) is None
     assert iso_week(date(2026, 12, 7)) == "2026-W50"
     assert iso_week(date(2027, 1, 1)) == "2026-W53"
+
+
+def test_the_lead_time_is_configured_in_minutes_three_hours_by_default(tmp_path):
+    from webapp.config import ConfigError, build_config
+
+    assert build_config(tmp_path, {})["NORSKVEI_REMINDER_LEAD_MINUTES"] == 180
+    config = build_config(tmp_path, {"NORSKVEI_REMINDER_LEAD_MINUTES": "90"})
+    assert config["NORSKVEI_REMINDER_LEAD_MINUTES"] == 90
+    for wrong in ("20", "5000", "soon"):
+        with pytest.raises(ConfigError, match="NORSKVEI_REMINDER_LEAD_MINUTES"):
+            build_config(tmp_path, {"NORSKVEI_REMINDER_LEAD_MINUTES": wrong})

@@ -282,3 +282,15 @@ def test_a_weekly_nudge_when_reviews_wait_and_no_study_for_three_days_never_at_n
     assert first.subject == "Ваші слова чекають на вас"
     assert len(mails_to(busy.email)) == 1
     assert mails_to(off.email) == []
+
+
+def test_the_lead_time_comes_from_the_configuration(app, factory, teacher, monkeypatch):
+    series = publish(teacher)
+    learner = factory.learner(locale="en")
+    services.book_series(learner, series)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "NORSKVEI_REMINDER_LEAD_MINUTES", 60)
+
+    assert reminders.send_session_reminders(oslo(DAY, 15)) == 0
+    assert reminders.send_session_reminders(oslo(DAY, 16, 55)) == 0
+    assert reminders.send_session_reminders(oslo(DAY, 17)) == 1
