@@ -21,6 +21,8 @@ TRACKS = (
     "childcare",
     "industry",
     "office",
+    "transport",
+    "professionals",
 )
 PARTS_OF_SPEECH = (
     "noun",
