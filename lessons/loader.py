@@ -14,7 +14,8 @@ import markdown
 import nh3
 import yaml
 
-from lessons.schema import LANGUAGES, check_front_matter
+from lessons.pace import lesson_minutes
+from lessons.schema import LANGUAGES, SUPPORT_LANGUAGES, check_examples_in_body, check_front_matter
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 TRANSLATION_PREFIXES = ("uk: ", "ru: ", "en: ")
@@ -107,9 +108,12 @@ def parse_body(body: str, first_line: int, report: Any) -> list[Block]:
             current.nb = "\n".join(nb_lines).strip()
             if not current.nb:
                 report(current.line, "a translation without a Norwegian paragraph before it")
-            for lang in ("uk", "ru"):
+            for lang in SUPPORT_LANGUAGES:
                 if lang not in current.translations:
                     report(current.line, f"paragraph has no {lang}: translation")
+            found = [lang for lang in SUPPORT_LANGUAGES if lang in current.translations]
+            if list(current.translations) != found:
+                report(current.line, "translations go in the order uk:, ru:, en:")
             blocks.append(current)
         current, nb_lines = None, []
 
@@ -177,6 +181,7 @@ def parse_file(path: Path, root: Path | None = None) -> LessonFile:
     blocks = parse_body(
         body, body_line, lambda line, msg: problems.append(Problem(shown, line, msg))
     )
+    check_examples_in_body(data, [block.nb for block in blocks], report_at)
     return LessonFile(shown, data if isinstance(data, dict) else {}, blocks, digest, problems)
 
 
@@ -219,10 +224,28 @@ def check_all(
     return parsed, problems
 
 
+def minutes(lesson: LessonFile) -> int:
+    """The lesson's study time, computed from its size at the pace stated in FORMAT.md."""
+    return lesson_minutes(lesson.data, [block.nb for block in lesson.blocks])
+
+
+def _grammar(grammar: Any) -> Any:
+    """The grammar note with its explanations rendered to sanitized HTML (they may use **bold**)."""
+    if not isinstance(grammar, dict) or not isinstance(grammar.get("explanation"), dict):
+        return grammar
+    explanation = {
+        lang: render_markdown(str(text)) for lang, text in grammar["explanation"].items()
+    }
+    return {**grammar, "explanation": explanation}
+
+
 def rendered(lesson: LessonFile) -> dict[str, Any]:
-    """The lesson as stored: front matter plus the body rendered to sanitized HTML."""
+    """The lesson as stored: front matter plus the body rendered to sanitized HTML, the grammar
+    explanations too, and the computed minutes."""
     return {
         **lesson.data,
+        "minutes": minutes(lesson),
+        "grammar": _grammar(lesson.data.get("grammar")),
         "blocks": [
             {
                 "nb": render_markdown(block.nb),
@@ -238,4 +261,12 @@ def content_json(lesson: LessonFile) -> str:
     return json.dumps(rendered(lesson), ensure_ascii=False, sort_keys=True)
 
 
-__all__ = ["LANGUAGES", "Problem", "LessonFile", "check_all", "lesson_files", "parse_file"]
+__all__ = [
+    "LANGUAGES",
+    "Problem",
+    "LessonFile",
+    "check_all",
+    "lesson_files",
+    "minutes",
+    "parse_file",
+]

@@ -8,7 +8,7 @@ from typing import Any
 
 LANGUAGES = ("nb", "uk", "ru", "en")
 SUPPORT_LANGUAGES = ("uk", "ru", "en")
-LEVELS = ("A1", "A2", "B1")
+LEVELS = ("A1", "A2", "B1", "B2")
 TRACKS = (
     "working-life",
     "health-care",
@@ -38,6 +38,10 @@ PARTS_OF_SPEECH = (
 EXERCISE_TYPES = ("choice", "fill", "match", "order", "listen", "dialogue", "writing")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BLANK = "___"
+NEW_WORDS_MIN = 8
+NEW_WORDS_MAX = 20
+NEW_WORDS_MAX_A1 = 15
+GRAMMAR_EXAMPLES = (2, 4)
 
 Report = Callable[[tuple[Any, ...], str], None]
 
@@ -139,6 +143,87 @@ def check_exercise(exercise: Any, path: tuple[Any, ...], report: Report) -> None
             )
 
 
+def _check_words(entries: list[Any], key: str, seen: set[str], report: Report) -> None:
+    """Vocabulary (with examples) or glossary entries: languages, part of speech, no repeats."""
+    needed = ("nb", *SUPPORT_LANGUAGES, "example") if key == "vocabulary" else LANGUAGES
+    for index, entry in enumerate(entries):
+        path = (key, index)
+        if not isinstance(entry, dict):
+            report(path, f"a {key} entry must be a mapping")
+            continue
+        for field in needed:
+            if not _text(entry.get(field)):
+                report(path, f"{key} entry is missing {field}")
+        if entry.get("pos") not in PARTS_OF_SPEECH:
+            report((*path, "pos"), f"pos must be one of {', '.join(PARTS_OF_SPEECH)}")
+        word = str(entry.get("nb", "")).strip().lower()
+        if word in seen:
+            report(path, f"{entry.get('nb')!r} appears twice in this lesson")
+        seen.add(word)
+
+
+def _check_languages(
+    value: Any, languages: tuple[str, ...], path: tuple[Any, ...], report: Report
+) -> None:
+    name = " ".join(str(part) for part in path)
+    if not isinstance(value, dict):
+        report(path, f"{name} must give {', '.join(languages)}")
+        return
+    for lang in languages:
+        if not _text(value.get(lang)):
+            report(path, f"{name} is missing {lang}")
+
+
+def _check_grammar(grammar: Any, report: Report) -> None:
+    """The grammar note: a title in four languages, an explanation in three, 2-4 examples."""
+    if not isinstance(grammar, dict):
+        report(("grammar",), "grammar must give title, explanation and examples")
+        return
+    _check_languages(grammar.get("title"), LANGUAGES, ("grammar", "title"), report)
+    _check_languages(
+        grammar.get("explanation"), SUPPORT_LANGUAGES, ("grammar", "explanation"), report
+    )
+    examples = grammar.get("examples")
+    low, high = GRAMMAR_EXAMPLES
+    if (
+        not isinstance(examples, list)
+        or not low <= len(examples) <= high
+        or not all(_text(example) for example in examples)
+    ):
+        report(
+            ("grammar", "examples"), f"grammar examples must be {low}-{high} Norwegian sentences"
+        )
+
+
+def _check_speaking(speaking: Any, report: Report) -> None:
+    """The speaking task: a prompt in four languages and a Norwegian model answer."""
+    if not isinstance(speaking, dict):
+        report(("speaking",), "speaking must give prompt and model")
+        return
+    _check_languages(speaking.get("prompt"), LANGUAGES, ("speaking", "prompt"), report)
+    if not _text(speaking.get("model")):
+        report(("speaking", "model"), "speaking model (a Norwegian model answer) is missing")
+
+
+def _plain(text: str) -> str:
+    """Text without Markdown emphasis, with single spaces (for finding an example in the body)."""
+    return " ".join(text.replace("**", "").replace("__", "").split())
+
+
+def check_examples_in_body(data: Any, paragraphs: list[str], report: Report) -> None:
+    """Report each grammar example that is not found word for word in the body's Norwegian."""
+    grammar = data.get("grammar") if isinstance(data, dict) else None
+    examples = grammar.get("examples") if isinstance(grammar, dict) else None
+    if not isinstance(examples, list):
+        return
+    body = "\n".join(_plain(paragraph) for paragraph in paragraphs)
+    for index, example in enumerate(examples):
+        if _text(example) and _plain(example) not in body:
+            report(
+                ("grammar", "examples", index), f"grammar example {example!r} is not in the text"
+            )
+
+
 def check_front_matter(data: Any, report: Report) -> None:
     """Report every problem of a lesson's front matter (not cross-file rules)."""
     if not isinstance(data, dict):
@@ -152,8 +237,8 @@ def check_front_matter(data: Any, report: Report) -> None:
         report(("level",), f"level must be one of {', '.join(LEVELS)}")
     if not (isinstance(data.get("order"), int) and data["order"] >= 1):
         report(("order",), "order must be a whole number from 1")
-    if not (isinstance(data.get("minutes"), int) and 5 <= data["minutes"] <= 45):
-        report(("minutes",), "minutes must be a whole number from 5 to 45")
+    if "minutes" in data:
+        report(("minutes",), "minutes is computed from the lesson's size; remove it")
     title = data.get("title")
     if not isinstance(title, dict):
         report(("title",), "title must give nb, uk, ru and en")
@@ -174,25 +259,26 @@ def check_front_matter(data: Any, report: Report) -> None:
                 counts.add(len(items))
         if len(counts) > 1:
             report(("goals",), "goals must have the same number of items in every language")
+    _check_grammar(data.get("grammar"), report)
+    _check_speaking(data.get("speaking"), report)
+    seen: set[str] = set()
     vocabulary = data.get("vocabulary")
     if not isinstance(vocabulary, list) or not vocabulary:
         report(("vocabulary",), "vocabulary must be a non-empty list")
     else:
-        seen: set[str] = set()
-        for index, entry in enumerate(vocabulary):
-            path = ("vocabulary", index)
-            if not isinstance(entry, dict):
-                report(path, "a vocabulary entry must be a mapping")
-                continue
-            for key in ("nb", *SUPPORT_LANGUAGES, "example"):
-                if not _text(entry.get(key)):
-                    report(path, f"vocabulary entry is missing {key}")
-            if entry.get("pos") not in PARTS_OF_SPEECH:
-                report((*path, "pos"), f"pos must be one of {', '.join(PARTS_OF_SPEECH)}")
-            word = str(entry.get("nb", "")).strip().lower()
-            if word in seen:
-                report(path, f"{entry.get('nb')!r} appears twice in this lesson")
-            seen.add(word)
+        most = NEW_WORDS_MAX_A1 if data.get("level") == "A1" else NEW_WORDS_MAX
+        if not NEW_WORDS_MIN <= len(vocabulary) <= most:
+            report(
+                ("vocabulary",),
+                f"vocabulary must have {NEW_WORDS_MIN}-{most} new words at this level "
+                f"(it has {len(vocabulary)}); move the others to glossary",
+            )
+        _check_words(vocabulary, "vocabulary", seen, report)
+    glossary = data.get("glossary", [])
+    if not isinstance(glossary, list):
+        report(("glossary",), "glossary must be a list of words")
+    else:
+        _check_words(glossary, "glossary", seen, report)
     exercises = data.get("exercises")
     if not isinstance(exercises, list) or not exercises:
         report(("exercises",), "exercises must be a non-empty list")

@@ -103,8 +103,17 @@ def test_completing_a_lesson_makes_review_cards(client, lesson, learner):
     assert progress.best_score == 100
     assert progress.completed_at is not None
     cards = db.session.scalars(select(VocabCard).where(VocabCard.learner_id == learner.id)).all()
-    assert len(cards) == 6  # three words, both directions
-    assert {card.meaning for card in cards} == {"колега", "роздягальня", "починати"}
+    assert len(cards) == 16  # eight new words, both directions; the glossary is not reviewed
+    assert {card.meaning for card in cards} == {
+        "колега",
+        "роздягальня",
+        "починати",
+        "керівник",
+        "ласкаво просимо",
+        "де",
+        "робота",
+        "перерва",
+    }
     assert db.session.scalar(select(func.count(WritingSubmission.id))) == 1
 
 
@@ -159,7 +168,7 @@ def test_fsrs_review_round_trip(client, lesson, learner):
     db.session.commit()
     login_as(client, learner)
     html = client.get("/review", headers=EN).get_data(as_text=True)
-    assert "6 words due" in html
+    assert "16 words due" in html
     card = services.next_due_card(learner)
     before = card.due
     assert client.post(f"/review/{card.id}", data={"rating": "3"}).status_code == 302
@@ -168,7 +177,7 @@ def test_fsrs_review_round_trip(client, lesson, learner):
     assert card.reviews == 1
     state = json.loads(card.state)
     assert state["last_review"] is not None
-    assert services.due_cards_count(learner) == 5
+    assert services.due_cards_count(learner) == 15
     assert client.post(f"/review/{card.id}", data={"rating": "9"}).status_code == 400
 
 

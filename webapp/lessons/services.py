@@ -17,7 +17,7 @@ from sqlalchemy import String, and_, bindparam, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lessons.grading import Grade, grade, is_completed, lesson_score
-from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files
+from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files, minutes
 from webapp.accounts.models import User
 from webapp.clock import oslo_day_of
 from webapp.db_types import utcnow
@@ -86,7 +86,7 @@ def sync_lessons(
             "track": data["track"],
             "level": data["level"],
             "position": data["order"],
-            "minutes": data["minutes"],
+            "minutes": minutes(lesson_file),
             "title_nb": data["title"]["nb"],
             "digest": lesson_file.digest,
             "content": content_json(lesson_file),
