@@ -49,6 +49,7 @@ def test_raw_html_and_attributes_are_still_removed():
         ("transport/a2-03-taxi-delay.md", 1),
         ("transport/a2-04-driving-and-rest-time.md", 1),
         ("transport/b1-05-collision-and-claim-form.md", 1),
+        ("transport/b1-06-winter-mountain-pass.md", 1),
         ("professionals/b2-04-meeting-and-minutes.md", 1),
         ("professionals/b2-05-presenting-your-work.md", 1),
     ],
