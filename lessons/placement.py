@@ -14,7 +14,9 @@ from typing import Any
 
 import yaml
 
-from lessons.schema import LEVELS
+from lessons.schema import LEVELS as LESSON_LEVELS
+
+LEVELS = LESSON_LEVELS[:3]  # the item bank places learners from A1 to B1 (lessons go on to B2)
 
 BANK_FILE = Path(__file__).resolve().parent / "placement.yaml"
 FIRST_ROUND = 4
