@@ -52,6 +52,7 @@ def test_raw_html_and_attributes_are_still_removed():
         ("transport/b1-06-winter-mountain-pass.md", 1),
         ("professionals/b2-04-meeting-and-minutes.md", 1),
         ("professionals/b2-05-presenting-your-work.md", 1),
+        ("professionals/b2-07-isbar-phone-report.md", 1),
     ],
 )
 def test_lessons_with_a_table_document_render_it(name: str, tables: int):
