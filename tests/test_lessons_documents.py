@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lessons.loader import CONTENT_DIR, parse_file, render_markdown, rendered
+from tests.conftest import login_as, sync_lessons_in
 
 TIMETABLE = "### Rutetabell\n| Holdeplass | Avgang |\n| --- | --- |\n| Torget | 08.10 |"
 
@@ -79,3 +80,16 @@ def test_every_new_track_lesson_shows_a_document_with_three_questions_on_it():
             e for e in lesson.data["exercises"] if str(e.get("question", "")).startswith("Se på")
         ]
         assert len(reading) >= 3, path
+
+
+def test_a_learner_reads_the_checklist_as_a_table_on_the_lesson_page(client, factory, tmp_path):
+    name = "transport/a1-02-daily-vehicle-check.md"
+    (tmp_path / "transport").mkdir()
+    (tmp_path / name).write_text((CONTENT_DIR / name).read_text())
+    sync_lessons_in(tmp_path)
+    login_as(client, factory.learner(locale="uk"))
+    page = client.get("/lessons/transport-daily-vehicle-check").get_data(as_text=True)
+    assert '<div class="table-wrap"><table>' in page
+    assert "<th>Kontrollpunkt</th>" in page
+    assert "<h3>Daglig kontroll – sjekkliste</h3>" in page
+    assert "Автобус, вантажівка, таксі та доставка" in page
