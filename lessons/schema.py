@@ -23,6 +23,8 @@ TRACKS = (
     "childcare",
     "industry",
     "office",
+    "transport",
+    "professionals",
 )
 PARTS_OF_SPEECH = (
     "noun",
