@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from markupsafe import Markup
 from sqlalchemy import String, and_, bindparam, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lessons.grading import Grade, grade, is_completed, lesson_score
+from lessons.arrangement import names_in, options_in_order, order_tiles
+from lessons.grading import Grade, first_try_score, gradable_ids, grade, is_completed
 from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files
+from lessons.timing import measured_minutes, spent_minutes
 from webapp.accounts.models import User
 from webapp.clock import oslo_day_of
 from webapp.db_types import utcnow
@@ -125,18 +128,64 @@ def lesson_content(lesson: Lesson) -> dict[str, Any]:
     return json.loads(lesson.content)
 
 
+NAMES_CACHE: LRUCache[tuple[str, str], frozenset[str]] = LRUCache(maxsize=1024)
+
+
 @cached(
     INTRO_CACHE,
-    key=lambda lesson, locale, language: (lesson.digest, lesson.id, locale, language),
+    key=lambda lesson, locale, language, part="start": (
+        lesson.digest,
+        lesson.id,
+        locale,
+        language,
+        part,
+    ),
     info=True,
 )
-def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
-    """The goals, text and words of a lesson as HTML, rendered once per lesson version,
-    interface language and support language (they are the same for every learner)."""
+def lesson_intro(lesson: Lesson, locale: str, language: str, part: str = "start") -> Markup:
+    """The goals and words ("start") or the text ("text") of a lesson as HTML, rendered once per
+    lesson version, interface language and support language (the same for every learner)."""
     html = render_template(
-        "lessons/_intro.html", content=lesson_content(lesson), locale=locale, language=language
+        "lessons/_intro.html",
+        content=lesson_content(lesson),
+        locale=locale,
+        language=language,
+        part=part,
     )
     return Markup(html)  # our template; lesson HTML sanitized at sync
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@cached(NAMES_CACHE, key=lambda lesson: (lesson.id, lesson.digest))
+def lesson_names(lesson: Lesson) -> frozenset[str]:
+    """The names in all the Norwegian texts of a lesson: they keep their capital on tiles."""
+    content = lesson_content(lesson)
+    texts = [_TAG.sub(" ", block.get("nb", "")) for block in content.get("blocks", [])]
+    texts += [entry.get("example", "") for entry in content.get("vocabulary", [])]
+    for exercise in content.get("exercises", []):
+        for key in ("question", "text", "sentence", "audio", "prompt"):
+            texts.append(exercise.get(key) or "")
+        texts += exercise.get("options", []) + exercise.get("alternatives", [])
+        texts += [line.get("text", "") for line in exercise.get("lines", [])]
+    return frozenset(names_in(texts))
+
+
+def arranged(
+    learner_id: int, lesson: Lesson, exercise: dict[str, Any], attempt: int, language: str
+) -> list[str]:
+    """What a learner picks from on an attempt, in the order shown: options, meanings to match
+    or word tiles; random per learner and attempt, stable on reload."""
+    seed = f"{learner_id}:{lesson.id}:{exercise['id']}:{attempt}"
+    kind = exercise["type"]
+    if kind in ("choice", "listen", "dialogue"):
+        return options_in_order(exercise["options"], seed)
+    if kind == "match":
+        return options_in_order([pair[language] for pair in exercise["pairs"]], seed)
+    if kind == "order":
+        return options_in_order(order_tiles(exercise["sentence"], lesson_names(lesson)), seed)
+    return []
 
 
 # --- The lesson page ------------------------------------------------------------------------
@@ -144,14 +193,27 @@ def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
 
 @dataclass(frozen=True)
 class StoredAnswer:
-    """A learner's latest answer to one exercise, as the page shows it."""
+    """A learner's latest answer to one exercise, as the player shows it."""
 
     correct: bool | None
     value: Any  # the decoded answer: text, or a {word: meaning} mapping for match
+    attempts: int = 1
+    first_try_correct: bool | None = None
+    right_again: bool = False
+
+
+@dataclass(frozen=True)
+class ProgressMark:
+    """A learner's progress on the lesson they opened."""
+
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    score: int
 
 
 # The lesson page's one statement: the lesson (its content is deferred: lesson_content keeps
-# it decoded), whether the user has started it, and their answers, one row per answer. Built
+# it decoded), the user's progress on it, and their answers, one row per answer. Built
 # once, so SQLAlchemy does not build the statement and its cache key again on every request.
 # Module-level statements must not carry loader options: those configure every mapper at
 # import time, before all models are imported.
@@ -159,9 +221,16 @@ _VISIT = (
     select(
         Lesson,
         LessonProgress.learner_id.label("started_by"),
+        LessonProgress.started_at,
+        LessonProgress.updated_at,
+        LessonProgress.completed_at,
+        LessonProgress.best_score,
         ExerciseAnswer.exercise_id,
         ExerciseAnswer.answer,
         ExerciseAnswer.correct,
+        ExerciseAnswer.attempts,
+        ExerciseAnswer.first_try_correct,
+        ExerciseAnswer.right_again,
     )
     .outerjoin(
         LessonProgress,
@@ -177,24 +246,40 @@ _VISIT = (
 
 @dataclass(frozen=True)
 class LessonVisit:
-    """A lesson as one user opens it: whether they have started it, and their answers."""
+    """A lesson as one user opens it: their progress mark (None: not started), and answers."""
 
     lesson: Lesson
-    started: bool
+    progress: ProgressMark | None
     answers: dict[str, StoredAnswer]
+
+    @property
+    def started(self) -> bool:
+        return self.progress is not None
 
 
 def lesson_visit(user: User, lesson_id: str) -> LessonVisit | None:
-    """The lesson with the user's progress mark and answers, in one statement; None if no such
+    """The lesson with the user's progress and answers, in one statement; None if no such
     lesson (archived lessons included)."""
     rows = db.session.execute(_VISIT, {"user": user.id, "lesson": lesson_id}).all()
     if not rows:
         return None
+    first = rows[0]
+    progress = None
+    if first.started_by is not None:
+        progress = ProgressMark(
+            first.started_at, first.updated_at, first.completed_at, first.best_score or 0
+        )
     return LessonVisit(
-        lesson=rows[0].Lesson,
-        started=rows[0].started_by is not None,
+        lesson=first.Lesson,
+        progress=progress,
         answers={
-            row.exercise_id: StoredAnswer(row.correct, json.loads(row.answer))
+            row.exercise_id: StoredAnswer(
+                row.correct,
+                json.loads(row.answer),
+                row.attempts or 1,
+                row.first_try_correct,
+                bool(row.right_again),
+            )
             for row in rows
             if row.exercise_id is not None
         },
@@ -222,7 +307,11 @@ class AnswerOutcome:
 
 
 def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any) -> AnswerOutcome:
-    """Grade and store an answer, update progress, and make review cards on completion."""
+    """Grade and store an answer, update progress, and make review cards on completion.
+
+    The first try of each exercise makes the score; a later right answer counts for a second
+    pass once every gradable exercise has had its first try.
+    """
     content = lesson_content(lesson)
     exercise = next((e for e in content["exercises"] if e["id"] == exercise_id), None)
     if exercise is None:
@@ -230,46 +319,168 @@ def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any
     result = grade(exercise, answer, support_language(learner))
     if exercise["type"] == "writing" and result.problem:
         return AnswerOutcome(result, _progress(learner, lesson).best_score, False)
-    key = (learner.id, lesson.id, exercise_id)
-    stored = db.session.get(ExerciseAnswer, key)
+    answers = {
+        row.exercise_id: row
+        for row in db.session.scalars(
+            select(ExerciseAnswer).where(
+                ExerciseAnswer.learner_id == learner.id, ExerciseAnswer.lesson_id == lesson.id
+            )
+        )
+    }
+    gradable = gradable_ids(content["exercises"])
+    first_pass_over = all(exercise_id in answers for exercise_id in gradable)
+    stored = answers.get(exercise_id)
     if stored is None:
         stored = ExerciseAnswer(
-            learner_id=learner.id, lesson_id=lesson.id, exercise_id=exercise_id, attempts=0
+            learner_id=learner.id,
+            lesson_id=lesson.id,
+            exercise_id=exercise_id,
+            attempts=0,
+            right_again=False,
         )
         db.session.add(stored)
+        answers[exercise_id] = stored
     stored.answer = json.dumps(answer, ensure_ascii=False)
     stored.correct = result.correct
     stored.attempts += 1
     stored.answered_at = utcnow()
+    if stored.attempts == 1:
+        stored.first_try_correct = result.correct
+    elif first_pass_over and result.correct:
+        stored.right_again = True
     if exercise["type"] == "writing":
         db.session.add(
             WritingSubmission(
                 learner_id=learner.id, lesson_id=lesson.id, exercise_id=exercise_id, text=answer
             )
         )
-    db.session.flush()
     progress = _progress(learner, lesson)
     progress.last_exercise_id = exercise_id
     progress.updated_at = utcnow()
-    answers = db.session.scalars(
-        select(ExerciseAnswer).where(
-            ExerciseAnswer.learner_id == learner.id, ExerciseAnswer.lesson_id == lesson.id
-        )
-    ).all()
-    current = {a.exercise_id for a in answers}
-    score = lesson_score(
-        content["exercises"],
-        {a.exercise_id for a in answers if a.correct},
-        {a.exercise_id for a in answers if a.correct is None and a.exercise_id in current},
-    )
-    progress.best_score = max(progress.best_score, score)
+    first_right = sum(1 for i in gradable if i in answers and answers[i].first_try_correct)
+    right_again = sum(1 for i in gradable if i in answers and answers[i].right_again)
+    progress.best_score = first_try_score(len(gradable), first_right)
     completed_now = False
-    if progress.completed_at is None and is_completed(progress.best_score):
+    if progress.completed_at is None and is_completed(len(gradable), first_right, right_again):
         progress.completed_at = utcnow()
         completed_now = True
         create_cards(learner, lesson)
+        db.session.flush()
+        refresh_measured_minutes(lesson)
     db.session.flush()
     return AnswerOutcome(result, progress.best_score, completed_now)
+
+
+def refresh_measured_minutes(lesson: Lesson) -> None:
+    """Keep the lesson's measured time current: the median of its learners' completions."""
+    rows = db.session.execute(
+        select(LessonProgress.started_at, LessonProgress.completed_at).where(
+            LessonProgress.lesson_id == lesson.id, LessonProgress.completed_at.is_not(None)
+        )
+    ).all()
+    lesson.measured_minutes = measured_minutes(
+        (completed - started).total_seconds() for started, completed in rows
+    )
+
+
+@dataclass(frozen=True)
+class LessonResult:
+    """A lesson's result screen: first-try score, time spent and words added to review."""
+
+    score: int
+    completed: bool
+    gradable: int
+    right_first: int
+    right_again: int
+    minutes: int | None
+    words: int
+
+
+def lesson_result(learner: User, visit: LessonVisit) -> LessonResult:
+    """What the learner achieved in a lesson, from its answers and one count of its words."""
+    gradable = gradable_ids(lesson_content(visit.lesson)["exercises"])
+    answers = visit.answers
+    right_first = sum(1 for i in gradable if i in answers and answers[i].first_try_correct)
+    right_again = sum(1 for i in gradable if i in answers and answers[i].right_again)
+    progress = visit.progress
+    minutes = None
+    if progress is not None:
+        finished = progress.completed_at or progress.updated_at
+        minutes = spent_minutes((finished - progress.started_at).total_seconds())
+    words = db.session.scalar(
+        select(func.count(func.distinct(VocabCard.word_nb))).where(
+            VocabCard.learner_id == learner.id, VocabCard.lesson_id == visit.lesson.id
+        )
+    )
+    return LessonResult(
+        score=first_try_score(len(gradable), right_first),
+        completed=progress is not None and progress.completed_at is not None,
+        gradable=len(gradable),
+        right_first=right_first,
+        right_again=right_again,
+        minutes=minutes,
+        words=words or 0,
+    )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Something the learner can do after a lesson: assigned work, due review or a lesson."""
+
+    kind: str  # "assignment", "review" or "lesson"
+    lesson: Lesson | None = None
+    count: int = 0
+    due_date: date | None = None
+    overdue: bool = False
+
+
+def next_steps(learner: User, lesson: Lesson, today: date) -> list[NextStep]:
+    """What to do next, most urgent first: overdue assigned work, due reviews, other assigned
+    work, then the next lesson of the same track."""
+    from webapp.teaching.services import learner_assignments  # teaching builds on lessons
+
+    steps: list[NextStep] = []
+    assignment = None
+    for item in learner_assignments(learner, today):
+        if not item.done:
+            assignment = item
+            break
+    if assignment is not None:
+        completed = set(
+            db.session.scalars(
+                select(LessonProgress.lesson_id).where(
+                    LessonProgress.learner_id == learner.id,
+                    LessonProgress.completed_at.is_not(None),
+                    LessonProgress.lesson_id.in_([x.id for x in assignment.lessons]),
+                )
+            )
+        )
+        todo = next((x for x in assignment.lessons if x.id not in completed), None)
+        steps.append(
+            NextStep(
+                "assignment",
+                todo,
+                assignment.total - assignment.completed,
+                assignment.assignment.due_date,
+                assignment.overdue,
+            )
+        )
+    due = due_cards_count(learner)
+    if due:
+        steps.insert(1 if steps and steps[0].overdue else 0, NextStep("review", count=due))
+    following = db.session.scalar(
+        select(Lesson)
+        .where(
+            Lesson.track == lesson.track,
+            Lesson.archived_at.is_(None),
+            Lesson.position > lesson.position,
+        )
+        .order_by(Lesson.position)
+        .limit(1)
+    )
+    if following is not None and not (steps and steps[-1].lesson is following):
+        steps.append(NextStep("lesson", following))
+    return steps
 
 
 def _progress(learner: User, lesson: Lesson) -> LessonProgress:
