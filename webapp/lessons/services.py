@@ -158,10 +158,8 @@ def lesson_intro(lesson: Lesson, locale: str, language: str, part: str = "start"
 _TAG = re.compile(r"<[^>]+>")
 
 
-@cached(NAMES_CACHE, key=lambda lesson: (lesson.id, lesson.digest))
-def lesson_names(lesson: Lesson) -> frozenset[str]:
-    """The names in all the Norwegian texts of a lesson: they keep their capital on tiles."""
-    content = lesson_content(lesson)
+def norwegian_texts(content: dict[str, Any]) -> list[str]:
+    """Every Norwegian text of a lesson (pure): its paragraphs, examples and exercises."""
     texts = [_TAG.sub(" ", block.get("nb", "")) for block in content.get("blocks", [])]
     texts += [entry.get("example", "") for entry in content.get("vocabulary", [])]
     for exercise in content.get("exercises", []):
@@ -169,7 +167,13 @@ def lesson_names(lesson: Lesson) -> frozenset[str]:
             texts.append(exercise.get(key) or "")
         texts += exercise.get("options", []) + exercise.get("alternatives", [])
         texts += [line.get("text", "") for line in exercise.get("lines", [])]
-    return frozenset(names_in(texts))
+    return texts
+
+
+@cached(NAMES_CACHE, key=lambda lesson: (lesson.id, lesson.digest))
+def lesson_names(lesson: Lesson) -> frozenset[str]:
+    """The names in all the Norwegian texts of a lesson: they keep their capital on tiles."""
+    return frozenset(names_in(norwegian_texts(lesson_content(lesson))))
 
 
 def arranged(
