@@ -321,8 +321,9 @@ def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any
     if exercise is None:
         raise KeyError(exercise_id)
     result = grade(exercise, answer, support_language(learner))
-    if exercise["type"] == "writing" and result.problem:
-        return AnswerOutcome(result, _progress(learner, lesson).best_score, False)
+    if exercise["type"] == "writing" and result.problem:  # refused: nothing is written
+        progress = db.session.get(LessonProgress, (learner.id, lesson.id))
+        return AnswerOutcome(result, progress.best_score if progress else 0, False)
     answers = {
         row.exercise_id: row
         for row in db.session.scalars(
