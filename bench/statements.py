@@ -112,7 +112,8 @@ class Visitor:
 
 def learner_counts(app, plan: dict, curriculum: dict) -> dict[str, Counted]:
     """Every learner action by one learner: pages twice; the same answer twice; a lesson
-    completed (with a second pass) so that words come up for review, two ratings; a class booked and cancelled."""
+    completed (with a second pass) so that words come up for review, two ratings; a class booked
+    and cancelled."""
     script = LearnerScript(plan, seed=1, curriculum=curriculum)
     visitor = Visitor(app, plan["email"], script)
     counted = {name: visitor.twice(name) for name in ("dashboard", "catalogue", "lesson")}

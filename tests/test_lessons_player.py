@@ -449,3 +449,40 @@ def test_answers_are_stored_in_nfc_without_hidden_characters(client, lesson, lea
     assert db.session.scalar(select(WritingSubmission.text)) == writing
     answer = db.session.scalar(select(ExerciseAnswer).where(ExerciseAnswer.exercise_id == "e1"))
     assert answer.correct  # graded on the cleaned answer
+
+
+def test_the_result_screen_puts_overdue_assigned_work_first(client, lesson, factory):
+    from datetime import date
+
+    from tests.test_teaching import group_with
+    from webapp.organisations.models import OrganisationKind
+    from webapp.teaching import services as teaching
+
+    provider = factory.organisation(OrganisationKind.PROVIDER, "Kveldsskolen")
+    teacher = factory.user(Role.TEACHER, provider)
+    learner = factory.learner(organisation=provider, locale="en")
+    group = group_with(teacher, [learner])
+    teaching.assign(teacher, group, due=date(2026, 1, 5), lesson_id=lesson.id)
+    db.session.add(
+        Lesson(
+            id="fixture-second-day",
+            track="working-life",
+            level="A1",
+            position=2,
+            minutes=12,
+            title_nb="Andre dag",
+            digest="2" * 64,
+            content=json.dumps({"title": {"nb": "Andre dag"}, "exercises": []}),
+        )
+    )
+    db.session.commit()
+    login_as(client, learner)
+    post(client, "e1", RIGHT["e1"])
+    result = page(client, RESULT)
+    assigned = result.index("Your assigned work")
+    following = result.index("Next lesson:")
+    assert assigned < following
+    assert "Første dag" in result[assigned:following]  # the assigned lesson, not yet done
+    assert "was due" in result
+    assert "Andre dag" in result[following:]
+    assert "Review words" not in result  # no words due yet
