@@ -18,7 +18,7 @@ from lessons.grading import gradable_ids, grade, is_completed
 from lessons.loader import CONTENT_DIR, check_all, content_json, lesson_files
 from tests.conftest import login_as
 from webapp.extensions import db
-from webapp.lessons import services
+from webapp.lessons import arranging, services
 from webapp.lessons.models import ExerciseAnswer, LessonProgress
 
 LANGUAGE = "uk"
@@ -32,7 +32,7 @@ def curriculum() -> list[dict[str, Any]]:
 
 
 def shown(content: dict, exercise: dict, learner: int, attempt: int, names: set[str]) -> list:
-    """What the player shows for an attempt, in its order (as services.arranged)."""
+    """What the player shows for an attempt, in its order (as arranging.arranged)."""
     seed = f"{learner}:{content['id']}:{exercise['id']}:{attempt}"
     kind = exercise["type"]
     if kind in ("choice", "listen", "dialogue"):
@@ -95,7 +95,7 @@ def test_no_guessing_learner_completes_any_lesson():
     assert len(lessons) >= 40
     completed = {"first": 0, "last": 0, "random": 0}
     runs = 0
-    names = {content["id"]: names_in(services.norwegian_texts(content)) for content in lessons}
+    names = {content["id"]: names_in(arranging.norwegian_texts(content)) for content in lessons}
     for content in lessons:
         for learner in range(3):
             for strategy, name in ((FIRST, "first"), (LAST, "last")):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,9 @@ from markupsafe import Markup
 from sqlalchemy import String, and_, bindparam, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lessons.arrangement import names_in, options_in_order, order_tiles
 from lessons.grading import Grade, first_try_score, gradable_ids, grade, is_completed
 from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files
-from lessons.timing import measured_minutes, spent_minutes
+from lessons.timing import measured_minutes
 from webapp.accounts.models import User
 from webapp.clock import oslo_day_of
 from webapp.db_types import utcnow
@@ -128,9 +126,6 @@ def lesson_content(lesson: Lesson) -> dict[str, Any]:
     return json.loads(lesson.content)
 
 
-NAMES_CACHE: LRUCache[tuple[str, str], frozenset[str]] = LRUCache(maxsize=1024)
-
-
 @cached(
     INTRO_CACHE,
     key=lambda lesson, locale, language, part="start": (
@@ -153,43 +148,6 @@ def lesson_intro(lesson: Lesson, locale: str, language: str, part: str = "start"
         part=part,
     )
     return Markup(html)  # our template; lesson HTML sanitized at sync
-
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def norwegian_texts(content: dict[str, Any]) -> list[str]:
-    """Every Norwegian text of a lesson (pure): its paragraphs, examples and exercises."""
-    texts = [_TAG.sub(" ", block.get("nb", "")) for block in content.get("blocks", [])]
-    texts += [entry.get("example", "") for entry in content.get("vocabulary", [])]
-    for exercise in content.get("exercises", []):
-        for key in ("question", "text", "sentence", "audio", "prompt"):
-            texts.append(exercise.get(key) or "")
-        texts += exercise.get("options", []) + exercise.get("alternatives", [])
-        texts += [line.get("text", "") for line in exercise.get("lines", [])]
-    return texts
-
-
-@cached(NAMES_CACHE, key=lambda lesson: (lesson.id, lesson.digest))
-def lesson_names(lesson: Lesson) -> frozenset[str]:
-    """The names in all the Norwegian texts of a lesson: they keep their capital on tiles."""
-    return frozenset(names_in(norwegian_texts(lesson_content(lesson))))
-
-
-def arranged(
-    learner_id: int, lesson: Lesson, exercise: dict[str, Any], attempt: int, language: str
-) -> list[str]:
-    """What a learner picks from on an attempt, in the order shown: options, meanings to match
-    or word tiles; random per learner and attempt, stable on reload."""
-    seed = f"{learner_id}:{lesson.id}:{exercise['id']}:{attempt}"
-    kind = exercise["type"]
-    if kind in ("choice", "listen", "dialogue"):
-        return options_in_order(exercise["options"], seed)
-    if kind == "match":
-        return options_in_order([pair[language] for pair in exercise["pairs"]], seed)
-    if kind == "order":
-        return options_in_order(order_tiles(exercise["sentence"], lesson_names(lesson)), seed)
-    return []
 
 
 # --- The lesson page ------------------------------------------------------------------------
@@ -386,106 +344,6 @@ def refresh_measured_minutes(lesson: Lesson) -> None:
     lesson.measured_minutes = measured_minutes(
         (completed - started).total_seconds() for started, completed in rows
     )
-
-
-@dataclass(frozen=True)
-class LessonResult:
-    """A lesson's result screen: first-try score, time spent and words added to review."""
-
-    score: int
-    completed: bool
-    gradable: int
-    right_first: int
-    right_again: int
-    minutes: int | None
-    words: int
-
-
-def lesson_result(learner: User, visit: LessonVisit) -> LessonResult:
-    """What the learner achieved in a lesson, from its answers and one count of its words."""
-    gradable = gradable_ids(lesson_content(visit.lesson)["exercises"])
-    answers = visit.answers
-    right_first = sum(1 for i in gradable if i in answers and answers[i].first_try_correct)
-    right_again = sum(1 for i in gradable if i in answers and answers[i].right_again)
-    progress = visit.progress
-    minutes = None
-    if progress is not None:
-        finished = progress.completed_at or progress.updated_at
-        minutes = spent_minutes((finished - progress.started_at).total_seconds())
-    words = db.session.scalar(
-        select(func.count(func.distinct(VocabCard.word_nb))).where(
-            VocabCard.learner_id == learner.id, VocabCard.lesson_id == visit.lesson.id
-        )
-    )
-    return LessonResult(
-        score=first_try_score(len(gradable), right_first),
-        completed=progress is not None and progress.completed_at is not None,
-        gradable=len(gradable),
-        right_first=right_first,
-        right_again=right_again,
-        minutes=minutes,
-        words=words or 0,
-    )
-
-
-@dataclass(frozen=True)
-class NextStep:
-    """Something the learner can do after a lesson: assigned work, due review or a lesson."""
-
-    kind: str  # "assignment", "review" or "lesson"
-    lesson: Lesson | None = None
-    count: int = 0
-    due_date: date | None = None
-    overdue: bool = False
-
-
-def next_steps(learner: User, lesson: Lesson, today: date) -> list[NextStep]:
-    """What to do next, most urgent first: overdue assigned work, due reviews, other assigned
-    work, then the next lesson of the same track."""
-    from webapp.teaching.services import learner_assignments  # teaching builds on lessons
-
-    steps: list[NextStep] = []
-    assignment = None
-    for item in learner_assignments(learner, today):
-        if not item.done:
-            assignment = item
-            break
-    if assignment is not None:
-        completed = set(
-            db.session.scalars(
-                select(LessonProgress.lesson_id).where(
-                    LessonProgress.learner_id == learner.id,
-                    LessonProgress.completed_at.is_not(None),
-                    LessonProgress.lesson_id.in_([x.id for x in assignment.lessons]),
-                )
-            )
-        )
-        todo = next((x for x in assignment.lessons if x.id not in completed), None)
-        steps.append(
-            NextStep(
-                "assignment",
-                todo,
-                assignment.total - assignment.completed,
-                assignment.assignment.due_date,
-                assignment.overdue,
-            )
-        )
-    due = due_cards_count(learner)
-    if due:
-        steps.insert(1 if steps and steps[0].overdue else 0, NextStep("review", count=due))
-    following = db.session.scalar(
-        select(Lesson)
-        .where(
-            Lesson.track == lesson.track,
-            Lesson.archived_at.is_(None),
-            Lesson.position > lesson.position,
-        )
-        .order_by(Lesson.position)
-        .limit(1)
-    )
-    if following is not None and not (steps and steps[-1].lesson is following):
-        steps.append(NextStep("lesson", following))
-    return steps
 
 
 def _progress(learner: User, lesson: Lesson) -> LessonProgress:

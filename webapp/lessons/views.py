@@ -28,7 +28,7 @@ from webapp.database import commit_without_waiting_for_disk
 from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.learners.services import set_current_level
-from webapp.lessons import services
+from webapp.lessons import arranging, results, services
 from webapp.lessons.forms import MAX_ANSWER_LENGTH, AnswerForm, ReviewForm
 from webapp.lessons.models import Lesson, PlacementResult
 from webapp.studytime.models import StudySource
@@ -126,8 +126,8 @@ def _player(
         )
     elif step == result_step:
         if learner:
-            context["result"] = services.lesson_result(current_user, visit)
-            context["next_steps"] = services.next_steps(current_user, lesson, oslo_today())
+            context["result"] = results.lesson_result(current_user, visit)
+            context["next_steps"] = results.next_steps(current_user, lesson, oslo_today())
     else:
         exercise = exercises[step - 2]
         stored = answers.get(exercise["id"])
@@ -138,7 +138,7 @@ def _player(
             count=len(exercises),
             stored=stored,
             show_form=not learner or stored is None or again or refused is not None,
-            arrangement=services.arranged(current_user.id, lesson, exercise, attempt, language),
+            arrangement=arranging.arranged(current_user.id, lesson, exercise, attempt, language),
             expected=grade(exercise, "", language).expected,
             refused=refused,
         )
