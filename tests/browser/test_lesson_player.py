@@ -46,6 +46,8 @@ def test_a_lesson_step_by_step_on_a_phone_in_ukrainian(page):
     main = page.inner_text("main")
     assert data["goals"]["uk"][0] in main
     assert re.search(r"близько \d+ хвилин", main)
+    start = page.locator("main a.button[href$='/step/1']").first.bounding_box()
+    assert start["y"] + start["height"] <= PHONE["height"]  # on the first screen
     check_phone_layout(page, "00-goals-and-words")
 
     page.click("main a.button[href$='/step/1']")
@@ -70,7 +72,7 @@ def test_a_lesson_step_by_step_on_a_phone_in_ukrainian(page):
             check_phone_layout(page, f"{step:02d}-{kind}-wrong")
             page.click("#exercise a[href*='again=1']")
             answer_exercise(page, exercise, "uk")
-            assert "з другої спроби" in page.inner_text("#feedback")
+            assert "З другої спроби." in page.inner_text("#feedback")
         elif kind == "writing":  # too short first: the text stays, with its word count
             area = page.locator("#exercise textarea")
             area.fill("Jeg vasker gulvet")
@@ -91,6 +93,7 @@ def test_a_lesson_step_by_step_on_a_phone_in_ukrainian(page):
             page.locator("#exercise #feedback.sent").wait_for()
         else:
             answer_exercise(page, exercise, "uk")
+        assert "#exercise" not in page.url  # posted in the background: no reload
         assert page.locator("#exercise a.next").bounding_box()["height"] >= 44
         check_phone_layout(page, f"{step:02d}-{kind}-feedback")
         with page.expect_navigation():
