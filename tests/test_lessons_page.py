@@ -215,3 +215,23 @@ def test_a_page_request_runs_two_statements_whatever_the_answers_and_lessons(
     with statements() as seen:
         fresh_get(client, f"{LESSON}/step/9")
     assert len(seen) <= 8  # the result adds its words, assigned work, reviews and next lesson
+
+
+def test_each_attempt_gets_its_own_order_and_word_tiles_give_nothing_away(
+    client, factory, synced_lesson
+):
+    from webapp.lessons.arranging import arranged
+    from webapp.lessons.models import Lesson
+
+    lesson = db.session.get(Lesson, "fixture-first-day")
+    exercises = {e["id"]: e for e in services.lesson_content(lesson)["exercises"]}
+    tiles = [arranged(7, lesson, exercises["e4"], attempt, "uk") for attempt in range(1, 9)]
+    assert len({tuple(t) for t in tiles}) > 1  # a new order on a new attempt
+    assert all(sorted(t) == ["begynner", "i", "jeg", "klokka", "morgen", "sju"] for t in tiles)
+    assert arranged(7, lesson, exercises["e4"], 3, "uk") == tiles[2]  # stable on reload
+    learner = factory.learner(locale="nb")
+    login_as(client, learner)
+    client.post(f"{LESSON}/exercises/e4", data={"answer": "galt"})
+    again = client.get(f"{LESSON}/step/5?again=1").get_data(as_text=True)
+    shown = re.findall(r'class="chip" data-word="([^"]*)"', again)
+    assert shown == arranged(learner.id, lesson, exercises["e4"], 2, "uk")  # the 2nd attempt

@@ -6,6 +6,7 @@ live. A screenshot of every step is saved; no step scrolls sideways at 360 px.""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lessons.grading import word_count
 from tests.browser.conftest import ARTIFACTS, log_in
@@ -75,6 +76,10 @@ def test_a_lesson_step_by_step_on_a_phone_in_ukrainian(page):
             assert "З другої спроби." in page.inner_text("#feedback")
         elif kind == "writing":  # too short first: the text stays, with its word count
             area = page.locator("#exercise textarea")
+            for sample in ("Zoe\u0308 og Åse", "kl. 07:30 – 3 m² o'clock", "Oslo-området, _x_"):
+                area.fill(sample)  # the live count agrees with the server's
+                shown = page.inner_text("#exercise .word-count [data-count]")
+                assert shown == str(word_count(unicodedata.normalize("NFC", sample))), sample
             area.fill("Jeg vasker gulvet")
             assert page.inner_text("#exercise .word-count [data-count]") == "3"  # live
             page.click("#exercise button[type=submit]")

@@ -72,15 +72,15 @@
     }
   });
 
-  // Live word count for free writing, counted as the server counts (letters, digits, _ and
-  // words joined by - or ').
-  var WORD = /[\p{L}\p{N}\p{M}_]+(?:[-'][\p{L}\p{N}\p{M}_]+)*/gu;
+  // Live word count for free writing, counted as the server counts: on the text in NFC, runs
+  // of letters, digits and _, joined by - or ' (Python's \w+(?:[-']\w+)*).
+  var WORD = /[\p{L}\p{N}_]+(?:[-'][\p{L}\p{N}_]+)*/gu;
   document.addEventListener("input", function (event) {
     var area = event.target;
     if (!area.matches || !area.matches("textarea[data-min]")) return;
     var counter = document.getElementById(area.id + "-count");
     if (!counter) return;
-    var words = (area.value.match(WORD) || []).length;
+    var words = (area.value.normalize("NFC").match(WORD) || []).length;
     counter.querySelector("[data-count]").textContent = words;
     var outside = words < +area.dataset.min || words > +area.dataset.max;
     counter.classList.toggle("outside", outside);
