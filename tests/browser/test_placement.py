@@ -25,6 +25,8 @@ def untested_learner(offset: int = 0) -> str:
         row = connection.execute(
             "SELECT email FROM users WHERE role = 'learner' AND email != 'learner@example.org'"
             " AND id NOT IN (SELECT learner_id FROM placement_results)"
+            # one who has chosen a support language: the first log-in question is another journey
+            " AND id IN (SELECT user_id FROM learner_profiles WHERE support_language IS NOT NULL)"
             " ORDER BY id DESC LIMIT 1 OFFSET ?",
             (offset,),
         ).fetchone()
