@@ -178,28 +178,48 @@ def set_offering_active(offering_id: int) -> WerkzeugResponse:
 @bp.route("/offerings/<int:offering_id>/orders", methods=["POST"])
 @roles(Role.COORDINATOR)
 def place_order(offering_id: int):
+    """Order seats in two steps: the order's total and period shown first, then confirmed."""
     offering = services.get_offering_or_404(current_user, offering_id)
     form = OrderForm()
-    if form.validate_on_submit():
-        try:
-            services.place_order(
-                current_user,
-                offering,
-                form.seats.data,
-                form.first_day.data,
-                form.last_day.data,
-                form.note.data or "",
-            )
-        except services.SeatError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal_message(refusal.code))
-        else:
-            db.session.commit()
-            flash(
-                _("The order is sent. The seats are held for you until the provider answers."),
-                "success",
-            )
-            return redirect(url_for("seats.order_list"))
+    if not form.validate_on_submit():
+        return _offering_page(offering, form, status=400)
+    if form.change.data:
+        return _offering_page(offering, form)
+    if not offering.active:
+        form.form_errors.append(refusal_message("offering_closed"))
+        return _offering_page(offering, form, status=400)
+    if form.seats.data > services.seats_left(offering):
+        form.form_errors.append(refusal_message("not_enough_seats"))
+        return _offering_page(offering, form, status=400)
+    if not form.confirm.data or whole_number(form.price_seen.data) != offering.price_nok:
+        price_changed = bool(form.confirm.data)
+        form.price_seen.data = str(offering.price_nok)
+        return render_template(
+            "seats/confirm_order.html",
+            offering=offering,
+            form=form,
+            total=form.seats.data * offering.price_nok,
+            price_changed=price_changed,
+        )
+    try:
+        services.place_order(
+            current_user,
+            offering,
+            form.seats.data,
+            form.first_day.data,
+            form.last_day.data,
+            form.note.data or "",
+        )
+    except services.SeatError as refusal:
+        db.session.rollback()
+        form.form_errors.append(refusal_message(refusal.code))
+    else:
+        db.session.commit()
+        flash(
+            _("The order is sent. The seats are held for you until the provider answers."),
+            "success",
+        )
+        return redirect(url_for("seats.order_list"))
     return _offering_page(offering, form, status=400)
 
 
