@@ -250,6 +250,9 @@ def test_coordinator_journey_in_russian(page, live_server):
     page.locator("table a", has_text="Selvstudium").first.click()
     page.fill("input[name=seats]", "2")
     page.click("form[action$='/orders'] [type=submit]")
+    assert page.locator("#order-total").count() == 1  # the total is shown before confirming
+    assert_translated(page)
+    page.click("input[name=confirm]")
     page.wait_for_url("**/orders")
     assert html_lang(page) == "ru"
     assert_translated(page)
