@@ -276,3 +276,24 @@ def test_another_municipalitys_order_page_is_not_found(
         client.post(f"/seats/orders/{order.id}/give", data={"learner": ada.id}).status_code == 404
     )
     assert db.session.scalar(select(func.count(SeatAssignment.id))) == 0
+
+
+def test_learners_ticked_before_a_search_stay_ticked(
+    client, factory, seller, coordinator, municipality, neighbour
+):
+    order = accepted_order(seller, coordinator, 2)
+    ada = learner(factory, municipality, "Ada Lovelace")
+    learner(factory, municipality, "Bo Berg")
+    stranger = learner(factory, neighbour, "Cato Nabo")
+    login_as(client, coordinator)
+    searched = client.post(
+        f"/seats/orders/{order.id}/give",
+        data={"q": "berg", "learner": [ada.id, stranger.id], "search": "1"},
+    )
+    assert searched.status_code == 302
+    assert "csrf" not in searched.headers["Location"]
+    page = client.get(searched.headers["Location"]).get_data(as_text=True)
+    assert f'id="chosen-{ada.id}" checked' in page
+    assert "Cato Nabo" not in page  # ticked by a forged form, but not the coordinator's to see
+    assert re.search(r'<label for="found-\d+">Bo Berg</label>', page)
+    assert db.session.scalar(select(func.count(SeatAssignment.id))) == 0

@@ -338,9 +338,14 @@ def _accepted_order_or_404(order_id: int) -> SeatOrder:
     return order
 
 
-def _give_page(order: SeatOrder, chosen: set[int] | None = None, errors=(), status: int = 200):
-    query = (request.args.get("q") or "").strip()[:100]
+def _ids(values: list[str]) -> list[int]:
+    ids = [n for n in map(whole_number, values) if n is not None]
+    return list(dict.fromkeys(ids))[: giving.MAX_CHOSEN]
+
+
+def _give_page(order: SeatOrder, chosen: list[int], query: str, errors=(), status: int = 200):
     results = giving.search_learners(current_user, order, query, page_number()) if query else None
+    chosen_learners = giving.chosen_learners(current_user, order, chosen)
     return render_template(
         "seats/give.html",
         order=order,
@@ -348,9 +353,9 @@ def _give_page(order: SeatOrder, chosen: set[int] | None = None, errors=(), stat
         suggestions=giving.suggested_learners(current_user, order),
         query=query,
         results=results,
-        chosen=chosen or set(),
+        chosen_learners=chosen_learners,
+        chosen={c.learner.id for c in chosen_learners},
         errors=errors,
-        confirm=ConfirmForm(),
     ), status
 
 
@@ -358,8 +363,10 @@ def _give_page(order: SeatOrder, chosen: set[int] | None = None, errors=(), stat
 @roles(Role.COORDINATOR)
 def give_page(order_id: int):
     """Find the municipality's learners by name, birth date or e-mail, see whom the seats fit,
-    and tick the ones to give a seat."""
-    return _give_page(_accepted_order_or_404(order_id))
+    and tick the ones to give a seat (those ticked before a search stay ticked)."""
+    order = _accepted_order_or_404(order_id)
+    query = (request.args.get("q") or "").strip()[:100]
+    return _give_page(order, _ids(request.args.getlist("chosen")), query)
 
 
 @bp.route("/seats/orders/<int:order_id>/give", methods=["POST"])
@@ -368,12 +375,17 @@ def give_seats(order_id: int):
     order = _accepted_order_or_404(order_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    chosen = [n for n in map(whole_number, request.form.getlist("learner")) if n is not None]
+    chosen = _ids(request.form.getlist("learner"))
+    query = (request.form.get("q") or "").strip()[:100]
+    if "search" in request.form:  # a search keeps what is ticked, and leaves no token in the URL
+        return redirect(
+            url_for("seats.give_page", order_id=order.id, q=query or None, chosen=chosen)
+        )
     try:
         given = giving.give_seats(current_user, order, chosen)
     except giving.GivingRefused as refusal:
         db.session.rollback()
-        return _give_page(order, set(chosen), [_giving_message(refusal)], status=400)
+        return _give_page(order, chosen, query, [_giving_message(refusal)], status=400)
     db.session.commit()
     flash(
         ngettext(
