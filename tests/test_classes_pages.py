@@ -600,3 +600,29 @@ def test_errors_are_summarised_at_the_top_with_links_to_the_fields(client, teach
     assert 'tabindex="-1" autofocus' in page[summary : summary + 200]
     assert page.index('href="#title"') > summary
     assert page.index('href="#capacity"') > summary
+
+
+def test_the_attendance_page_of_a_past_session_leaves_out_a_later_booking(client, factory, teacher):
+    today = oslo_today()
+    series = publish(
+        teacher,
+        weekdays=frozenset(range(7)),
+        first_date=today - timedelta(days=2),
+        last_date=today + timedelta(days=2),
+    )
+    session = series.sessions[0]
+    early = factory.learner(name="Booket i tide")
+    services.book_series(early, series, now=session.starts_at - timedelta(hours=1))
+    late = factory.learner(name="Booket etterpå")
+    services.book_series(late, series)  # after the first session ended
+    db.session.commit()
+    login_as(client, teacher)
+    page = client.get(f"/classes/{series.id}/sessions/{session.id}/attendance").text
+    assert "Booket i tide" in page
+    assert "Booket etterpå" not in page
+    refused = client.post(
+        f"/classes/{series.id}/sessions/{session.id}/attendance",
+        data={f"mark-{late.id}": "present"},
+    )
+    assert refused.status_code == 302  # marks are read only for the learners on the list
+    assert db.session.get(Attendance, (session.id, late.id)) is None
