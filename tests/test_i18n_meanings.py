@@ -49,6 +49,29 @@ def test_the_list_of_shared_texts_is_current():
     assert {text: texts.get(text) for text in SAME_MEANING} == SAME_MEANING
 
 
+# The same English words in places where they mean different things: each has its own message.
+DIFFERENT_MEANINGS = [
+    # who gets an assignment / who changed a learner's record
+    ((None, "Who gets the work"), ("audit log", "Who")),
+    # an offering open for orders / an invitation code that can still be used
+    (("offering", "Open"), ("invitation code", "Open")),
+]
+
+
+@pytest.mark.parametrize(("one", "other"), DIFFERENT_MEANINGS)
+@pytest.mark.parametrize("locale", ["nb", "uk", "ru"])
+def test_words_with_different_meanings_are_translated_apart(locale, one, other):
+    with open(CATALOGUE.parent.parent / locale / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    texts = []
+    for context, message_id in (one, other):
+        message = catalog.get(message_id, context=context)
+        assert message is not None, (context, message_id)
+        assert message.string, (context, message_id)
+        texts.append(message.string)
+    assert texts[0] != texts[1]
+
+
 @pytest.mark.usefixtures("app")
 def test_who_gets_the_work_is_not_labelled_as_who_changed_a_record(app):
     with app.test_request_context(), force_locale("nb"):
