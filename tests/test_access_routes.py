@@ -390,6 +390,7 @@ def _seats_world(w: World) -> dict[str, int]:
         db.session.flush()
         ids[f"offering_{key}"] = offering.id
         ids[f"pending_{key}"] = orders[OrderStatus.PENDING].id
+        ids[f"accepted_{key}"] = orders[OrderStatus.ACCEPTED].id
         ids[f"free_seat_{key}"] = seats[1].id
         ids[f"held_{key}"] = held.id
     db.session.commit()
@@ -460,6 +461,14 @@ SEAT_ROUTES = {
     "seats.release_seat": lambda w, r, own: (
         "POST",
         f"/seat-assignments/{_seat_id(w, own, 'held')}/release",
+    ),
+    "seats.give_page": lambda w, r, own: (
+        "GET",
+        f"/seats/orders/{_seat_id(w, own, 'accepted')}?q=a",
+    ),
+    "seats.give_seats": lambda w, r, own: (
+        "POST",
+        f"/seats/orders/{_seat_id(w, own, 'accepted')}/give",
     ),
     "seats.report": lambda w, r, own: ("GET", "/seats/report"),
     "seats.report_csv": lambda w, r, own: ("GET", "/seats/report.csv"),
@@ -724,6 +733,8 @@ SEAT_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             ("seats.withdraw_order", 302),
             ("seats.assign_seat", 400),
             ("seats.release_seat", 302),
+            ("seats.give_seats", 400),  # nobody ticked
+            ("seats.give_page", 200),
         )
     },
     **dict.fromkeys(

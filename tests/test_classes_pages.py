@@ -22,6 +22,7 @@ from webapp.classes.models import (
     Modality,
 )
 from webapp.clock import oslo_today
+from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.organisations.models import Organisation, OrganisationKind
@@ -128,7 +129,10 @@ def test_publishing_a_series_and_seeing_it_listed(client, teacher):
         ({"weekdays": []}, "Choose at least one weekday."),
         ({"last_date": "2030-04-01"}, "The last date cannot be before the first."),
         ({"capacity": "0"}, "A class has 1 to 500 places."),
-        ({"extra_dates": "30.04.2030"}, "Write dates as YYYY-MM-DD, separated by commas."),
+        (
+            {"extra_dates": "30.04.2030"},
+            "One of the dates is not a date. Choose it in the calendar.",
+        ),
         ({"last_date": "2033-04-01"}, "A series can last at most two years."),
     ],
 )
@@ -243,7 +247,7 @@ def test_the_teacher_takes_attendance_and_it_counts_as_study_time(client, factor
         last_date=today + timedelta(days=2),
     )
     learner = factory.learner(email="ola@example.org")
-    services.book_series(learner, series)
+    services.book_series(learner, series, now=utcnow() - timedelta(days=3))
     db.session.commit()
     session = series.sessions[0]
     login_as(client, teacher)
@@ -315,7 +319,7 @@ def test_saving_attendance_costs_the_same_statements_for_4_and_40_learners(
         )
         learners = [factory.learner() for _ in range(count)]
         for learner in learners:
-            services.book_series(learner, series)
+            services.book_series(learner, series, now=utcnow() - timedelta(days=3))
         db.session.commit()
         session = series.sessions[0]
         url = f"/classes/{series.id}/sessions/{session.id}/attendance"
@@ -564,3 +568,61 @@ def test_the_staff_class_list_costs_the_same_statements_for_2_and_12_teachers(
     many, page = visit()
     assert page.count("Norsk A2 kveld") == 12
     assert many == few
+
+
+def test_extra_dates_are_chosen_with_date_pickers_and_checked_on_the_server(client, teacher):
+    login_as(client, teacher)
+    form = client.get("/classes/new").get_data(as_text=True)
+    assert form.count('name="extra_dates" type="date"') >= 3
+    assert "YYYY" not in form
+    assert "ÅÅÅÅ" not in form
+    # One picker left blank, two filled: both dates are read.
+    picked = ["", "2030-05-02", "2030-05-07"]
+    response = client.post("/classes/new", data={**form_data(extra_dates=picked), "preview": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("18:00–20:00") == 7
+    assert 'value="2030-05-02"' in page
+    assert 'value="2030-05-07"' in page
+    # A bad value in any picker, not only the first, is refused.
+    for bad in (["", "2030-02-30"], ["", "0001-01-01"]):
+        response = client.post("/classes/new", data={**form_data(extra_dates=bad), "save": "1"})
+        assert response.status_code == 400
+    assert db.session.scalar(select(ClassSeries.id)) is None
+
+
+def test_errors_are_summarised_at_the_top_with_links_to_the_fields(client, teacher):
+    login_as(client, teacher)
+    data = form_data(title="", capacity="0")
+    page = client.post("/classes/new", data={**data, "save": "1"}).get_data(as_text=True)
+    summary = page.index('class="error-summary"')
+    assert summary < page.index('id="title"')  # above the first field
+    assert 'tabindex="-1" autofocus' in page[summary : summary + 200]
+    assert page.index('href="#title"') > summary
+    assert page.index('href="#capacity"') > summary
+
+
+def test_the_attendance_page_of_a_past_session_leaves_out_a_later_booking(client, factory, teacher):
+    today = oslo_today()
+    series = publish(
+        teacher,
+        weekdays=frozenset(range(7)),
+        first_date=today - timedelta(days=2),
+        last_date=today + timedelta(days=2),
+    )
+    session = series.sessions[0]
+    early = factory.learner(name="Booket i tide")
+    services.book_series(early, series, now=session.starts_at - timedelta(hours=1))
+    late = factory.learner(name="Booket etterpå")
+    services.book_series(late, series)  # after the first session ended
+    db.session.commit()
+    login_as(client, teacher)
+    page = client.get(f"/classes/{series.id}/sessions/{session.id}/attendance").text
+    assert "Booket i tide" in page
+    assert "Booket etterpå" not in page
+    refused = client.post(
+        f"/classes/{series.id}/sessions/{session.id}/attendance",
+        data={f"mark-{late.id}": "present"},
+    )
+    assert refused.status_code == 302  # marks are read only for the learners on the list
+    assert db.session.get(Attendance, (session.id, late.id)) is None

@@ -297,7 +297,7 @@ def test_attendance_counts_as_study_time_and_corrections_take_it_back(factory, t
         capacity=5,
     )
     learner = factory.learner()
-    booking = services.book_series(learner, series)
+    booking = services.book_series(learner, series, now=utcnow() - timedelta(days=4))
     db.session.commit()
     assert booking.status is BookingStatus.CONFIRMED
     past = next(s for s in series.sessions if s.ends_at < utcnow())
@@ -498,3 +498,27 @@ def test_demand_counts_follow_free_time_level_and_home(factory):
     )
     db.session.commit()
     assert sorted(tue_thu_18()) == [("A2", "Nore og Uvdal", 1), ("B1", "Rollag", 1)]
+
+
+def test_the_attendance_list_of_a_past_session_leaves_out_later_bookings(factory, teacher):
+    today = oslo_today()
+    series = publish(
+        teacher,
+        weekdays=frozenset(range(7)),
+        first_date=today - timedelta(days=3),
+        last_date=today + timedelta(days=3),
+        capacity=5,
+    )
+    past = next(s for s in series.sessions if s.ends_at < utcnow())
+    early = factory.learner(name="Booked before")
+    services.book_series(early, series, now=past.starts_at - timedelta(days=1))
+    late = factory.learner(name="Booked after")
+    booking = services.book_series(late, series)  # now: after the past session ended
+    db.session.commit()
+    assert booking.created_at > past.ends_at
+    assert [learner.id for learner in services.expected_learners(past)] == [early.id]
+    with pytest.raises(services.ClassError) as refused:
+        services.mark_attendance(teacher, past, {late.id: AttendanceMark.PRESENT})
+    assert refused.value.code == "not_on_roster"
+    later = next(s for s in series.sessions if s.starts_at > utcnow())
+    assert {learner.id for learner in services.expected_learners(later)} == {early.id, late.id}

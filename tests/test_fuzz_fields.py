@@ -842,13 +842,16 @@ def seat_cases(e: Env) -> list[Case]:
         return build
 
     def order(n: int) -> Request:
+        offering = e.offering()
         return _post(
-            f"/offerings/{e.offering().id}/orders",
+            f"/offerings/{offering.id}/orders",
             {
                 "seats": "2",
                 "first_day": e.today.isoformat(),
                 "last_day": (e.today + timedelta(days=180)).isoformat(),
                 "note": "Til høstens kull",
+                "price_seen": str(offering.price_nok),
+                "confirm": "1",
             },
             e.user("coordinator"),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -444,14 +445,15 @@ def test_the_coordinator_orders_and_assigns_through_the_pages(
     learner = factory.learner(home=municipality, email="nadia@example.org")
     login_as(client, coordinator)
     today = oslo_today()
+    period = {"first_day": today.isoformat(), "last_day": today.isoformat()}
     placed = client.post(
         f"/offerings/{offering.id}/orders",
-        data={"seats": "2", "first_day": today.isoformat(), "last_day": today.isoformat()},
+        data={"seats": "2", **period, "price_seen": "3000", "confirm": "1"},
     )
     assert placed.status_code == 302
     too_many = client.post(
         f"/offerings/{offering.id}/orders",
-        data={"seats": "3", "first_day": today.isoformat(), "last_day": today.isoformat()},
+        data={"seats": "3", **period, "price_seen": "3000", "confirm": "1"},
     )
     assert too_many.status_code == 400
     pending = db.session.scalar(select(SeatOrder))
@@ -514,3 +516,51 @@ def test_random_order_sequences_never_oversell_the_offering(app, steps):
             held = services.held_seats([offering.id]).get(offering.id, 0)
             assert 0 <= held <= offering.seats_for_sale
             assert services.seats_left(offering) == offering.seats_for_sale - held
+
+
+def test_an_order_shows_its_total_period_and_provider_before_it_is_placed(
+    client, seller, coordinator
+):
+    offering = licence(seller, seats=10, price=3000)
+    login_as(client, coordinator)
+    url = f"/offerings/{offering.id}/orders"
+    data = {"seats": "4", "first_day": "2030-01-01", "last_day": "2030-06-30", "note": "Takk"}
+    shown = client.post(url, data=data)
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert db.session.scalar(select(func.count(SeatOrder.id))) == 0  # nothing ordered yet
+    total = re.search(r'<strong id="order-total">(.*?)</strong>', page).group(1)
+    assert total == "4 × 3\u00a0000\u00a0kr = 12\u00a0000\u00a0kr"
+    assert "Nordlys" in page
+    assert "1. januar 2030–30. juni 2030" in page
+    assert 'name="price_seen" value="3000"' in page
+    # Changing goes back to the form with what was typed.
+    changed = client.post(url, data={**data, "change": "1"}).get_data(as_text=True)
+    assert 'name="seats" type="number" value="4"' in changed or 'value="4"' in changed
+    assert db.session.scalar(select(func.count(SeatOrder.id))) == 0
+    # A price changed since it was shown is shown again, not ordered.
+    offering.price_nok = 3500
+    db.session.commit()
+    again = client.post(url, data={**data, "price_seen": "3000", "confirm": "1"})
+    assert again.status_code == 200
+    assert "14\u00a0000\u00a0kr" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(SeatOrder.id))) == 0
+    confirmed = client.post(url, data={**data, "price_seen": "3500", "confirm": "1"})
+    assert confirmed.status_code == 302
+    placed = db.session.scalar(select(SeatOrder))
+    assert (placed.seats, placed.unit_price_nok, placed.note) == (4, 3500, "Takk")
+    assert placed.last_day == date(2030, 6, 30)
+
+
+def test_an_order_for_more_seats_than_are_left_is_refused_before_the_total(
+    client, seller, coordinator
+):
+    offering = licence(seller, seats=2)
+    login_as(client, coordinator)
+    client.post("/language", data={"locale": "en"})
+    refused = client.post(
+        f"/offerings/{offering.id}/orders",
+        data={"seats": "3", "first_day": "2030-01-01", "last_day": "2030-01-31"},
+    )
+    assert refused.status_code == 400
+    assert "There are not that many seats left." in refused.get_data(as_text=True)

@@ -19,6 +19,8 @@ from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.lessons.models import Lesson, LessonProgress, WritingSubmission
 from webapp.organisations.models import OrganisationKind
+from webapp.studytime.models import StudySource
+from webapp.studytime.services import adjust_study_time
 from webapp.teaching import services
 from webapp.teaching.matrix import (
     COMPLETED,
@@ -386,7 +388,7 @@ def _series_group(teacher, factory, provider, size: int, lessons: list[Lesson], 
     )
     learners = [factory.learner(organisation=provider) for _ in range(size)]
     for learner in learners:
-        class_services.book_series(learner, series)
+        class_services.book_series(learner, series, now=utcnow() - timedelta(days=15))
     group = services.create_group(teacher, f"Gruppe {size}", series.id, teacher.id)
     db.session.flush()
     past = [s for s in series.sessions if s.ends_at < utcnow()]
@@ -487,3 +489,20 @@ def test_the_matrix_shows_the_first_try_score_after_wrong_then_right(
     row = re.search(r'<tr><th scope="row">.*?Bo Wrongfirst.*?</tr>', page, re.S).group(0)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row)[0] == "◐ 33 %"  # e3 and e4: 2 of 6
     assert "100 %" not in row
+
+
+def test_hours_in_the_matrix_use_the_interface_languages_decimal_comma(
+    client, factory, teacher, provider
+):
+    make_lessons(1)
+    learner = factory.learner(organisation=provider)
+    group = group_with(teacher, [learner])
+    services.assign(teacher, group, due=oslo_today(), track="health-care")
+    adjust_study_time(oslo_today(), StudySource.LESSON, {learner.id: 85_320})  # 23.7 hours
+    db.session.commit()
+    login_as(client, teacher)
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert '<td class="number">23,7</td>' in page
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert '<td class="number">23.7</td>' in page

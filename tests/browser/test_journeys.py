@@ -262,16 +262,22 @@ def test_coordinator_journey_in_russian(page, live_server):
     page.locator("table a", has_text="Selvstudium").first.click()
     page.fill("input[name=seats]", "2")
     page.click("form[action$='/orders'] [type=submit]")
+    assert page.locator("#order-total").count() == 1  # the total is shown before confirming
+    assert_translated(page)
+    page.click("input[name=confirm]")
     page.wait_for_url("**/orders")
     assert html_lang(page) == "ru"
     assert_translated(page)
 
-    # Give a free seat of the municipality's pool to a learner.
+    # Give a free seat of the municipality's pool to a learner found by e-mail address.
     email = free_seat_learner()
     page.goto("/seats")
-    seat_form = page.locator("form[action$='/assign']").first
-    seat_form.locator("input[name=email]").fill(email)
-    seat_form.locator("[type=submit]").click()
+    page.locator("a[href^='/seats/orders/']").first.click()
+    page.fill("input[name=q]", email)
+    page.click("button[name=search]")
+    page.locator("input[id^='found-']").first.check()
+    assert_translated(page)
+    page.click("button[name=give]")
     assert page.locator(".flash-success").count() == 1
     assert_translated(page)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -17,10 +19,10 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
 from webapp.classes.models import Modality
-from webapp.forms import Form
+from webapp.forms import EARLIEST_DATE, LATEST_DATE, Form
 
 REQUIRED_DATE = InputRequired(message=_l("Enter a date."))
 REQUIRED_TIME = InputRequired(message=_l("Enter a time as HH:MM."))
@@ -32,6 +34,47 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class DatePickers:
+    """One date picker per listed date, then a few blank ones for more dates."""
+
+    def __call__(self, field: DateListField, **kwargs) -> Markup:
+        first_id = kwargs.pop("id", field.id)
+        values = [*field.listed(), *[""] * field.blank_pickers]
+        pickers = []
+        for number, value in enumerate(values, start=1):
+            attrs = {**kwargs, "type": "date", "name": field.name, "value": value}
+            if number == 1:
+                attrs["id"] = first_id
+            else:
+                attrs["id"] = f"{first_id}-{number}"
+                attrs["aria-label"] = f"{field.label.text} ({number})"
+            pickers.append(Markup("<input %s>") % Markup(html_params(**attrs)))
+        return Markup('<span class="date-pickers">%s</span>') % Markup("").join(pickers)
+
+
+class DateListField(Field):
+    """Several dates, each chosen with the browser's date picker (in the interface's format).
+
+    The data is the dates as YYYY-MM-DD separated by spaces, checked by the form's validators;
+    a list typed by hand with commas is read the same way."""
+
+    widget = DatePickers()
+
+    def __init__(self, label=None, validators=None, blank_pickers: int = 3, **kwargs) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.blank_pickers = blank_pickers
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = " ".join(value.strip() for value in valuelist if value and value.strip())
+
+    def listed(self) -> list[str]:
+        """The dates as sent (one text per picker)."""
+        return (self.data or "").replace(",", " ").split()
+
+    def _value(self) -> str:
+        return self.data or ""
 
 
 def parse_date_list(text: str) -> list[date]:
@@ -109,13 +152,13 @@ class SeriesForm(SeriesDetailsForm):
     end_local = TimeField(_l("Ends at"), validators=[REQUIRED_TIME])
     first_date = DateField(_l("First date"), validators=[REQUIRED_DATE])
     last_date = DateField(_l("Last date"), validators=[REQUIRED_DATE])
-    extra_dates = TextAreaField(
+    extra_dates = DateListField(
         _l("Extra dates (optional)"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Length(max=2000)],
     )
-    cancelled_dates = TextAreaField(
+    cancelled_dates = DateListField(
         _l("Dates without class (optional)"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Length(max=2000)],
     )
     preview = SubmitField(_l("Show the sessions"))
     save = SubmitField(_l("Publish the class"))
@@ -135,18 +178,22 @@ class SeriesForm(SeriesDetailsForm):
             if (field.data - self.first_date.data).days > 731:
                 raise ValidationError(_l("A series can last at most two years."))
 
-    def _dates(self, field: TextAreaField) -> None:
+    def _dates(self, field: DateListField) -> None:
         try:
             listed = parse_date_list(field.data or "")
         except ValueError:
-            raise ValidationError(_l("Write dates as YYYY-MM-DD, separated by commas.")) from None
+            raise ValidationError(
+                _l("One of the dates is not a date. Choose it in the calendar.")
+            ) from None
         if len(listed) > MAX_LISTED_DATES:
             raise ValidationError(_l("List at most 60 dates."))
+        if any(not EARLIEST_DATE <= day <= LATEST_DATE for day in listed):
+            raise ValidationError(_l("Enter a date between 1900 and 2100."))
 
-    def validate_extra_dates(self, field: TextAreaField) -> None:
+    def validate_extra_dates(self, field: DateListField) -> None:
         self._dates(field)
 
-    def validate_cancelled_dates(self, field: TextAreaField) -> None:
+    def validate_cancelled_dates(self, field: DateListField) -> None:
         self._dates(field)
 
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -82,7 +83,11 @@ class OrderForm(Form):
         _l("Message to the provider (optional)"),
         validators=[Optional(), Length(max=500, message=_l("Keep it under 500 characters."))],
     )
-    submit = SubmitField(_l("Order"))
+    # The price per seat the coordinator saw on the confirmation step.
+    price_seen = HiddenField()
+    submit = SubmitField(_l("Check the order"))
+    confirm = SubmitField(_l("Confirm the order"))
+    change = SubmitField(_l("Change the order"))
 
     def validate_last_day(self, field: DateField) -> None:
         if field.data and self.first_day.data and field.data < self.first_day.data:

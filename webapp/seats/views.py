@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_currency, get_locale
+from flask_babel import format_currency, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -34,10 +34,10 @@ from webapp.extensions import db
 from webapp.forms import whole_number
 from webapp.i18n.labels import status_label
 from webapp.pages.listing import page_number
-from webapp.seats import services
+from webapp.seats import giving, services
 from webapp.seats.chart import seat_use_svg
 from webapp.seats.forms import AssignSeatForm, OfferingForm, OrderForm
-from webapp.seats.models import Offering, OfferingKind, SeatAssignment, SeatOrder
+from webapp.seats.models import Offering, OfferingKind, OrderStatus, SeatAssignment, SeatOrder
 from webapp.seats.refusals import refusal_message
 
 bp = Blueprint("seats", __name__, template_folder="templates")
@@ -178,28 +178,48 @@ def set_offering_active(offering_id: int) -> WerkzeugResponse:
 @bp.route("/offerings/<int:offering_id>/orders", methods=["POST"])
 @roles(Role.COORDINATOR)
 def place_order(offering_id: int):
+    """Order seats in two steps: the order's total and period shown first, then confirmed."""
     offering = services.get_offering_or_404(current_user, offering_id)
     form = OrderForm()
-    if form.validate_on_submit():
-        try:
-            services.place_order(
-                current_user,
-                offering,
-                form.seats.data,
-                form.first_day.data,
-                form.last_day.data,
-                form.note.data or "",
-            )
-        except services.SeatError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal_message(refusal.code))
-        else:
-            db.session.commit()
-            flash(
-                _("The order is sent. The seats are held for you until the provider answers."),
-                "success",
-            )
-            return redirect(url_for("seats.order_list"))
+    if not form.validate_on_submit():
+        return _offering_page(offering, form, status=400)
+    if form.change.data:
+        return _offering_page(offering, form)
+    if not offering.active:
+        form.form_errors.append(refusal_message("offering_closed"))
+        return _offering_page(offering, form, status=400)
+    if form.seats.data > services.seats_left(offering):
+        form.form_errors.append(refusal_message("not_enough_seats"))
+        return _offering_page(offering, form, status=400)
+    if not form.confirm.data or whole_number(form.price_seen.data) != offering.price_nok:
+        price_changed = bool(form.confirm.data)
+        form.price_seen.data = str(offering.price_nok)
+        return render_template(
+            "seats/confirm_order.html",
+            offering=offering,
+            form=form,
+            total=form.seats.data * offering.price_nok,
+            price_changed=price_changed,
+        )
+    try:
+        services.place_order(
+            current_user,
+            offering,
+            form.seats.data,
+            form.first_day.data,
+            form.last_day.data,
+            form.note.data or "",
+        )
+    except services.SeatError as refusal:
+        db.session.rollback()
+        form.form_errors.append(refusal_message(refusal.code))
+    else:
+        db.session.commit()
+        flash(
+            _("The order is sent. The seats are held for you until the provider answers."),
+            "success",
+        )
+        return redirect(url_for("seats.order_list"))
     return _offering_page(offering, form, status=400)
 
 
@@ -270,12 +290,16 @@ def withdraw_order(order_id: int) -> WerkzeugResponse:
 def _pool_page(forms: dict[int, AssignSeatForm] | None = None, status: int = 200):
     include_ended = request.args.get("ended") == "1"
     pool = services.seat_pool(current_user, include_ended)
+    free_by_order: dict[int, int] = {}
+    for item in pool:
+        if item.holder is None:
+            free_by_order[item.order.id] = free_by_order.get(item.order.id, 0) + 1
     return render_template(
         "seats/pool.html",
         pool=pool,
+        free_by_order=free_by_order,
         include_ended=include_ended,
         forms=forms or {},
-        blank=AssignSeatForm(formdata=None),
         confirm=ConfirmForm(),
     ), status
 
@@ -305,6 +329,88 @@ def assign_seat(seat_id: int):
             flash(_("The seat is given to the learner."), "success")
             return redirect(url_for("seats.seat_pool"))
     return _pool_page({seat.id: form}, status=400)
+
+
+def _accepted_order_or_404(order_id: int) -> SeatOrder:
+    order = services.get_order_or_404(current_user, order_id)
+    if order.status is not OrderStatus.ACCEPTED:
+        abort(404)
+    return order
+
+
+def _ids(values: list[str]) -> list[int]:
+    ids = [n for n in map(whole_number, values) if n is not None]
+    return list(dict.fromkeys(ids))[: giving.MAX_CHOSEN]
+
+
+def _give_page(order: SeatOrder, chosen: list[int], query: str, errors=(), status: int = 200):
+    results = giving.search_learners(current_user, order, query, page_number()) if query else None
+    chosen_learners = giving.chosen_learners(current_user, order, chosen)
+    return render_template(
+        "seats/give.html",
+        order=order,
+        free=len(giving.free_seats(order)),
+        suggestions=giving.suggested_learners(current_user, order),
+        query=query,
+        results=results,
+        chosen_learners=chosen_learners,
+        chosen={c.learner.id for c in chosen_learners},
+        errors=errors,
+    ), status
+
+
+@bp.route("/seats/orders/<int:order_id>")
+@roles(Role.COORDINATOR)
+def give_page(order_id: int):
+    """Find the municipality's learners by name, birth date or e-mail, see whom the seats fit,
+    and tick the ones to give a seat (those ticked before a search stay ticked)."""
+    order = _accepted_order_or_404(order_id)
+    query = (request.args.get("q") or "").strip()[:100]
+    return _give_page(order, _ids(request.args.getlist("chosen")), query)
+
+
+@bp.route("/seats/orders/<int:order_id>/give", methods=["POST"])
+@roles(Role.COORDINATOR)
+def give_seats(order_id: int):
+    order = _accepted_order_or_404(order_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    chosen = _ids(request.form.getlist("learner"))
+    query = (request.form.get("q") or "").strip()[:100]
+    if "search" in request.form:  # a search keeps what is ticked, and leaves no token in the URL
+        return redirect(
+            url_for("seats.give_page", order_id=order.id, q=query or None, chosen=chosen)
+        )
+    try:
+        given = giving.give_seats(current_user, order, chosen)
+    except giving.GivingRefused as refusal:
+        db.session.rollback()
+        return _give_page(order, chosen, query, [_giving_message(refusal)], status=400)
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)s seat is given: %(names)s.",
+            "%(num)s seats are given: %(names)s.",
+            len(given),
+            names=", ".join(a.learner.name for a in given),
+        ),
+        "success",
+    )
+    return redirect(url_for("seats.seat_pool"))
+
+
+def _giving_message(refusal: giving.GivingRefused) -> str:
+    if refusal.code == "nobody_chosen":
+        return _("Tick at least one learner.")
+    if refusal.code == "too_few_free_seats":
+        return _("You ticked more learners than there are free seats.")
+    message = refusal_message(refusal.code)
+    learner = db.session.get(User, refusal.learner_id) if refusal.learner_id else None
+    if refusal.code == "unknown_learner":
+        return _("One of the ticked learners does not live in your municipality.")
+    if learner is None:
+        return message
+    return _("%(name)s: %(problem)s", name=learner.name, problem=message)
 
 
 @bp.route("/seat-assignments/<int:assignment_id>/release", methods=["POST"])

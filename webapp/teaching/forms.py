@@ -42,7 +42,7 @@ class AssignmentForm(Form):
     """Assign a lesson, a track or a level to the group or one learner, due on a day."""
 
     content = SelectField(_l("What to do"))
-    learner = SelectField(_l("Who"))
+    learner = SelectField(_l("Who gets the work"))
     due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Enter a date."))])
     submit = SubmitField(_l("Assign"))
 
