@@ -19,9 +19,7 @@ from lessons.schema import LANGUAGES, SUPPORT_LANGUAGES, check_examples_in_body,
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 TRANSLATION_PREFIXES = ("uk: ", "ru: ", "en: ")
-ALLOWED_TAGS = {"p", "strong", "em", "br", "ul", "ol", "li", "code", "h3", "h4"}
-# Documents shown in a lesson (payslip, roster, timesheet) are Markdown tables.
-TABLE_TAGS = {"table", "caption", "thead", "tbody", "tr", "th", "td"}
+ALLOWED_TAGS = {"p", "strong", "em", "br", "ul", "ol", "li", "code"}
 
 
 @dataclass(frozen=True)
@@ -70,13 +68,9 @@ LessonYamlLoader.add_implicit_resolver(
 
 
 def render_markdown(text: str) -> str:
-    """Markdown to sanitized HTML (no raw HTML, no links, no images); a table is wrapped in a
-    focusable box that scrolls sideways on a narrow screen."""
-    html = markdown.markdown(text, extensions=["tables"], output_format="html")
-    clean = nh3.clean(html, tags=ALLOWED_TAGS | TABLE_TAGS, attributes={})
-    return clean.replace("<table>", '<div class="document" tabindex="0"><table>').replace(
-        "</table>", "</table></div>"
-    )
+    """Markdown to sanitized HTML (no raw HTML, no links, no images)."""
+    html = markdown.markdown(text, extensions=[], output_format="html")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={})
 
 
 def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
