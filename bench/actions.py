@@ -302,7 +302,7 @@ class LearnerScript(Script):
             else:
                 trying.stage, trying.wider = "find", not trying.wider
         elif request.action == "class page" and trying.stage == "check":
-            match = re.search(r'action="/bookings/(\d+)/cancel"', body)
+            match = re.search(r'href="/bookings/(\d+)/cancel"', body)
             if match:  # none when the next session is less than 2 hours away: keep it
                 trying.stage, trying.booking, trying.wider = "cancel", int(match.group(1)), False
             else:

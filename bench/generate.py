@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 
+from lessons.grading import first_try_score, is_completed
 from scheduling import availability as free_time
 from scheduling.recurrence import Recurrence, expand, weekday_codes
 from webapp.accounts.models import Role, User
@@ -462,7 +463,7 @@ def _attempts(rng, total: int, lessons: list[_Lesson], now: datetime, progress) 
                 moment += timedelta(minutes=rng.uniform(0.5, 4))
                 ok = rng.random() < skill
                 correct = None if kind == "writing" else ok
-                right += 1 if kind == "writing" or ok else 0
+                right += 1 if kind != "writing" and ok else 0
                 answers.append(
                     {
                         "learner_id": learner_id,
@@ -470,6 +471,7 @@ def _attempts(rng, total: int, lessons: list[_Lesson], now: datetime, progress) 
                         "exercise_id": exercise_id,
                         "answer": good if correct is not False else bad,
                         "correct": correct,
+                        "first_try_correct": correct,  # a wrong first try, put right later
                         "attempts": 1 if ok else rng.randint(2, 4),
                         "answered_at": min(moment, now),
                     }
@@ -486,8 +488,9 @@ def _attempts(rng, total: int, lessons: list[_Lesson], now: datetime, progress) 
                     )
                 last = exercise_id
                 left -= 1
-            score = round(100 * right / len(lesson.exercises))
-            completed = score >= 80
+            gradable = sum(1 for exercise in lesson.exercises if exercise[1] != "writing")
+            score = first_try_score(gradable, right)
+            completed = is_completed(gradable, right, 0)
             counts["completed_lessons"] += completed
             progress_rows.append(
                 {

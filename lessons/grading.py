@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from lessons.arrangement import order_key
+
 FINAL_PUNCTUATION = ".!?,;:"
 
 
@@ -55,10 +57,12 @@ def grade_match(exercise: dict[str, Any], answer: dict[str, str], language: str)
 
 
 def grade_order(exercise: dict[str, Any], answer: str) -> Grade:
-    """Put words in order: the sentence or a listed alternative, case and spaces ignored."""
-    accepted = {normalise(exercise["sentence"])}
-    accepted.update(normalise(text) for text in exercise.get("alternatives", []))
-    return Grade(correct=normalise(answer) in accepted, expected=exercise["sentence"])
+    """Put words in order: the sentence or a listed alternative, word for word; case, spaces
+    and punctuation ignored (the tiles carry none of them)."""
+    accepted = {order_key(exercise["sentence"])}
+    accepted.update(order_key(text) for text in exercise.get("alternatives", []))
+    key = order_key(unicodedata.normalize("NFC", answer or ""))
+    return Grade(correct=bool(key) and key in accepted, expected=exercise["sentence"])
 
 
 def word_count(text: str) -> int:
@@ -92,23 +96,31 @@ def grade(exercise: dict[str, Any], answer: Any, language: str = "en") -> Grade:
     raise ValueError(f"unknown exercise type {kind!r}")
 
 
-def lesson_score(
-    exercises: list[dict[str, Any]], correct_ids: set[str], written_ids: set[str]
-) -> int:
-    """Percent of a lesson done right: graded exercises answered correctly, writing handed in."""
-    if not exercises:
+GRADABLE = frozenset({"choice", "fill", "match", "order", "listen", "dialogue"})
+
+
+def gradable_ids(exercises: list[dict[str, Any]]) -> list[str]:
+    """The exercises graded right or wrong: all but free writing, which the teacher reads."""
+    return [exercise["id"] for exercise in exercises if exercise["type"] in GRADABLE]
+
+
+def first_try_score(gradable: int, first_try_right: int) -> int:
+    """A lesson's score: the percent of its gradable exercises answered right the first time."""
+    if gradable <= 0:
         return 0
-    done = sum(
-        1
-        for exercise in exercises
-        if exercise["id"] in (written_ids if exercise["type"] == "writing" else correct_ids)
-    )
-    return round(100 * done / len(exercises))
+    return round(100 * min(max(first_try_right, 0), gradable) / gradable)
 
 
 COMPLETED_AT = 80
 
 
-def is_completed(score: int) -> bool:
-    """A lesson counts as completed at 80 % or more."""
-    return score >= COMPLETED_AT
+def is_completed(gradable: int, first_try_right: int, right_again: int) -> bool:
+    """A lesson is completed at 80 % of its gradable exercises right on the first try, or after
+    a full second pass: every one of them answered right again once each had its first try.
+
+    Later tries are practice: they never raise the first-try count. A lesson without gradable
+    exercises (free writing only) has nothing to get wrong.
+    """
+    if gradable <= 0:
+        return True
+    return 100 * first_try_right >= COMPLETED_AT * gradable or right_again >= gradable

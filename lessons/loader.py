@@ -20,6 +20,9 @@ from lessons.schema import LANGUAGES, SUPPORT_LANGUAGES, check_examples_in_body,
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 TRANSLATION_PREFIXES = ("uk: ", "ru: ", "en: ")
 ALLOWED_TAGS = {"p", "strong", "em", "br", "ul", "ol", "li", "code"}
+# Documents shown in a lesson (a timetable, a form, a job advertisement) are Markdown tables
+# and ###/#### headings: the page's own h1 and h2 stay above them.
+DOCUMENT_TAGS = {"h3", "h4", "table", "thead", "tbody", "tr", "th", "td"}
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,14 @@ LessonYamlLoader.add_implicit_resolver(
 
 
 def render_markdown(text: str) -> str:
-    """Markdown to sanitized HTML (no raw HTML, no links, no images)."""
-    html = markdown.markdown(text, extensions=[], output_format="html")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={})
+    """Markdown to sanitized HTML (no raw HTML, no links, no images; tables and ###/####
+    headings for documents)."""
+    html = markdown.markdown(text, extensions=["tables"], output_format="html")
+    clean = nh3.clean(html, tags=ALLOWED_TAGS | DOCUMENT_TAGS, attributes={})
+    # A wide table scrolls inside its own box on a narrow screen instead of widening the page.
+    return clean.replace("<table>", '<div class="table-wrap"><table>').replace(
+        "</table>", "</table></div>"
+    )
 
 
 def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from lessons.arrangement import is_buildable
+
 LANGUAGES = ("nb", "uk", "ru", "en")
 SUPPORT_LANGUAGES = ("uk", "ru", "en")
 LEVELS = ("A1", "A2", "B1", "B2")
@@ -21,6 +23,8 @@ TRACKS = (
     "childcare",
     "industry",
     "office",
+    "transport",
+    "professionals",
 )
 PARTS_OF_SPEECH = (
     "noun",
@@ -48,22 +52,103 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
-def _words(sentence: str) -> list[str]:
-    """The words of a sentence, case and punctuation aside, in sorted order."""
-    return sorted(word.strip('.,!?;:«»"').casefold() for word in sentence.split())
+CHOSEN_TYPES = ("choice", "listen", "dialogue")
+AUDIO_WORDS = (2, 60)
+AUDIO_MARKUP = re.compile(r"___|[<>*#_\[\]{}]|https?://")
+
+
+def _same(text: str) -> str:
+    """An option as compared for duplicates: case and spacing aside."""
+    return " ".join(text.split()).casefold()
+
+
+def _gap_question(question: Any) -> bool:
+    """A fill-in-like choice: "Velg riktig ..." with a ___ gap the options fill."""
+    return _text(question) and question.strip().startswith("Velg riktig") and BLANK in question
+
+
+def _fits_the_gap(option: str, answer: str) -> bool:
+    """One form of similar length to the answer: as many words, at most about twice as long."""
+    if len(option.split()) != len(answer.split()):
+        return False
+    short, long = sorted((len(option.strip()), len(answer.strip())))
+    return long <= max(2 * short, short + 4)
 
 
 def _options(exercise: dict[str, Any], path: tuple[Any, ...], report: Report) -> None:
     options = exercise.get("options")
-    if not isinstance(options, list) or not 2 <= len(options) <= 6:
-        report((*path, "options"), "options must be a list of 2-6 answers")
+    if not isinstance(options, list) or not 3 <= len(options) <= 6:
+        report((*path, "options"), "options must be a list of 3-6 answers")
         return
     if not all(_text(option) for option in options):
         report((*path, "options"), "every option must be non-empty text")
-    elif len(set(options)) != len(options):
+        return
+    if len({_same(option) for option in options}) != len(options):
         report((*path, "options"), "options must be different from each other")
-    if exercise.get("answer") not in options:
+    answer = exercise.get("answer")
+    if answer not in options:
         report((*path, "answer"), "answer must be exactly one of the options")
+        return
+    if _gap_question(exercise.get("question")):
+        for option in options:
+            if option != answer and not _fits_the_gap(option, answer):
+                report(
+                    (*path, "options"),
+                    f"option {option!r} does not fill the gap like the answer {answer!r}: "
+                    "use one form of similar length",
+                )
+
+
+def _audio(exercise: dict[str, Any], path: tuple[Any, ...], report: Report) -> None:
+    audio = exercise.get("audio")
+    if not _text(audio):
+        report((*path, "audio"), "audio (the Norwegian text read aloud) is missing")
+        return
+    low, high = AUDIO_WORDS
+    if not low <= len(audio.split()) <= high:
+        report((*path, "audio"), f"audio must have {low}-{high} words")
+    if AUDIO_MARKUP.search(audio):
+        report((*path, "audio"), "audio is read aloud: no markup, blanks or links")
+    options = exercise.get("options")
+    if isinstance(options, list) and any(_text(o) and _same(o) == _same(audio) for o in options):
+        report((*path, "audio"), "audio must not be one of the options word for word")
+
+
+def _longest(options: list[Any], answer: str) -> bool:
+    """Whether no option is longer than the answer (a cue as strong as its place)."""
+    return all(len(str(option)) <= len(answer) for option in options)
+
+
+def check_answer_positions(exercises: list[Any], report: Report) -> None:
+    """The answer's place among the options, and whether it is the longest, must vary across a
+    lesson's chosen exercises."""
+    positions: list[tuple[int, int]] = []
+    longest = 0
+    for index, exercise in enumerate(exercises):
+        if not isinstance(exercise, dict) or exercise.get("type") not in CHOSEN_TYPES:
+            continue
+        options = exercise.get("options")
+        if isinstance(options, list) and exercise.get("answer") in options:
+            positions.append((index, options.index(exercise["answer"])))
+            longest += _longest(options, exercise["answer"])
+    if not positions:
+        return
+    places = {place for _index, place in positions}
+    first = (*("exercises", positions[0][0]), "answer")
+    if places == {0}:
+        report(
+            first, "the answer is the first option in every choice, listen and dialogue exercise"
+        )
+    elif len(positions) >= 3 and len(places) == 1:
+        report(
+            first,
+            f"the answer is option {places.pop() + 1} in every choice, listen and dialogue "
+            "exercise",
+        )
+    if len(positions) >= 2 and longest == len(positions):
+        report(
+            first, "the answer is the longest option in every choice, listen and dialogue exercise"
+        )
 
 
 def check_exercise(exercise: Any, path: tuple[Any, ...], report: Report) -> None:
@@ -80,8 +165,8 @@ def check_exercise(exercise: Any, path: tuple[Any, ...], report: Report) -> None
     if kind in ("choice", "listen"):
         if not _text(exercise.get("question")):
             report((*path, "question"), "question is missing")
-        if kind == "listen" and not _text(exercise.get("audio")):
-            report((*path, "audio"), "audio (the Norwegian text read aloud) is missing")
+        if kind == "listen":
+            _audio(exercise, path, report)
         _options(exercise, path, report)
     elif kind == "fill":
         text = exercise.get("text")
@@ -113,10 +198,12 @@ def check_exercise(exercise: Any, path: tuple[Any, ...], report: Report) -> None
         if not isinstance(alternatives, list) or not all(_text(a) for a in alternatives):
             report((*path, "alternatives"), "alternatives must be a list of sentences")
         elif _text(sentence):
-            words = _words(sentence)
-            for alternative in alternatives:
-                if _words(alternative) != words:
-                    report((*path, "alternatives"), f"{alternative!r} does not use the same words")
+            for number, alternative in enumerate(alternatives):
+                if not is_buildable(alternative, sentence):
+                    report(
+                        (*path, "alternatives", number),
+                        f"alternative {alternative!r} cannot be built from the sentence's tiles",
+                    )
     elif kind == "dialogue":
         lines = exercise.get("lines")
         if not isinstance(lines, list) or len(lines) < 2:
@@ -288,3 +375,4 @@ def check_front_matter(data: Any, report: Report) -> None:
         if exercise_id in ids:
             report(("exercises", index, "id"), f"exercise id {exercise_id!r} is used twice")
         ids.add(exercise_id)
+    check_answer_positions(exercises, report)

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from webapp.classes.timetable import refresh_started_timetables
 from webapp.clock import oslo_today
+from webapp.db_types import utcnow
 from webapp.entitlement.sweep import run_daily_sweep
 from webapp.extensions import db
 from webapp.learners.import_jobs import run_import_jobs
 from webapp.mail.services import deliver_pending
+from webapp.reminders.services import send_session_reminders, send_study_nudges
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,16 @@ def run_queued_import_jobs() -> int:
     return run_import_jobs()
 
 
+def send_reminders() -> int:
+    """Queue the reminders now due (sessions ahead, weekly study nudges), each only once."""
+    now = utcnow()
+    queued = send_session_reminders(now) + send_study_nudges(now)
+    db.session.commit()
+    if queued:
+        logger.info("queued %s reminder(s)", queued)
+    return queued
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """A job and when it runs: every N seconds, or daily at an Oslo time."""
@@ -55,10 +67,12 @@ class JobSpec:
     daily_at: str | None = None  # "HH:MM", Europe/Oslo
 
 
-# The sweep runs before the outbox is emptied, so its notices go out in the same tick.
+# The sweep and the reminders run before the outbox is emptied, so their messages go out in
+# the same tick.
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("daily_entitlement_sweep", daily_entitlement_sweep, daily_at="06:00"),
     JobSpec("refresh_class_timetables", refresh_class_timetables, every_seconds=300),
     JobSpec("run_queued_import_jobs", run_queued_import_jobs, every_seconds=3),
+    JobSpec("send_reminders", send_reminders, every_seconds=300),
     JobSpec("deliver_outbox", deliver_outbox, every_seconds=30),
 )

@@ -207,7 +207,7 @@ def _series_world(w: World) -> dict[str, int]:
         return cached
     from datetime import time
 
-    from webapp.classes import calendar, services
+    from webapp.classes import attending, calendar, services
     from webapp.classes.models import Modality
     from webapp.clock import oslo_today
     from webapp.learners.levels import Level
@@ -249,6 +249,7 @@ def _series_world(w: World) -> dict[str, int]:
         ids[f"session_{key}"] = series.sessions[0].id
         ids[f"booking_{key}"] = booking.id
         ids[f"token_{key}"] = calendar.feed_for(learner).token  # type: ignore[union-attr]
+        ids[f"cant_come_{key}"] = attending.cant_come_token(learner.id, series.sessions[0].id)
     db.session.commit()
     w.classes = ids  # type: ignore[attr-defined]
     return ids
@@ -487,6 +488,11 @@ CLASS_ROUTES = {
     ),
     "classes.free_time_page": lambda w, r, own: ("GET", "/my/free-time"),
     "classes.demand": lambda w, r, own: ("GET", "/classes/demand"),
+    "classes.cant_come": lambda w, r, own: (
+        "GET",
+        f"/classes/cant-come/{_series_world(w)['cant_come_a'] if own else 'not-a-token'}",
+    ),
+    "reminders.save": lambda w, r, own: ("POST", "/profile/reminders"),
 }
 
 ROUTES = {
@@ -534,6 +540,7 @@ ROUTES = {
     "lessons.rate_card": lambda w, r, own: ("POST", f"/review/{_card_id(w, own)}"),
     "lessons.placement": lambda w, r, own: ("GET", "/placement"),
     "lessons.support_language": lambda w, r, own: ("GET", "/support-language"),
+    "lessons.placement_writing": lambda w, r, own: ("POST", "/placement/writing"),
     "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
     "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
@@ -609,6 +616,13 @@ CLASS_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
     "classes.renew_calendar": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (302, 302))},
     "classes.calendar_feed": dict.fromkeys(ROLES, (200, 404)),
+    # The signed link of a session reminder: anyone holding it sees the question, no one else.
+    "classes.cant_come": dict.fromkeys(ROLES, (200, 404)),
+    "reminders.save": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
     "classes.free_time_page": {
         "anonymous": (LOGIN, LOGIN),
         "learner": (200, 200),
@@ -815,6 +829,12 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         ("lessons.catalogue", "lessons.lesson_page"),
         {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},
     ),
+    # with no placement result yet, the learner is sent to the test
+    "lessons.placement_writing": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
     "lessons.answer": {
         "anonymous": (LOGIN, LOGIN),
         "learner": (302, 302),

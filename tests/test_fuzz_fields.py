@@ -53,7 +53,7 @@ from webapp.entitlement.overview import STATUS_FILTERS
 from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.lessons import services as lesson_services
-from webapp.lessons.models import Lesson, VocabCard
+from webapp.lessons.models import Lesson, PlacementResult, VocabCard
 from webapp.organisations.models import Organisation, OrganisationKind
 from webapp.seats.models import (
     Offering,
@@ -666,6 +666,13 @@ def lesson_cases(e: Env) -> list[Case]:
         card = db.session.scalar(select(VocabCard).where(VocabCard.learner_id == learner.id))
         return _post(f"/review/{card.id}", {"rating": "3"}, learner)
 
+    def placement_writing(n: int) -> Request:
+        learner = e.learner()
+        db.session.add(PlacementResult(learner_id=learner.id, level="A1", correct=0, answered=6))
+        db.session.commit()
+        text = f"Jeg heter Olena og har jobbet som kokk i Odesa i {n} år."
+        return _post("/placement/writing", {"text": text}, learner)
+
     from lessons.placement import load_bank
 
     item = load_bank()[0]
@@ -702,6 +709,7 @@ def lesson_cases(e: Env) -> list[Case]:
             ),
             writes=False,  # the answers are kept in the session until the level is clear
         ),
+        Case("lessons.placement_writing", "learner", placement_writing, keeps=("text",)),
         Case(
             "lessons.placement_restart",
             "learner",

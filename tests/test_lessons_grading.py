@@ -1,12 +1,23 @@
-"""Grading of each exercise type: Norwegian letters, alternatives, case and whitespace."""
+"""Grading of each exercise type (Norwegian letters, alternatives, case and whitespace, by value
+and never by position) and the first-try rules of scores and completion."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lessons.grading import grade, is_completed, lesson_score, normalise, word_count
+from lessons.arrangement import options_in_order, order_tiles
+from lessons.grading import (
+    first_try_score,
+    gradable_ids,
+    grade,
+    is_completed,
+    normalise,
+    word_count,
+)
 
 FILL = {"id": "f", "type": "fill", "text": "Jeg ___ her.", "answers": ["jobber", "arbeider"]}
 CHOICE = {"id": "c", "type": "choice", "options": ["Hei.", "Ha det."], "answer": "Hei."}
@@ -68,8 +79,13 @@ def test_choice_listen_and_dialogue():
         ("jeg begynner klokka sju i morgen", True),
         ("I morgen begynner jeg klokka sju", True),
         ("Jeg  begynner klokka   sju i morgen", True),
+        ("i morgen begynner jeg klokka sju", True),  # the tiles, as the player posts them
+        ("Jeg, begynner klokka sju i morgen!", True),  # punctuation is not on the tiles
         ("Jeg klokka begynner sju i morgen", False),
+        ("Jeg begynner klokka sju i", False),
+        ("Jeg begynner klokka sju i morgen morgen", False),
         ("", False),
+        (".", False),
     ],
 )
 def test_order(answer, correct):
@@ -99,13 +115,64 @@ def test_word_count_handles_norwegian_and_hyphens():
     assert word_count("") == 0
 
 
-def test_scores_and_completion():
-    exercises = [{"id": str(i), "type": "choice"} for i in range(4)] + [WRITING]
-    assert lesson_score(exercises, {"0", "1", "2", "3"}, {"w"}) == 100
-    assert lesson_score(exercises, {"0", "1", "2", "3"}, set()) == 80
-    assert lesson_score(exercises, {"0", "1", "2"}, set()) == 60
-    assert is_completed(80)
-    assert not is_completed(79)
+def test_gradable_exercises_leave_out_free_writing():
+    exercises = [CHOICE, FILL, ORDER, MATCH, WRITING, {**CHOICE, "id": "l", "type": "listen"}]
+    assert gradable_ids(exercises) == ["c", "f", "o", "m", "l"]
+
+
+def test_first_try_score_and_completion_at_the_edges():
+    assert first_try_score(7, 6) == 86
+    assert first_try_score(5, 4) == 80
+    assert first_try_score(0, 0) == 0
+    assert is_completed(5, 4, 0)  # 80 %
+    assert not is_completed(7, 5, 0)  # 71 %
+    assert not is_completed(7, 5, 6)  # the second pass is not full
+    assert is_completed(7, 0, 7)  # a full second pass
+    assert not is_completed(7, 0, 0)
+    assert is_completed(0, 0, 0)  # free writing only: nothing to get wrong
+
+
+def test_completion_exhaustively_up_to_twelve_exercises():
+    for gradable in range(1, 13):
+        for first, again in itertools.product(range(gradable + 1), repeat=2):
+            expected = first / gradable >= 0.8 or again == gradable
+            assert is_completed(gradable, first, again) is expected, (gradable, first, again)
+            score = first_try_score(gradable, first)
+            assert 0 <= score <= 100
+            assert (score == 100) is (first == gradable)
+
+
+@given(st.integers(1, 60), st.data())
+def test_completion_grows_with_first_tries_and_second_pass(gradable, data):
+    first = data.draw(st.integers(0, gradable))
+    again = data.draw(st.integers(0, gradable))
+    if is_completed(gradable, first, again):
+        assert is_completed(gradable, min(first + 1, gradable), again)
+        assert is_completed(gradable, first, min(again + 1, gradable))
+    assert first_try_score(gradable, first) <= first_try_score(gradable, min(first + 1, gradable))
+
+
+@given(
+    st.lists(st.text(min_size=1, max_size=12), min_size=2, max_size=6, unique=True),
+    st.data(),
+)
+def test_choice_is_graded_by_value_whatever_the_order_shown(options, data):
+    options = [o for o in options if normalise(o)]
+    if len({normalise(o) for o in options}) != len(options) or len(options) < 2:
+        return
+    answer = data.draw(st.sampled_from(options))
+    exercise = {"id": "c", "type": "choice", "options": options, "answer": answer}
+    seed = data.draw(st.text(max_size=20))
+    for option in options_in_order(options, seed):
+        assert grade(exercise, option).correct is (option == answer)
+    assert grade(exercise, "0").correct is (normalise(answer) == "0")  # a position is no answer
+
+
+@given(st.permutations(order_tiles(ORDER["sentence"])))
+def test_order_is_right_only_in_a_listed_order(tiles):
+    accepted = {tuple(order_tiles(ORDER["sentence"])), tuple(order_tiles(ORDER["alternatives"][0]))}
+    accepted = {tuple(t.casefold() for t in key) for key in accepted}
+    assert grade(ORDER, " ".join(tiles)).correct is (tuple(tiles) in accepted)
 
 
 @given(st.text(max_size=40))

@@ -11,6 +11,7 @@ from tests.conftest import login_as, sync_lessons_in
 from webapp.lessons import services
 
 URL = "/lessons/fixture-first-day"
+TEXT = "/lessons/fixture-first-day/step/1"  # the text step
 
 
 @pytest.fixture
@@ -48,13 +49,13 @@ def test_the_intro_is_rendered_once_per_language_and_reused(
 def test_a_new_lesson_version_is_rendered_again(client, factory, synced_lesson, intro_renders):
     learner = factory.learner(locale="uk")
     login_as(client, learner)
-    assert "Velkommen på jobb." in client.get(URL).get_data(as_text=True)
+    assert "Velkommen på jobb." in client.get(TEXT).get_data(as_text=True)
     path = synced_lesson / "working-life" / "a1-01-a.md"
     path.write_text(
         path.read_text().replace("Velkommen på jobb.", "Velkommen til første arbeidsdag.")
     )
     sync_lessons_in(synced_lesson)
-    page = client.get(URL).get_data(as_text=True)
+    page = client.get(TEXT).get_data(as_text=True)
     assert "Velkommen til første arbeidsdag." in page
     assert "Velkommen på jobb." not in page
     assert len(intro_renders) == 2
@@ -70,7 +71,7 @@ def test_no_request_parses_markdown(client, factory, synced_lesson, monkeypatch)
     monkeypatch.setattr(loader.markdown, "markdown", refuse)
     services.INTRO_CACHE.clear()
     services.CONTENT_CACHE.clear()
-    response = client.get(URL)
+    response = client.get(TEXT)
     assert response.status_code == 200
     assert "Привіт, Олено!" in response.get_data(as_text=True)  # support language: Ukrainian
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)

@@ -1,5 +1,5 @@
-"""The lesson page: every learner sees their own answers, feedback, shuffled words and CSRF
-token, in their languages; a request runs two SQL statements and parses no Markdown."""
+"""The lesson player's pages: every learner sees their own answers, feedback, option order and
+CSRF token, in their languages; a step runs two SQL statements and parses no Markdown."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from webapp.accounts.models import Role
 from webapp.extensions import db
 from webapp.lessons import services
 
-URL = "/lessons/fixture-first-day"
+LESSON = "/lessons/fixture-first-day"
+URL = f"{LESSON}/step/2"  # the first exercise
 QUESTION = "Hva sier du til en ny kollega?"
 
 
@@ -72,13 +73,14 @@ def test_each_interface_language_gets_its_own_exercises(client, factory, synced_
     uk_page = client.get(URL).get_data(as_text=True)
     login_as(client, norwegian)
     nb_page = client.get(URL).get_data(as_text=True)
-    for text in ("Вправи", "Виберіть правильну відповідь", "Перевірити"):
+    for text in ("Вправа 1 з 7", "Виберіть правильну відповідь", "Перевірити"):
         assert text in uk_page
         assert text not in nb_page
-    for text in ("Oppgaver", "Velg riktig svar", "Sjekk"):
+    for text in ("Oppgave 1 av 7", "Velg riktig svar", "Sjekk"):
         assert text in nb_page
         assert text not in uk_page
-    assert "колега" in nb_page  # the support language is the learner's, not the interface's
+    words = client.get(LESSON).get_data(as_text=True)
+    assert "колега" in words  # the support language is the learner's, not the interface's
 
 
 def test_staff_get_the_exercises_without_buttons(client, factory, synced_lesson):
@@ -87,7 +89,7 @@ def test_staff_get_the_exercises_without_buttons(client, factory, synced_lesson)
     login_as(client, factory.user(Role.TEACHER, locale="uk"))  # reads Ukrainian, its locale
     page = client.get(URL).get_data(as_text=True)
     assert QUESTION in page
-    assert "колега" in page
+    assert "колега" in client.get(LESSON).get_data(as_text=True)
     assert ">Перевірити<" not in page
     assert 'data-heartbeat=""' in page
 
@@ -97,27 +99,41 @@ def test_answers_and_feedback_belong_to_their_learner(client, factory, synced_le
     other = factory.learner(locale="nb")
     login_as(client, answering)
     hostile = '"><script>alert(2)</script>'
-    client.post(f"{URL}/exercises/e2", data={"answer": hostile})
-    client.post(f"{URL}/exercises/e1", data={"answer": "Hei, jeg heter Olena."})
-    client.post(f"{URL}/exercises/e3", data={"pair-0": "колега", "pair-1": "перерва"})
-    page = client.get(URL).get_data(as_text=True)
-    assert 'role="status"' in page  # the feedback for the last answer, once
-    assert 'value="&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"' in page
-    assert "<script>alert(2)" not in page
-    assert re.search(r'value="Hei, jeg heter Olena\." required checked>', page)
-    assert re.search(r'<option value="колега" selected>колега</option>', page)
-    assert re.search(r'<option value="перерва" selected>перерва</option>', page)
-    again = client.get(URL).get_data(as_text=True)
-    assert 'role="status"' not in again
-    assert again.count("Du svarte riktig.") == 1
-    assert again.count("Det siste svaret ditt var ikke riktig. Prøv igjen.") == 2
+    client.post(f"{LESSON}/exercises/e2", data={"answer": hostile})
+    client.post(f"{LESSON}/exercises/e1", data={"answer": "Hei, jeg heter Olena."})
+    client.post(f"{LESSON}/exercises/e3", data={"pair-0": "колега", "pair-1": "перерва"})
+    fill = client.get(f"{LESSON}/step/3").get_data(as_text=True)
+    assert 'role="status"' in fill  # the feedback stays on the exercise
+    assert "&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in fill
+    assert "<script>alert(2)" not in fill
+    assert "Ikke helt." in fill
+    assert "Riktig!" in client.get(URL).get_data(as_text=True)
+    match = client.get(f"{LESSON}/step/4").get_data(as_text=True)
+    assert "en kollega = колега" in match  # the right pairs, after a wrong try
 
     login_as(client, other)
-    theirs = client.get(URL).get_data(as_text=True)
-    assert "alert(2)" not in theirs
-    assert " checked>" not in theirs
-    assert not re.search(r'<option value="[^"]*" selected>', theirs)  # no meaning chosen
-    assert 'class="feedback' not in theirs
+    for step in (2, 3, 4):
+        theirs = client.get(f"{LESSON}/step/{step}").get_data(as_text=True)
+        assert "alert(2)" not in theirs
+        assert " checked" not in theirs
+        assert not re.search(r'<option value="[^"]*" selected>', theirs)  # no meaning chosen
+        assert 'class="feedback' not in theirs
+
+
+def test_options_are_shuffled_per_learner_and_attempt_and_stable_on_reload(
+    client, factory, synced_lesson
+):
+    def order(page: str) -> list[str]:
+        return re.findall(r'type="radio" name="answer" value="([^"]*)"', page)
+
+    orders = set()
+    for _ in range(8):
+        login_as(client, factory.learner(locale="nb"))
+        first = order(client.get(URL).get_data(as_text=True))
+        assert first == order(client.get(URL).get_data(as_text=True))  # stable on reload
+        assert sorted(first) == ["Ha en fin dag.", "Hei, jeg heter Olena.", "Vi ses i morgen."]
+        orders.add(tuple(first))
+    assert len({first.index("Hei, jeg heter Olena.") for first in orders}) > 1  # not always first
 
 
 def test_each_page_carries_its_sessions_csrf_token(app, client, factory, synced_lesson):
@@ -126,15 +142,15 @@ def test_each_page_carries_its_sessions_csrf_token(app, client, factory, synced_
     for learner in (factory.learner(locale="nb"), factory.learner(locale="nb")):
         browser = app.test_client()
         login_as(browser, learner)
-        page = browser.get(URL).get_data(as_text=True)
+        page = browser.get(f"{LESSON}/step/3").get_data(as_text=True)
         meta = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
         forms = re.findall(r'name="csrf_token" type="hidden" value="([^"]*)"', page)
-        assert len(forms) == 9  # seven exercises, the language switcher and log-out
+        assert len(forms) == 3  # the exercise, the language switcher and log-out
         assert set(forms) == {meta}
         tokens.append(meta)
-        assert browser.post(f"{URL}/exercises/e2", data={"answer": "jobber"}).status_code == 400
+        assert browser.post(f"{LESSON}/exercises/e2", data={"answer": "jobber"}).status_code == 400
         answered = browser.post(
-            f"{URL}/exercises/e2", data={"answer": "jobber", "csrf_token": meta}
+            f"{LESSON}/exercises/e2", data={"answer": "jobber", "csrf_token": meta}
         )
         assert answered.status_code == 302
     assert tokens[0] != tokens[1]
@@ -150,11 +166,11 @@ def test_a_request_parses_no_markdown_and_renders_the_intro_once(
     services.CONTENT_CACHE.clear()
     services.INTRO_CACHE.clear()
     login_as(client, factory.learner(locale="ru"))
-    first = client.get(URL).get_data(as_text=True)
+    first = client.get(f"{LESSON}/step/1").get_data(as_text=True)
     assert "Привет, Олена!" not in first  # support language: Ukrainian (the first language)
     assert "Привіт, Олено!" in first
     monkeypatch.setattr(services, "render_template", refuse)  # the intro is not rendered again
-    assert "Привіт, Олено!" in client.get(URL).get_data(as_text=True)
+    assert "Привіт, Олено!" in client.get(f"{LESSON}/step/1").get_data(as_text=True)
 
 
 def test_a_page_request_runs_two_statements_whatever_the_answers_and_lessons(
@@ -181,7 +197,7 @@ def test_a_page_request_runs_two_statements_whatever_the_answers_and_lessons(
         "e7": {"answer": "Jeg heter Olena og jobber i Drammen."},
     }
     for exercise, data in answers.items():
-        assert client.post(f"{URL}/exercises/{exercise}", data=data).status_code == 302
+        assert client.post(f"{LESSON}/exercises/{exercise}", data=data).status_code == 302
     source = (synced_lesson / "working-life" / "a1-01-a.md").read_text()
     for order in range(2, 30):
         (synced_lesson / "working-life" / f"a1-{order:02d}-more.md").write_text(
@@ -190,8 +206,32 @@ def test_a_page_request_runs_two_statements_whatever_the_answers_and_lessons(
             )
         )
     sync_lessons_in(synced_lesson)
+    for step in range(9):  # every step but the result
+        with statements() as seen:
+            page = fresh_get(client, f"{LESSON}/step/{step}")
+        assert len(seen) == 2, step
+        assert all(s.lstrip().upper().startswith("SELECT") for s in seen)
+    assert "Sent to your teacher." in page  # the answers are on their steps (e7: writing)
     with statements() as seen:
-        page = fresh_get(client)
-    assert page.count("You answered this correctly.") == 5  # e6 wrong; e7 shows its feedback
-    assert len(seen) == 2
-    assert all(s.lstrip().upper().startswith("SELECT") for s in seen)
+        fresh_get(client, f"{LESSON}/step/9")
+    assert len(seen) <= 8  # the result adds its words, assigned work, reviews and next lesson
+
+
+def test_each_attempt_gets_its_own_order_and_word_tiles_give_nothing_away(
+    client, factory, synced_lesson
+):
+    from webapp.lessons.arranging import arranged
+    from webapp.lessons.models import Lesson
+
+    lesson = db.session.get(Lesson, "fixture-first-day")
+    exercises = {e["id"]: e for e in services.lesson_content(lesson)["exercises"]}
+    tiles = [arranged(7, lesson, exercises["e4"], attempt, "uk") for attempt in range(1, 9)]
+    assert len({tuple(t) for t in tiles}) > 1  # a new order on a new attempt
+    assert all(sorted(t) == ["begynner", "i", "jeg", "klokka", "morgen", "sju"] for t in tiles)
+    assert arranged(7, lesson, exercises["e4"], 3, "uk") == tiles[2]  # stable on reload
+    learner = factory.learner(locale="nb")
+    login_as(client, learner)
+    client.post(f"{LESSON}/exercises/e4", data={"answer": "galt"})
+    again = client.get(f"{LESSON}/step/5?again=1").get_data(as_text=True)
+    shown = re.findall(r'class="chip" data-word="([^"]*)"', again)
+    assert shown == arranged(learner.id, lesson, exercises["e4"], 2, "uk")  # the 2nd attempt

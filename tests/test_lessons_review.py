@@ -58,8 +58,15 @@ def choose(client, language: str, next_page: str = "/profile"):
     return client.post("/support-language", data={"language": language, "next": next_page})
 
 
+MATCH_STEP = 4  # the player's steps: 0 goals and words, 1 the text, 2 on e1, e2, e3 (match)...
+
+
 def lesson_page(client) -> str:
-    return client.get(f"/lessons/{LESSON}", headers=EN).get_data(as_text=True)
+    """The player's words, text and matching screens of the lesson, one after the other."""
+    return "".join(
+        client.get(f"/lessons/{LESSON}/step/{step}", headers=EN).get_data(as_text=True)
+        for step in (0, 1, MATCH_STEP)
+    )
 
 
 def complete_lesson(client, language: str) -> None:
@@ -69,7 +76,7 @@ def complete_lesson(client, language: str) -> None:
 
 
 def match_options(html: str) -> set[str]:
-    block = html.split('id="ex-e3"')[1].split("</form>")[0]
+    block = html.split('id="pair-e3-0"')[1].split("</form>")[0]
     return set(re.findall(r'<option value="([^"]+)"', block))
 
 

@@ -309,3 +309,81 @@ def test_reverse_cards_made_before_their_word_was_recalled_are_withdrawn(empty_d
             assert list(kept) == [1, 2, 3, 5, 6]
         downgrade(revision="base")
         db.engine.dispose()  # before the database is dropped under its connections
+
+
+def test_first_tries_and_first_try_scores_are_filled_in_for_answers_already_there(
+    empty_database_url,
+):
+    """0018: an answer tried more than once was wrong the first time; one right try was right;
+    free writing has no first try. Lesson scores become first-try scores."""
+    import json
+
+    app = create_app({"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    exercises = [{"id": f"e{n}", "type": "choice"} for n in range(1, 5)]
+    exercises.append({"id": "w", "type": "writing"})
+    with app.app_context():
+        upgrade(revision="0013_outbox_failed_at")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, name, kind, created_at)"
+                    " VALUES (1, 'Skolen', 'provider', '2030-01-01 08:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, locale, role,"
+                    " organisation_id, active, session_version, created_at) VALUES (7,"
+                    " 'l@example.org', 'Olena', '!', 'uk', 'learner', 1, true, 1,"
+                    " '2030-01-01 08:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO lessons (id, track, level, position, minutes, title_nb, digest,"
+                    " version, content, updated_at) VALUES ('l1', 'office', 'A1', 1, 10, 'L',"
+                    " 'd', 1, :content, '2030-01-01 08:00:00')"
+                ),
+                {"content": json.dumps({"exercises": exercises})},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO lesson_progress (learner_id, lesson_id, started_at, updated_at,"
+                    " completed_at, best_score) VALUES (7, 'l1', '2030-01-01 08:00:00',"
+                    " '2030-01-01 08:10:00', '2030-01-01 08:10:00', 100)"
+                )
+            )
+            for exercise_id, correct, attempts in (
+                ("e1", True, 1),
+                ("e2", True, 3),
+                ("e3", False, 1),
+                ("e4", False, 2),
+                ("w", None, 1),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO exercise_answers (learner_id, lesson_id, exercise_id,"
+                        " answer, correct, attempts, answered_at) VALUES (7, 'l1', :id, '\"x\"',"
+                        " :correct, :attempts, '2030-01-01 08:05:00')"
+                    ),
+                    {"id": exercise_id, "correct": correct, "attempts": attempts},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT exercise_id, first_try_correct, right_again FROM exercise_answers"
+                    " ORDER BY exercise_id"
+                )
+            ).all()
+            score = connection.execute(text("SELECT best_score FROM lesson_progress")).scalar()
+        assert [(r[0], r[1], bool(r[2])) for r in rows] == [
+            ("e1", True, False),
+            ("e2", False, False),  # right in the end, on the third try
+            ("e3", False, False),
+            ("e4", False, False),
+            ("w", None, False),
+        ]
+        assert score == 25  # one of four right the first time, not 100
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -465,3 +465,25 @@ def test_an_answer_shows_in_the_matrix_at_once(client, factory, teacher, provide
     for exercise, data in ANSWERS.items():
         client.post(f"/lessons/fixture-first-day/exercises/{exercise}", data=data)
     assert cell() == "✓ 100 %"
+
+
+def test_the_matrix_shows_the_first_try_score_after_wrong_then_right(
+    client, factory, teacher, provider, synced_lesson
+):
+    """Answered wrong, then right with the right answer on screen: the teacher sees the first
+    try, not 100 %."""
+    learner = factory.learner(organisation=provider)
+    learner.name = "Bo Wrongfirst"
+    group = group_with(teacher, [learner])
+    services.assign(teacher, group, due=oslo_today(), lesson_id="fixture-first-day")
+    db.session.commit()
+    login_as(client, learner)
+    for exercise in ("e1", "e2", "e5", "e6"):  # four of six gradable exercises wrong at first
+        client.post(f"/lessons/fixture-first-day/exercises/{exercise}", data={"answer": "galt"})
+    for exercise, data in ANSWERS.items():  # then everything right
+        client.post(f"/lessons/fixture-first-day/exercises/{exercise}", data=data)
+    login_as(client, teacher)
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    row = re.search(r'<tr><th scope="row">.*?Bo Wrongfirst.*?</tr>', page, re.S).group(0)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row)[0] == "◐ 33 %"  # e3 and e4: 2 of 6
+    assert "100 %" not in row

@@ -89,6 +89,8 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
+    from webapp.reminders import views as reminder_views
+    from webapp.reminders.views import bp as reminders_bp
     from webapp.seats.views import bp as seats_bp
     from webapp.teaching.views import bp as teaching_bp
     from webapp.transactions import init_app as end_transactions
@@ -102,6 +104,7 @@ def _register_features(app: Flask) -> None:
     security_headers.init_app(app)
     static_files.init_app(app)
     end_transactions(app)
+    reminder_views.init_app(app)
     for blueprint in (
         pages_bp,
         accounts_bp,
@@ -113,6 +116,7 @@ def _register_features(app: Flask) -> None:
         classes_bp,
         teaching_bp,
         seats_bp,
+        reminders_bp,
     ):
         app.register_blueprint(blueprint)
     mail_cli.init_app(app)

@@ -121,6 +121,9 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         raise ConfigError("NORSKVEI_RESET_TOKEN_HOURS must be at least 1")
 
     secure_cookies = _bool_env(env, "NORSKVEI_SECURE_COOKIES", False)
+    reminder_lead = _int_env(env, "NORSKVEI_REMINDER_LEAD_MINUTES", 180)
+    if not 30 < reminder_lead <= 48 * 60:
+        raise ConfigError("NORSKVEI_REMINDER_LEAD_MINUTES must be between 31 and 2880")
     far_days = _int_env(env, "NORSKVEI_FLAG_DEADLINE_FAR_DAYS", 90)
     near_days = _int_env(env, "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS", 30)
     if not 0 < near_days < far_days <= 365:
@@ -159,6 +162,8 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "NORSKVEI_LOGIN_MAX_FAILURES": _int_env(env, "NORSKVEI_LOGIN_MAX_FAILURES", 5),
         "NORSKVEI_LOGIN_WINDOW_MINUTES": _int_env(env, "NORSKVEI_LOGIN_WINDOW_MINUTES", 15),
         "NORSKVEI_PAGE_SIZE": _int_env(env, "NORSKVEI_PAGE_SIZE", 25),
+        # How long before a booked session its reminder goes out (moved past a shift or night).
+        "NORSKVEI_REMINDER_LEAD_MINUTES": reminder_lead,
         "NORSKVEI_TRUSTED_PROXIES": _int_env(env, "NORSKVEI_TRUSTED_PROXIES", 0),
         "NORSKVEI_FLAG_DEADLINE_FAR_DAYS": far_days,
         "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS": near_days,

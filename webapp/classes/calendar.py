@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask import url_for
 from icalendar import Calendar, Event, Timezone
 from sqlalchemy import or_, select
 
@@ -44,6 +45,13 @@ def renew_feed(user: User) -> CalendarFeed:
     feed.created_at = utcnow()
     db.session.flush()
     return feed
+
+
+def webcal_address(token: str, host: str) -> str:
+    """The feed's ``webcal://`` address on ``host``: phones open it in their calendar app,
+    which then subscribes to the feed (and fetches it over HTTPS)."""
+    path = url_for("classes.calendar_feed", token=token)
+    return f"webcal://{host}{path}"
 
 
 def user_for_token(token: str) -> User | None:

@@ -41,5 +41,6 @@ def refusal_message(code: str) -> str:
         ),
         "session_not_started": _("Attendance can be taken once the session has started."),
         "not_on_roster": _("That learner is not booked for this session."),
+        "not_booked": _("You have no place at this session."),
     }
     return messages.get(code, _("The change was refused."))

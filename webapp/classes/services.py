@@ -9,7 +9,7 @@ booking the last seat at the same moment are served one after the other.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -334,9 +334,11 @@ class SeatCount:
 
     series: int
     drop_ins: dict[int, int]
+    # Per session, series places a learner gave back for that session only ("I can't come").
+    released: dict[int, int] = field(default_factory=dict)
 
     def taken_at(self, session_id: int) -> int:
-        return self.series + self.drop_ins.get(session_id, 0)
+        return self.series + self.drop_ins.get(session_id, 0) - self.released.get(session_id, 0)
 
 
 @cache
@@ -381,7 +383,33 @@ def seat_count(series_id: int) -> SeatCount:
             series_places += count
         else:
             drop_ins[session_id] = count
-    return SeatCount(series_places, drop_ins)
+    return SeatCount(series_places, drop_ins, released_places(series_id))
+
+
+def released_places(series_id: int) -> dict[int, int]:
+    """Per session, the series places whose learners said ahead that they cannot come (an
+    excused mark before the start, on a whole-series booking the place is counted for)."""
+    rows = db.session.execute(
+        select(Attendance.session_id, func.count())
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .join(
+            Booking,
+            and_(
+                Booking.learner_id == Attendance.learner_id,
+                Booking.series_id == ClassSession.series_id,
+                Booking.session_id.is_(None),
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.seat_held.is_(False),
+            ),
+        )
+        .where(
+            ClassSession.series_id == series_id,
+            Attendance.mark == AttendanceMark.EXCUSED,
+            Attendance.marked_at < ClassSession.starts_at,
+        )
+        .group_by(Attendance.session_id)
+    )
+    return {session_id: count for session_id, count in rows}
 
 
 def _confirmed_peak(series_id: int, now: datetime) -> int:
@@ -579,11 +607,11 @@ def promote_waitlist(series: ClassSeries, now: datetime | None = None) -> list[B
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = now
         if booking.session_id is None:
-            count = SeatCount(count.series + 1, count.drop_ins)
+            count = SeatCount(count.series + 1, count.drop_ins, count.released)
         else:
             drop_ins = dict(count.drop_ins)
             drop_ins[booking.session_id] = drop_ins.get(booking.session_id, 0) + 1
-            count = SeatCount(count.series, drop_ins)
+            count = SeatCount(count.series, drop_ins, count.released)
         promoted.append(booking)
         learner = booking.learner
         queue_templated_mail(

@@ -393,29 +393,6 @@ def _refuse(series: ClassSeries, refusal: services.ClassError) -> WerkzeugRespon
     return redirect(url_for("classes.series_page", series_id=series.id))
 
 
-@bp.route("/classes/<int:series_id>/sessions/<int:session_id>/cancel", methods=["POST"])
-@roles(*MANAGERS)
-def cancel_session(series_id: int, session_id: int) -> WerkzeugResponse:
-    series = _managed_series_or_404(series_id)
-    session = _session_or_404(series, session_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        told = services.cancel_session(current_user, session)
-    except services.ClassError as refusal:
-        return _refuse(series, refusal)
-    db.session.commit()
-    flash(
-        ngettext(
-            "The session is cancelled. %(num)s learner is told by e-mail.",
-            "The session is cancelled. %(num)s learners are told by e-mail.",
-            told,
-        ),
-        "success",
-    )
-    return redirect(url_for("classes.series_page", series_id=series.id))
-
-
 @bp.route("/classes/<int:series_id>/book", methods=["POST"])
 @roles(Role.LEARNER)
 def book_series(series_id: int) -> WerkzeugResponse:
@@ -458,29 +435,6 @@ def _flash_booking(booking: Booking) -> None:
             ),
             "success",
         )
-
-
-@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
-@roles(Role.LEARNER)
-def cancel_booking(booking_id: int) -> WerkzeugResponse:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.learner_id != current_user.id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    series = booking.series
-    try:
-        services.cancel_booking(current_user, booking)
-    except services.ClassError as refusal:
-        return _refuse(series, refusal)
-    db.session.commit()
-    flash(_("Your booking is cancelled."), "success")
-    target = request.form.get("back") == "list"
-    return redirect(
-        url_for("classes.class_list")
-        if target
-        else url_for("classes.series_page", series_id=series.id)
-    )
 
 
 # Attendance -------------------------------------------------------------------------------------
@@ -569,7 +523,8 @@ def series_calendar(series_id: int) -> Response:
 @logged_in
 def calendar_page() -> str:
     feed = calendar.feed_for(current_user, create=False)
-    return render_template("classes/calendar.html", feed=feed, form=ConfirmForm())
+    webcal = calendar.webcal_address(feed.token, request.host) if feed else None
+    return render_template("classes/calendar.html", feed=feed, webcal=webcal, form=ConfirmForm())
 
 
 @bp.route("/calendar/renew", methods=["POST"])
@@ -712,3 +667,7 @@ def demand() -> str:
         weekday_names=weekday_names(),
         weekday_codes=weekday_codes,
     )
+
+
+# Cancelling (its own module; it adds routes to this blueprint).
+from webapp.classes import cancel_views  # noqa: E402, F401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import (
@@ -17,6 +17,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -46,6 +47,7 @@ from webapp.entitlement.overview import (
 from webapp.entitlement.refusals import refusal_message
 from webapp.extensions import db
 from webapp.i18n.labels import flag_label, status_label
+from webapp.i18n.locales import current_locale_code
 from webapp.learners.levels import has_upper_secondary_or_more
 from webapp.lessons import services as lesson_services
 from webapp.pages.form_ids import with_id_prefix
@@ -339,6 +341,11 @@ def my_study_hours() -> str:
         learner.learner_profile.settlement_date
     )
     months = studytime.monthly_hours(learner.id, first, today)
+    profile = learner.learner_profile
+    own = current_locale_code()
+    norwegian = request.args.get("lang") == "nb"
+    # The Norwegian version, for NAV or an employer, carries the learner's language alongside.
+    locales = ["nb", own] if norwegian and own != "nb" else [own]
     return render_template(
         "entitlement/study_hours.html",
         learner=learner,
@@ -348,4 +355,49 @@ def my_study_hours() -> str:
         total=round(sum(m.total for m in months), 2),
         first=first,
         today=today,
+        norwegian=norwegian,
+        own_locale=own,
+        texts=[
+            statement_texts(locale, months, first, today, profile.birth_date, entitlement)
+            for locale in locales
+        ],
     )
+
+
+def statement_texts(
+    locale: str, months: list, first: date, today: date, birth: date, entitlement: Any
+) -> dict[str, Any]:
+    """The statement's headings, dates and month names in ``locale``."""
+    with force_locale(locale):
+        texts: dict[str, Any] = {
+            "locale": locale,
+            "title": _("Statement of study hours"),
+            "name": _("Name"),
+            "birth_date": _("Date of birth"),
+            "municipality": _("Home municipality"),
+            "period": _("Period"),
+            "last_day": _("Last day of the right to training"),
+            "caption": _("Hours per month, logged by Norskvei"),
+            "month": _("Month"),
+            "lessons": _("Lessons"),
+            "reviews": _("Vocabulary review"),
+            "classes": _("Classes attended"),
+            "total": _("Total"),
+            "empty": _(
+                "No study time is logged yet. Time in lessons, vocabulary review and classes "
+                "you attend is counted automatically."
+            ),
+            "counting": _(
+                "Study time counts active time in lessons and reviews (idle time is not "
+                "counted) and the length of classes the teacher marked you present at. "
+                "Printed %(day)s.",
+                day=format_date(today, "long"),
+            ),
+            "birth": format_date(birth, "long"),
+            "first": format_date(first, "long"),
+            "today": format_date(today, "long"),
+            "months": [format_date(m.month, "LLLL yyyy") for m in months],
+        }
+        if entitlement and entitlement.last_day:
+            texts["entitlement_last_day"] = format_date(entitlement.last_day, "long")
+    return texts

@@ -92,6 +92,8 @@ TRACK_LABELS: dict[str, LazyString] = {
     "childcare": _l("Kindergarten and school assistant"),
     "industry": _l("Industry and production"),
     "office": _l("Office and administration"),
+    "transport": _l("Bus, lorry, taxi and delivery driving"),
+    "professionals": _l("Professionals: engineers, IT, teachers, economists, health"),
 }
 
 EXERCISE_INSTRUCTIONS: dict[str, LazyString] = {

@@ -41,6 +41,7 @@ from webapp.learners.services import (
     set_current_level,
 )
 from webapp.lessons.forms import LevelForm
+from webapp.lessons.services import latest_placement
 from webapp.pages.listing import page_number
 
 bp = Blueprint("learners", __name__, template_folder="templates")
@@ -208,7 +209,11 @@ def learner_detail(user_id: int) -> str:
     learner = policy.get_visible_learner_or_404(current_user, user_id)
     form = LevelForm(formdata=None, level=_level_value(learner))
     return render_template(
-        "learners/detail.html", learner=learner, profile=learner.learner_profile, level_form=form
+        "learners/detail.html",
+        learner=learner,
+        profile=learner.learner_profile,
+        level_form=form,
+        placement=latest_placement(learner),
     )
 
 

@@ -9,6 +9,7 @@ import click
 from flask import Flask
 
 from lessons.loader import CONTENT_DIR, check_all, lesson_files
+from lessons.placement import BANK_FILE, bank_problems
 from webapp.extensions import db
 from webapp.lessons.services import LessonProblems, sync_lessons
 
@@ -21,11 +22,15 @@ def lessons_cli() -> None:
 @lessons_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def check_command(paths: tuple[Path, ...]) -> None:
-    """Validate lesson files; print one ``path:line: problem`` per problem, exit 1 if any."""
+    """Validate lesson files (and, for the whole curriculum, the placement items); print one
+    ``path:line: problem`` per problem, exit 1 if any."""
     files = _files(paths)
-    _parsed, problems = check_all(files, _root())
+    _parsed, found = check_all(files, _root())
+    problems = [str(problem) for problem in found]
+    if not paths:  # the whole curriculum: the placement items too
+        problems += bank_problems(BANK_FILE, str(BANK_FILE.relative_to(_root())))
     for problem in problems:
-        click.echo(str(problem))
+        click.echo(problem)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
         raise SystemExit(1)

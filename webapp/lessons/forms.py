@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from webapp.forms import Form
 from webapp.learners.levels import Level
 
 MAX_ANSWER_LENGTH = 4000
+MAX_WRITING_LENGTH = 2000
 
 
 class AnswerForm(Form):
@@ -44,3 +45,12 @@ class SupportLanguageForm(Form):
     next = HiddenField()
     submit = SubmitField(_l("Save"))
     skip = SubmitField(_l("Skip for now"))
+
+
+class PlacementWritingForm(Form):
+    """The placement test's short writing task, kept for the learner's teachers to mark."""
+
+    text = TextAreaField(
+        _l("Your text"), validators=[InputRequired(), Length(min=20, max=MAX_WRITING_LENGTH)]
+    )
+    submit = SubmitField(_l("Send to my teacher"))

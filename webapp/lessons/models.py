@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +35,8 @@ class Lesson(db.Model):
     level: Mapped[str] = mapped_column(String(2))
     position: Mapped[int] = mapped_column(Integer)
     minutes: Mapped[int] = mapped_column(Integer)
+    # The median time learners took, once at least 5 completed it; kept current on completion.
+    measured_minutes: Mapped[int | None] = mapped_column(Integer)
     title_nb: Mapped[str] = mapped_column(String(200))
     digest: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -45,7 +48,7 @@ class Lesson(db.Model):
 
 
 class LessonProgress(db.Model):
-    """How far a learner has come in one lesson."""
+    """How far a learner has come in one lesson; ``best_score`` is the first-try score."""
 
     __tablename__ = "lesson_progress"
     __table_args__ = (
@@ -79,6 +82,10 @@ class ExerciseAnswer(db.Model):
     exercise_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     answer: Mapped[str] = mapped_column(Text)  # JSON
     correct: Mapped[bool | None] = mapped_column(Boolean)  # None: free writing, for the teacher
+    # The score counts the first try only; later tries are practice.
+    first_try_correct: Mapped[bool | None] = mapped_column(Boolean)
+    # Answered right once every gradable exercise of the lesson had its first try (a second pass).
+    right_again: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -159,6 +166,13 @@ class PlacementResult(db.Model):
     correct: Mapped[int] = mapped_column(Integer)
     answered: Mapped[int] = mapped_column(Integer)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The estimate per skill where the items allowed one (None: too few items of that skill).
+    reading_level: Mapped[str | None] = mapped_column(String(2))
+    listening_level: Mapped[str | None] = mapped_column(String(2))
+    grammar_level: Mapped[str | None] = mapped_column(String(2))
+    # The short writing task, kept for the learner's teachers to mark.
+    writing_text: Mapped[str | None] = mapped_column(Text)
+    writing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class StudyPresence(db.Model):

@@ -17,8 +17,10 @@ from markupsafe import Markup
 from sqlalchemy import String, and_, bindparam, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lessons.grading import Grade, grade, is_completed, lesson_score
+from lessons.grading import Grade, first_try_score, gradable_ids, grade, is_completed
 from lessons.loader import CONTENT_DIR, Problem, check_all, content_json, lesson_files, minutes
+from lessons.placement import Step
+from lessons.timing import measured_minutes
 from scheduling import review_days
 from scheduling.availability import GRID_HOURS, week_index
 from scheduling.review_days import DueReview
@@ -28,6 +30,8 @@ from webapp.classes.services import to_availability
 from webapp.clock import OSLO, oslo_day_of
 from webapp.db_types import utcnow
 from webapp.extensions import db
+from webapp.learners.levels import Level
+from webapp.learners.services import set_current_level
 from webapp.lessons.models import (
     ExerciseAnswer,
     Lesson,
@@ -133,14 +137,24 @@ def lesson_content(lesson: Lesson) -> dict[str, Any]:
 
 @cached(
     INTRO_CACHE,
-    key=lambda lesson, locale, language: (lesson.digest, lesson.id, locale, language),
+    key=lambda lesson, locale, language, part="start": (
+        lesson.digest,
+        lesson.id,
+        locale,
+        language,
+        part,
+    ),
     info=True,
 )
-def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
-    """The goals, text and words of a lesson as HTML, rendered once per lesson version,
-    interface language and support language (they are the same for every learner)."""
+def lesson_intro(lesson: Lesson, locale: str, language: str, part: str = "start") -> Markup:
+    """The goals and words ("start") or the text ("text") of a lesson as HTML, rendered once per
+    lesson version, interface language and support language (the same for every learner)."""
     html = render_template(
-        "lessons/_intro.html", content=lesson_content(lesson), locale=locale, language=language
+        "lessons/_intro.html",
+        content=lesson_content(lesson),
+        locale=locale,
+        language=language,
+        part=part,
     )
     return Markup(html)  # our template; lesson HTML sanitized at sync
 
@@ -150,14 +164,27 @@ def lesson_intro(lesson: Lesson, locale: str, language: str) -> Markup:
 
 @dataclass(frozen=True)
 class StoredAnswer:
-    """A learner's latest answer to one exercise, as the page shows it."""
+    """A learner's latest answer to one exercise, as the player shows it."""
 
     correct: bool | None
     value: Any  # the decoded answer: text, or a {word: meaning} mapping for match
+    attempts: int = 1
+    first_try_correct: bool | None = None
+    right_again: bool = False
+
+
+@dataclass(frozen=True)
+class ProgressMark:
+    """A learner's progress on the lesson they opened."""
+
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    score: int
 
 
 # The lesson page's one statement: the lesson (its content is deferred: lesson_content keeps
-# it decoded), whether the user has started it, and their answers, one row per answer. Built
+# it decoded), the user's progress on it, and their answers, one row per answer. Built
 # once, so SQLAlchemy does not build the statement and its cache key again on every request.
 # Module-level statements must not carry loader options: those configure every mapper at
 # import time, before all models are imported.
@@ -165,9 +192,16 @@ _VISIT = (
     select(
         Lesson,
         LessonProgress.learner_id.label("started_by"),
+        LessonProgress.started_at,
+        LessonProgress.updated_at,
+        LessonProgress.completed_at,
+        LessonProgress.best_score,
         ExerciseAnswer.exercise_id,
         ExerciseAnswer.answer,
         ExerciseAnswer.correct,
+        ExerciseAnswer.attempts,
+        ExerciseAnswer.first_try_correct,
+        ExerciseAnswer.right_again,
     )
     .outerjoin(
         LessonProgress,
@@ -183,24 +217,40 @@ _VISIT = (
 
 @dataclass(frozen=True)
 class LessonVisit:
-    """A lesson as one user opens it: whether they have started it, and their answers."""
+    """A lesson as one user opens it: their progress mark (None: not started), and answers."""
 
     lesson: Lesson
-    started: bool
+    progress: ProgressMark | None
     answers: dict[str, StoredAnswer]
+
+    @property
+    def started(self) -> bool:
+        return self.progress is not None
 
 
 def lesson_visit(user: User, lesson_id: str) -> LessonVisit | None:
-    """The lesson with the user's progress mark and answers, in one statement; None if no such
+    """The lesson with the user's progress and answers, in one statement; None if no such
     lesson (archived lessons included)."""
     rows = db.session.execute(_VISIT, {"user": user.id, "lesson": lesson_id}).all()
     if not rows:
         return None
+    first = rows[0]
+    progress = None
+    if first.started_by is not None:
+        progress = ProgressMark(
+            first.started_at, first.updated_at, first.completed_at, first.best_score or 0
+        )
     return LessonVisit(
-        lesson=rows[0].Lesson,
-        started=rows[0].started_by is not None,
+        lesson=first.Lesson,
+        progress=progress,
         answers={
-            row.exercise_id: StoredAnswer(row.correct, json.loads(row.answer))
+            row.exercise_id: StoredAnswer(
+                row.correct,
+                json.loads(row.answer),
+                row.attempts or 1,
+                row.first_try_correct,
+                bool(row.right_again),
+            )
             for row in rows
             if row.exercise_id is not None
         },
@@ -257,55 +307,82 @@ class AnswerOutcome:
 
 
 def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any) -> AnswerOutcome:
-    """Grade and store an answer, update progress, and make review cards on completion."""
+    """Grade and store an answer, update progress, and make review cards on completion.
+
+    The first try of each exercise makes the score; a later right answer counts for a second
+    pass once every gradable exercise has had its first try.
+    """
     content = lesson_content(lesson)
     exercise = next((e for e in content["exercises"] if e["id"] == exercise_id), None)
     if exercise is None:
         raise KeyError(exercise_id)
     result = grade(exercise, answer, support_language(learner))
-    if exercise["type"] == "writing" and result.problem:
-        return AnswerOutcome(result, _progress(learner, lesson).best_score, False)
-    key = (learner.id, lesson.id, exercise_id)
-    stored = db.session.get(ExerciseAnswer, key)
+    if exercise["type"] == "writing" and result.problem:  # refused: nothing is written
+        progress = db.session.get(LessonProgress, (learner.id, lesson.id))
+        return AnswerOutcome(result, progress.best_score if progress else 0, False)
+    answers = {
+        row.exercise_id: row
+        for row in db.session.scalars(
+            select(ExerciseAnswer).where(
+                ExerciseAnswer.learner_id == learner.id, ExerciseAnswer.lesson_id == lesson.id
+            )
+        )
+    }
+    gradable = gradable_ids(content["exercises"])
+    first_pass_over = all(exercise_id in answers for exercise_id in gradable)
+    stored = answers.get(exercise_id)
     if stored is None:
         stored = ExerciseAnswer(
-            learner_id=learner.id, lesson_id=lesson.id, exercise_id=exercise_id, attempts=0
+            learner_id=learner.id,
+            lesson_id=lesson.id,
+            exercise_id=exercise_id,
+            attempts=0,
+            right_again=False,
         )
         db.session.add(stored)
+        answers[exercise_id] = stored
     stored.answer = json.dumps(answer, ensure_ascii=False)
     stored.correct = result.correct
     stored.attempts += 1
     stored.answered_at = utcnow()
+    if stored.attempts == 1:
+        stored.first_try_correct = result.correct
+    elif first_pass_over and result.correct:
+        stored.right_again = True
     if exercise["type"] == "writing":
         db.session.add(
             WritingSubmission(
                 learner_id=learner.id, lesson_id=lesson.id, exercise_id=exercise_id, text=answer
             )
         )
-    db.session.flush()
     progress = _progress(learner, lesson)
     progress.last_exercise_id = exercise_id
     progress.updated_at = utcnow()
-    answers = db.session.scalars(
-        select(ExerciseAnswer).where(
-            ExerciseAnswer.learner_id == learner.id, ExerciseAnswer.lesson_id == lesson.id
-        )
-    ).all()
-    current = {a.exercise_id for a in answers}
-    score = lesson_score(
-        content["exercises"],
-        {a.exercise_id for a in answers if a.correct},
-        {a.exercise_id for a in answers if a.correct is None and a.exercise_id in current},
-    )
-    progress.best_score = max(progress.best_score, score)
+    first_right = sum(1 for i in gradable if i in answers and answers[i].first_try_correct)
+    right_again = sum(1 for i in gradable if i in answers and answers[i].right_again)
+    progress.best_score = first_try_score(len(gradable), first_right)
     completed_now = False
     words_added = 0
-    if progress.completed_at is None and is_completed(progress.best_score):
+    if progress.completed_at is None and is_completed(len(gradable), first_right, right_again):
         progress.completed_at = utcnow()
         completed_now = True
         words_added = create_cards(learner, lesson)
+        db.session.flush()
+        refresh_measured_minutes(lesson)
     db.session.flush()
     return AnswerOutcome(result, progress.best_score, completed_now, words_added)
+
+
+def refresh_measured_minutes(lesson: Lesson) -> None:
+    """Keep the lesson's measured time current: the median of its learners' completions."""
+    rows = db.session.execute(
+        select(LessonProgress.started_at, LessonProgress.completed_at).where(
+            LessonProgress.lesson_id == lesson.id, LessonProgress.completed_at.is_not(None)
+        )
+    ).all()
+    lesson.measured_minutes = measured_minutes(
+        (completed - started).total_seconds() for started, completed in rows
+    )
 
 
 def _progress(learner: User, lesson: Lesson) -> LessonProgress:
@@ -653,6 +730,45 @@ def progress_by_level(learner: User) -> list[LevelProgress]:
         ).all()
     )
     return [LevelProgress(level, done.get(level, 0), totals[level]) for level in sorted(totals)]
+
+
+def placement_attempt(learner: User) -> int:
+    """The number of the learner's placement attempt under way (1 for the first test)."""
+    done = db.session.scalar(
+        select(func.count())
+        .select_from(PlacementResult)
+        .where(PlacementResult.learner_id == learner.id)
+    )
+    return (done or 0) + 1
+
+
+def own_placement(learner: User, result_id: object) -> PlacementResult | None:
+    """One of the learner's own placement results, or None."""
+    result = db.session.get(PlacementResult, result_id) if isinstance(result_id, int) else None
+    return result if result is not None and result.learner_id == learner.id else None
+
+
+def record_placement(learner: User, step: Step, answers: dict[str, bool]) -> PlacementResult:
+    """Store a finished placement test with its per-skill estimate and set the learner's level."""
+    set_current_level(learner, Level(step.level))
+    result = PlacementResult(
+        learner_id=learner.id,
+        level=step.level,
+        correct=sum(answers.values()),
+        answered=len(answers),
+        reading_level=step.skills.get("reading"),
+        listening_level=step.skills.get("listening"),
+        grammar_level=step.skills.get("grammar"),
+    )
+    db.session.add(result)
+    db.session.flush()
+    return result
+
+
+def save_placement_writing(result: PlacementResult, text: str) -> None:
+    """Keep the placement writing task on the result for the learner's teachers."""
+    result.writing_text = text
+    result.writing_at = utcnow()
 
 
 def latest_placement(learner: User) -> PlacementResult | None:

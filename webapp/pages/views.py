@@ -10,7 +10,9 @@ from werkzeug.wrappers import Response
 
 from webapp.access.rules import logged_in, public
 from webapp.accounts.models import Role
+from webapp.classes.attending import next_booked_session
 from webapp.clock import oslo_today
+from webapp.db_types import utcnow
 from webapp.entitlement import services as entitlement_services
 from webapp.entitlement.overview import flagged_learners, own_deadline
 from webapp.lessons import services as lesson_services
@@ -36,6 +38,7 @@ def dashboard() -> str:
     if current_user.role is Role.LEARNER:
         monday = today - timedelta(days=today.weekday())
         hours_week, hours_total = studytime.hours_since_and_in_total(current_user.id, monday, today)
+        assignments = teaching_services.learner_assignments(current_user, today)
         return render_template(
             "pages/dashboard_learner.html",
             profile=current_user.learner_profile,
@@ -44,7 +47,10 @@ def dashboard() -> str:
             hours_total=hours_total,
             due_cards=lesson_services.due_cards_count(current_user),
             resume=lesson_services.lesson_to_resume(current_user),
-            assignments=teaching_services.learner_assignments(current_user, today),
+            assignments=assignments,
+            assignment_due=next((item for item in assignments if not item.done), None),
+            next_session=next_booked_session(current_user.id, utcnow()),
+            today=today,
             feedback=teaching_services.learner_feedback(current_user, limit=3),
         )
     flagged = flagged_learners(current_user, today, entitlement_services.flag_settings(), limit=10)
