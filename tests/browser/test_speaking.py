@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser.conftest import ARGS, ARTIFACTS, CHROMIUM, DEMO_PASSWORD
 from tests.browser.test_journeys import LESSON_ID
+from tests.browser.test_support_language import serious_violations
 
 PHONE = {"width": 390, "height": 844}
 FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
@@ -99,6 +100,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
             teacher.wait_for_url(re.compile(rf"/recordings#{anchor}$"))
             assert teacher.locator(f"#{anchor} form[action$='/publish']").count() == 0
         shot(teacher, "2-teacher-published")
+        assert serious_violations(teacher) == []
         teacher.goto("/recordings/coverage")
         row = teacher.locator(f"tr:has(a[href$='/lessons/{LESSON_ID}/recordings'])")
         assert re.search(r"\t3 \(\d+ %\)$", row.inner_text()), row.inner_text()
@@ -113,6 +115,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         assert playable(learner, human)
         assert learner.locator(".play-controls").is_visible()  # 0.75x and repeat
         shot(learner, "3-learner-speaking-page")
+        assert serious_violations(learner) == []
         form = learner.locator("form.answer-form")
         record(learner, form, 2.5)
         shot(learner, "4-learner-recorded")
@@ -124,6 +127,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         assert playable(learner, ".sent-answer audio")
         assert not learner.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         shot(learner, "5-learner-sent")
+        assert serious_violations(learner) == []
 
         # 3. The teacher finds it in the queue and replies with a recording and a text.
         teacher.goto("/dashboard")
@@ -139,6 +143,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         )
         record(teacher, answer, 1.5)
         shot(teacher, "6-teacher-reply")
+        assert serious_violations(teacher) == []
         answer.locator("form.reply-form button[type=submit]").click()
         teacher.wait_for_url(re.compile(r"/speaking/queue$"))
         assert teacher.locator(".flash-success").count() == 1
