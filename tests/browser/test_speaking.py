@@ -159,6 +159,15 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         assert learner.locator(reply).count() == 1
         assert playable(learner, reply)
         shot(learner, "8-learner-reply")
+
+        # 5. Where no teacher has recorded the model answer, the page says what it can do.
+        learner.goto("/lessons/working-life-calling-in-sick/speaking")
+        box = learner.locator(".play")
+        listening = box.get_attribute("data-listening")
+        assert listening in ("yes", "no")
+        assert learner.locator(".play .no-voice").is_visible() is (listening == "no")
+        assert learner.locator(".play .play-say").is_visible() is (listening == "yes")
+        shot(learner, "9-learner-no-recording")
     finally:
         teacher_context.close()
         learner_context.close()

@@ -343,7 +343,6 @@ def delete_answer(answer: SpeakingAnswer) -> list[str]:
     return keys
 
 
-# Built once: the learner's dashboard runs it on every visit.
 def latest_replies(learner: User, limit: int = 3) -> list[SpeakingAnswer]:
     """The learner's latest answers their teachers replied to."""
     return list(
