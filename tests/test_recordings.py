@@ -40,16 +40,17 @@ def people(factory, synced_lesson, folder):
     home = factory.organisation(OrganisationKind.MUNICIPALITY)
     provider = factory.organisation(OrganisationKind.PROVIDER)
     other = factory.organisation(OrganisationKind.PROVIDER)
+    # English pages, so the messages below read as in the code (test_i18n checks translations).
     return {
-        "learner": factory.learner(organisation=provider, home=home),
-        "classmate": factory.learner(organisation=provider, home=home),
-        "teacher": factory.user(Role.TEACHER, provider),
-        "colleague": factory.user(Role.TEACHER, provider),
-        "provider_admin": factory.user(Role.PROVIDER_ADMIN, provider),
-        "coordinator": factory.user(Role.COORDINATOR, home),
-        "admin": factory.user(Role.ADMIN),
-        "other_teacher": factory.user(Role.TEACHER, other),
-        "other_learner": factory.learner(organisation=other, home=home),
+        "learner": factory.learner(organisation=provider, home=home, locale="en"),
+        "classmate": factory.learner(organisation=provider, home=home, locale="en"),
+        "teacher": factory.user(Role.TEACHER, provider, locale="en"),
+        "colleague": factory.user(Role.TEACHER, provider, locale="en"),
+        "provider_admin": factory.user(Role.PROVIDER_ADMIN, provider, locale="en"),
+        "coordinator": factory.user(Role.COORDINATOR, home, locale="en"),
+        "admin": factory.user(Role.ADMIN, locale="en"),
+        "other_teacher": factory.user(Role.TEACHER, other, locale="en"),
+        "other_learner": factory.learner(organisation=other, home=home, locale="en"),
     }
 
 
@@ -298,14 +299,14 @@ def test_the_play_partial_uses_the_recording_or_says_there_is_no_voice(app, peop
     with app.test_request_context():
         fallback = render_template_string(template, lesson_id=LESSON, text=first_sentence())
     assert "play-say" in fallback
-    assert "no Norwegian voice" in fallback
+    assert "Denne enheten har ingen norsk stemme" in fallback  # the default locale, nb
     assert "<audio" not in fallback
     recording = record_and_publish(app, people["teacher"], first_sentence(), webm_opus(1))
     with app.test_request_context():
         human = render_template_string(template, lesson_id=LESSON, text=first_sentence())
     assert f'src="/recordings/{recording.id}/audio"' in human
     assert "0.75×" in human
-    assert "no Norwegian voice" not in human
+    assert "ingen norsk stemme" not in human
 
 
 # Speaking answers -------------------------------------------------------------------------------
@@ -484,3 +485,30 @@ def test_sentences_kind_is_what_coverage_counts(app, people):
     lesson = db.session.get(Lesson, LESSON)
     kinds = [t.kind for t in services.lesson_texts(lesson)]
     assert kinds.count(SENTENCE) == 4
+
+
+def test_a_refused_reply_recording_says_why_and_stores_nothing(app, people):
+    answer = send_answer(app, people["learner"])
+    teacher = client_for(app, people["teacher"])
+    response = teacher.post(
+        f"/speaking/{answer.id}/reply",
+        data={"reply": "Bra!", "audio": upload(b"not audio at all" * 10, "reply.m4a")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "This is not a recording we can play" in response.get_data(as_text=True)
+    db.session.refresh(answer)
+    assert answer.replied_at is None
+    assert answer.reply_text is None
+
+
+def test_a_lesson_without_a_speaking_task_has_no_speaking_page(app, people):
+    from webapp.lessons.models import Lesson
+
+    lesson = db.session.get(Lesson, LESSON)
+    lesson.content = lesson.content.replace('"speaking"', '"not_speaking"')
+    lesson.digest = "changed" + lesson.digest[7:]
+    db.session.commit()
+    client = client_for(app, people["learner"])
+    assert client.get(f"/lessons/{LESSON}/speaking").status_code == 404
+    assert client.get("/lessons/no-such-lesson/speaking").status_code == 404
