@@ -512,3 +512,29 @@ def test_a_lesson_without_a_speaking_task_has_no_speaking_page(app, people):
     client = client_for(app, people["learner"])
     assert client.get(f"/lessons/{LESSON}/speaking").status_code == 404
     assert client.get("/lessons/no-such-lesson/speaking").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"RECORDINGS_STORAGE": "ftp"}, "RECORDINGS_STORAGE must be local or s3"),
+        ({"RECORDINGS_STORAGE": "s3"}, "needs RECORDINGS_S3_BUCKET"),
+        ({"RECORDINGS_MAX_SECONDS": "0"}, "RECORDINGS_MAX_SECONDS must be at least 1"),
+        ({"RECORDINGS_RETENTION_DAYS": "-5"}, "RECORDINGS_RETENTION_DAYS must be at least 1"),
+    ],
+)
+def test_recording_settings_that_cannot_work_stop_start_up(tmp_path, environ, message):
+    from webapp.config import ConfigError, build_config
+
+    with pytest.raises(ConfigError, match=message):
+        build_config(tmp_path, {"SECRET_KEY": "k" * 32, **environ})
+
+
+def test_recording_defaults(tmp_path):
+    from webapp.config import build_config
+
+    config = build_config(tmp_path, {"SECRET_KEY": "k" * 32})
+    assert config["RECORDINGS_STORAGE"] == "local"
+    assert config["RECORDINGS_MAX_BYTES"] == 5 * 1024 * 1024
+    assert config["RECORDINGS_MAX_SECONDS"] == 90
+    assert config["RECORDINGS_RETENTION_DAYS"] == 365
