@@ -13,6 +13,7 @@ from webapp.entitlement.sweep import run_daily_sweep
 from webapp.extensions import db
 from webapp.learners.import_jobs import run_import_jobs
 from webapp.mail.services import deliver_pending
+from webapp.recordings.services import delete_expired_answers
 from webapp.reminders.services import send_session_reminders, send_study_nudges
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,11 @@ def send_reminders() -> int:
     return queued
 
 
+def delete_expired_recordings() -> int:
+    """Delete learners' spoken answers older than the retention period (personal data)."""
+    return len(delete_expired_answers())
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """A job and when it runs: every N seconds, or daily at an Oslo time."""
@@ -75,4 +81,5 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("run_queued_import_jobs", run_queued_import_jobs, every_seconds=3),
     JobSpec("send_reminders", send_reminders, every_seconds=300),
     JobSpec("deliver_outbox", deliver_outbox, every_seconds=30),
+    JobSpec("delete_expired_recordings", delete_expired_recordings, daily_at="03:30"),
 )

@@ -87,6 +87,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
             "MAIL_SERVER": "",
             "NORSKVEI_BASE_URL": "http://norskvei.test",
+            "RECORDINGS_FOLDER": str(tmp_path_factory.mktemp("recordings")),
         }
     )
     app.test_client_class = FreshRequestClient

@@ -83,6 +83,15 @@ LESSON_CONTENT = {
     "exercises": [
         {"id": "e1", "type": "choice", "question": "?", "options": ["a", "b"], "answer": "a"}
     ],
+    "speaking": {
+        "prompt": {
+            "nb": "Si hei.",
+            "uk": "Привітайтеся.",
+            "ru": "Поздоровайтесь.",
+            "en": "Say hi.",
+        },
+        "model": "Hei!",
+    },
 }
 
 
@@ -504,7 +513,89 @@ CLASS_ROUTES = {
     "reminders.save": lambda w, r, own: ("POST", "/profile/reminders"),
 }
 
+
+def _recordings_world(w: World) -> dict[str, int]:
+    """A published and a draft recording of the lesson, and per provider a learner's spoken
+    answer with a teacher's recorded reply (made once, files in a folder of their own)."""
+    cached = getattr(w, "recordings", None)
+    if cached:
+        return cached
+    import tempfile
+
+    from flask import current_app
+
+    from tests.audio_samples import webm_opus
+    from webapp.recordings.models import RecordingStatus, SpeakingAnswer, VoiceRecording
+    from webapp.recordings.storage import storage
+    from webapp.recordings.texts import text_key
+
+    current_app.config["RECORDINGS_FOLDER"] = tempfile.mkdtemp(prefix="access-recordings-")
+    store = storage()
+    ids: dict[str, int] = {}
+    for key, status in (("a", RecordingStatus.PUBLISHED), ("b", RecordingStatus.DRAFT)):
+        store.save(f"lessons/access-lesson/{key}.webm", webm_opus(1))
+        recording = VoiceRecording(
+            lesson_id="access-lesson",
+            kind="sentence",
+            text="Hei",
+            text_key=text_key("Hei"),
+            storage_key=f"lessons/access-lesson/{key}.webm",
+            mime_type="audio/webm",
+            seconds=1,
+            size=1,
+            status=status,
+            published_at=utcnow() if status is RecordingStatus.PUBLISHED else None,
+        )
+        db.session.add(recording)
+        db.session.flush()
+        ids[f"recording_{key}"] = recording.id
+    for key, learner in (("a", w.learner_a), ("b", w.learner_b)):
+        store.save(f"answers/{key}.webm", webm_opus(2))
+        store.save(f"replies/{key}.webm", webm_opus(1))
+        answer = SpeakingAnswer(
+            learner_id=learner.id,
+            lesson_id="access-lesson",
+            storage_key=f"answers/{key}.webm",
+            mime_type="audio/webm",
+            seconds=2,
+            size=1,
+            reply_key=f"replies/{key}.webm",
+            reply_mime_type="audio/webm",
+        )
+        db.session.add(answer)
+        db.session.flush()
+        ids[f"answer_{key}"] = answer.id
+    db.session.commit()
+    w.recordings = ids  # type: ignore[attr-defined]
+    return ids
+
+
+def _recording_url(w: World, own: bool, suffix: str) -> str:
+    return f"/recordings/{_recordings_world(w)['recording_a' if own else 'recording_b']}{suffix}"
+
+
+def _answer_url(w: World, own: bool, suffix: str) -> str:
+    return f"/speaking/{_recordings_world(w)['answer_a' if own else 'answer_b']}{suffix}"
+
+
+RECORDING_ROUTES = {
+    "recordings.lesson_recordings": lambda w, r, own: ("GET", "/lessons/access-lesson/recordings"),
+    "recordings.save_take": lambda w, r, own: ("POST", "/lessons/access-lesson/recordings"),
+    "recordings.publish": lambda w, r, own: ("POST", _recording_url(w, own, "/publish")),
+    "recordings.approve": lambda w, r, own: ("POST", _recording_url(w, own, "/approve")),
+    "recordings.withdraw": lambda w, r, own: ("POST", _recording_url(w, own, "/withdraw")),
+    "recordings.recording_audio": lambda w, r, own: ("GET", _recording_url(w, own, "/audio")),
+    "recordings.coverage": lambda w, r, own: ("GET", "/recordings/coverage"),
+    "recordings.speaking_page": lambda w, r, own: ("GET", "/lessons/access-lesson/speaking"),
+    "recordings.answer_audio": lambda w, r, own: ("GET", _answer_url(w, own, "/audio")),
+    "recordings.reply_audio": lambda w, r, own: ("GET", _answer_url(w, own, "/reply-audio")),
+    "recordings.delete_answer": lambda w, r, own: ("POST", _answer_url(w, own, "/delete")),
+    "recordings.queue": lambda w, r, own: ("GET", "/speaking/queue"),
+    "recordings.reply": lambda w, r, own: ("POST", _answer_url(w, own, "/reply")),
+}
+
 ROUTES = {
+    **RECORDING_ROUTES,
     **SEAT_ROUTES,
     **CLASS_ROUTES,
     **TEACHING_ROUTES,
@@ -753,7 +844,64 @@ SEAT_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
 }
 
+NOT_VOICE = ("learner", "coordinator", "provider_admin", "admin")
+# Teachers record lesson texts (other staff only when given the voice permission); published
+# recordings are for everyone logged in, drafts for those who record. A learner's spoken answer
+# is for the learner, the teachers of their provider and the administrators.
+RECORDING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    **{
+        endpoint: {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(NOT_VOICE, (403, 403)),
+            "teacher": (status, status),
+        }
+        for endpoint, status in (
+            ("recordings.lesson_recordings", 200),
+            ("recordings.save_take", 400),
+            ("recordings.publish", 302),
+            ("recordings.approve", 302),
+            ("recordings.withdraw", 302),
+            ("recordings.coverage", 200),
+        )
+    },
+    "recordings.recording_audio": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(NOT_VOICE, (200, 404)),
+        "teacher": (200, 200),
+    },
+    "recordings.speaking_page": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (200, 200),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    **dict.fromkeys(
+        ("recordings.answer_audio", "recordings.reply_audio"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "teacher"), (200, 404)),
+            **dict.fromkeys(("coordinator", "provider_admin"), (403, 403)),
+            "admin": (200, 200),
+        },
+    ),
+    "recordings.delete_answer": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 404),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    "recordings.queue": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "coordinator", "provider_admin"), (403, 403)),
+        **dict.fromkeys(("teacher", "admin"), (200, 200)),
+    },
+    "recordings.reply": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "coordinator", "provider_admin", "admin"), (403, 403)),
+        "teacher": (400, 404),
+    },
+}
+
 EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    **RECORDING_EXPECTED,
     **SEAT_EXPECTED,
     **CLASS_EXPECTED,
     **TEACHING_EXPECTED,

@@ -33,6 +33,7 @@ from tests.conftest import (
 from tests.fuzzing import Case, Request
 from tests.test_access_routes import (  # noqa: F401  (world is a fixture)
     World,
+    _recordings_world,
     _seats_world,
     _series_world,
     _teaching_world,
@@ -1127,7 +1128,34 @@ def page_cases(e: Env) -> list[Case]:
     return cases
 
 
+def recording_cases(e: Env) -> list[Case]:
+    """A teacher's written reply to a spoken answer, and the pages that take a lesson id."""
+
+    def reply(n: int) -> Request:
+        answer = _recordings_world(e.w)["answer_a"]
+        return _post(f"/speaking/{answer}/reply", {"reply": f"Fin uttale! {n}"}, e.user("teacher"))
+
+    cases = [Case("recordings.reply", "teacher", reply)]
+    for name, role, suffix in (
+        ("recordings.speaking_page", "learner", "speaking"),
+        ("recordings.lesson_recordings", "teacher", "recordings"),
+    ):
+        user = e.user(role)
+        cases.append(
+            Case(
+                name,
+                role,
+                lambda n, u=user, s=suffix: _get(f"/lessons/{LESSON}/{s}", {}, u),
+                ok=(200,),
+                writes=False,
+                path=("lesson", lambda value, s=suffix: f"/lessons/{value}/{s}"),
+            )
+        )
+    return cases
+
+
 GROUPS = {
+    "recordings": recording_cases,
     "accounts": account_cases,
     "classes": class_cases,
     "entitlement": entitlement_cases,

@@ -89,6 +89,8 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
+    from webapp.recordings import cli as recordings_cli
+    from webapp.recordings import views as recordings_views
     from webapp.reminders import views as reminder_views
     from webapp.reminders.views import bp as reminders_bp
     from webapp.seats.views import bp as seats_bp
@@ -119,9 +121,11 @@ def _register_features(app: Flask) -> None:
         reminders_bp,
     ):
         app.register_blueprint(blueprint)
+    recordings_views.init_app(app)
     mail_cli.init_app(app)
     demo_cli.init_app(app)
     entitlement_cli.init_app(app)
     lessons_cli.init_app(app)
     classes_cli.init_app(app)
     scheduler_cli.init_app(app)
+    recordings_cli.init_app(app)

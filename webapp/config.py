@@ -91,6 +91,18 @@ def engine_options_for(database_url: str) -> dict[str, Any]:
     }
 
 
+def _check_recordings(env: dict[str, str]) -> None:
+    """Refuse recording settings that cannot work (checked at start-up, not at first upload)."""
+    storage = env.get("RECORDINGS_STORAGE", "local")
+    if storage not in ("local", "s3"):
+        raise ConfigError(f"RECORDINGS_STORAGE must be local or s3, got {storage!r}")
+    if storage == "s3" and not env.get("RECORDINGS_S3_BUCKET"):
+        raise ConfigError("RECORDINGS_STORAGE=s3 needs RECORDINGS_S3_BUCKET")
+    for name in ("RECORDINGS_MAX_BYTES", "RECORDINGS_MAX_SECONDS", "RECORDINGS_RETENTION_DAYS"):
+        if _int_env(env, name, 1) < 1:
+            raise ConfigError(f"{name} must be at least 1")
+
+
 def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the app configuration from defaults and the environment, failing on bad values."""
     env = dict(os.environ if environ is None else environ)
@@ -131,6 +143,8 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
             "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS and _FAR_DAYS must satisfy 0 < near < far <= 365"
         )
 
+    _check_recordings(env)
+
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -167,4 +181,15 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "NORSKVEI_TRUSTED_PROXIES": _int_env(env, "NORSKVEI_TRUSTED_PROXIES", 0),
         "NORSKVEI_FLAG_DEADLINE_FAR_DAYS": far_days,
         "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS": near_days,
+        "RECORDINGS_STORAGE": env.get("RECORDINGS_STORAGE", "local"),
+        "RECORDINGS_FOLDER": env.get("RECORDINGS_FOLDER", ""),
+        "RECORDINGS_S3_BUCKET": env.get("RECORDINGS_S3_BUCKET", ""),
+        "RECORDINGS_S3_PREFIX": env.get("RECORDINGS_S3_PREFIX", ""),
+        "RECORDINGS_S3_ENDPOINT": env.get("RECORDINGS_S3_ENDPOINT", ""),
+        "RECORDINGS_S3_REGION": env.get("RECORDINGS_S3_REGION", ""),
+        "RECORDINGS_S3_ACCESS_KEY": env.get("RECORDINGS_S3_ACCESS_KEY", ""),
+        "RECORDINGS_S3_SECRET_KEY": env.get("RECORDINGS_S3_SECRET_KEY", ""),
+        "RECORDINGS_MAX_BYTES": _int_env(env, "RECORDINGS_MAX_BYTES", 5 * 1024 * 1024),
+        "RECORDINGS_MAX_SECONDS": _int_env(env, "RECORDINGS_MAX_SECONDS", 90),
+        "RECORDINGS_RETENTION_DAYS": _int_env(env, "RECORDINGS_RETENTION_DAYS", 365),
     }

@@ -61,6 +61,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
             "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
             "MAIL_SERVER": "",
             "NORSKVEI_LOGIN_MAX_FAILURES": 1000,
+            "RECORDINGS_FOLDER": str(tmp_path_factory.mktemp("browser-recordings")),
         }
     )
     with app.app_context():

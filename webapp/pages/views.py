@@ -17,6 +17,7 @@ from webapp.entitlement import services as entitlement_services
 from webapp.entitlement.overview import flagged_learners, own_deadline
 from webapp.lessons import services as lesson_services
 from webapp.pages.services import database_problem, staff_summary
+from webapp.recordings import services as recording_services
 from webapp.studytime import services as studytime
 from webapp.teaching import services as teaching_services
 
@@ -52,12 +53,14 @@ def dashboard() -> str:
             next_session=next_booked_session(current_user.id, utcnow()),
             today=today,
             feedback=teaching_services.learner_feedback(current_user, limit=3),
+            spoken_replies=recording_services.latest_replies(current_user, limit=3),
         )
     flagged = flagged_learners(current_user, today, entitlement_services.flag_settings(), limit=10)
     return render_template(
         "pages/dashboard_staff.html",
         summary=staff_summary(current_user),
         flagged=flagged,
+        spoken_waiting=recording_services.waiting_count(current_user),
     )
 
 

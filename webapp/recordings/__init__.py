@@ -1,0 +1,1 @@
+"""Human recordings: teachers voice lesson texts, learners answer speaking tasks."""
