@@ -87,7 +87,8 @@ def register(
     for first, last in leaves:
         services.add_leave(actor, learner, D(first), D(last), "permisjon")
     for months in extensions:
-        services.add_extension(actor, learner, D("2025-06-01"), months, "")
+        # Rule 2: a decision is dated inside the period (here on the start).
+        services.add_extension(actor, learner, D(start), months, "")
     if dropout:
         services.register_dropout(actor, learner, D(dropout), "sluttet")
     db.session.commit()

@@ -59,6 +59,7 @@ def inputs_for(entitlement: Entitlement, profile: LearnerProfile) -> rules.Entit
         discontinued_on=entitlement.discontinued_on,
         birth_date=profile.birth_date,
         settlement_date=entitlement.settlement_date,
+        extension_dates=tuple(d.decided_on for d in entitlement.extensions),
     )
 
 
@@ -68,7 +69,9 @@ def evaluate(
     """The rules' answer on ``today``; None before a start date is registered."""
     if entitlement.start_date is None:
         return None
-    return rules.compute(rule_set_for(entitlement), inputs_for(entitlement, profile), today)
+    return rules.compute(
+        rule_set_for(entitlement), inputs_for(entitlement, profile), today, strict=False
+    )
 
 
 def refresh_derived(entitlement: Entitlement, profile: LearnerProfile) -> None:
@@ -82,7 +85,13 @@ def refresh_derived(entitlement: Entitlement, profile: LearnerProfile) -> None:
     if entitlement.start_date is None:
         entitlement.last_day = None
     else:
-        entitlement.last_day = rules.last_day(rule_set, inputs_for(entitlement, profile))
+        inputs = inputs_for(entitlement, profile)
+        # Only decisions dated inside the period count (a record from rule version 1 may hold
+        # others until a coordinator corrects it; ``flask entitlement audit`` lists them).
+        counted, _ = rules.sort_decisions(rule_set, inputs)
+        entitlement.extensions_used = len(counted)
+        entitlement.extension_months = sum(d.months for d in counted)
+        entitlement.last_day = rules.last_day(rule_set, inputs)
 
 
 def snapshot(entitlement: Entitlement | None) -> dict[str, Any]:
@@ -189,7 +198,8 @@ def set_start(
 def add_leave(
     actor: User, learner: User, first_day: date, last_day: date, reason: str
 ) -> Entitlement:
-    """Register approved leave; it moves the last day on by its days (overlaps count once)."""
+    """Register approved leave beginning inside the period; it moves the last day on by its days
+    (overlaps count once). Leave beginning before the start or after the last day is refused."""
 
     def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
         try:
@@ -198,6 +208,14 @@ def add_leave(
             raise EntitlementError(refusal.code, refusal.message) from None
         if entitlement.start_date is None:
             raise EntitlementError("not_started")
+        try:
+            rules.check_new_leave(
+                rules.get_rule_set(entitlement.rule_set),
+                inputs_for(entitlement, profile),
+                rules.Leave(first_day, last_day),
+            )
+        except rules.EntitlementRefusal as refusal:
+            raise EntitlementError(refusal.code, refusal.message) from None
         entitlement.leaves.append(
             LeavePeriod(
                 first_day=first_day,
@@ -225,7 +243,8 @@ def remove_leave(actor: User, learner: User, leave_id: int, reason: str) -> Enti
 def add_extension(
     actor: User, learner: User, decided_on: date, months: int, note: str
 ) -> Entitlement:
-    """Register an extension decision, refused beyond the caps of the learner's education."""
+    """Register an extension decision, refused beyond the caps of the learner's education or when
+    dated outside the period."""
 
     def apply(entitlement: Entitlement, profile: LearnerProfile) -> None:
         if entitlement.start_date is None:
@@ -233,10 +252,10 @@ def add_extension(
         if actor.organisation_id is None and profile.home_municipality_id is None:
             raise EntitlementError("no_municipality")
         try:
-            rules.check_extension(
+            rules.check_new_decision(
                 rules.get_rule_set(entitlement.rule_set),
-                profile.education.value,
-                [d.months for d in entitlement.extensions],
+                inputs_for(entitlement, profile),
+                decided_on,
                 months,
             )
         except rules.EntitlementRefusal as refusal:
