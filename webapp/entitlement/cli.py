@@ -13,6 +13,7 @@ from flask import Flask
 from webapp.accounts.models import User
 from webapp.clock import oslo_today
 from webapp.entitlement import services
+from webapp.entitlement.audit import audit_findings
 from webapp.entitlement.rules import (
     EDUCATION_LEVELS,
     RULE_SETS,
@@ -247,3 +248,42 @@ def sweep(today_text: str | None) -> None:
         f"sweep {today.isoformat()}: {run.learners} learners, {run.learners_changed} with "
         f"changed flags, {run.notifications} notification(s)"
     )
+
+
+@entitlement_cli.command("audit")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Judge as of this day.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per learner.")
+def audit(today_text: str | None, as_json: bool) -> None:
+    """List stored learners whose records break rule version 2 and what correcting them would
+    change (read-only: it writes nothing, a coordinator corrects the records)."""
+    try:
+        today = _parse_date("--today", today_text) if today_text else oslo_today()
+    except _Refused as refused:
+        raise _fail(str(refused)) from None
+    found = 0
+    checked = 0
+    try:
+        for finding in audit_findings(today):
+            checked += 1
+            if finding is None:
+                continue
+            found += 1
+            click.echo(json.dumps(finding) if as_json else _audit_text(finding))
+    finally:
+        db.session.rollback()
+    if not as_json:
+        click.echo(f"audit {today.isoformat()}: {found} of {checked} learner(s) break rule 2")
+
+
+def _audit_text(finding: dict) -> str:
+    """One learner's finding as a few readable lines."""
+    lines = [
+        f"learner {finding['learner_id']} ({finding['name']}, municipality "
+        f"{finding['municipality_id']}):"
+    ]
+    lines += [f"  {problem['message']} [{problem['code']}]" for problem in finding["problems"]]
+    for field in ("last_day", "status", "extensions_used"):
+        change = finding["changes"].get(field)
+        if change:
+            lines.append(f"  {field}: {change[0]} -> {change[1]}")
+    return "\n".join(lines)
