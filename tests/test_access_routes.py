@@ -351,6 +351,7 @@ def _seats_world(w: World) -> dict[str, int]:
         Seat,
         SeatAssignment,
         SeatOrder,
+        SeatRequest,
     )
 
     ids: dict[str, int] = {}
@@ -386,7 +387,14 @@ def _seats_world(w: World) -> dict[str, int]:
         db.session.flush()
         held = SeatAssignment(seat_id=seats[0].id, learner_id=learner.id)
         db.session.add(held)
+        request = SeatRequest(
+            learner_id=learner.id,
+            series_id=_series_world(w)[f"series_{key}"],
+            municipality_id=home.id,
+        )
+        db.session.add(request)
         db.session.flush()
+        ids[f"request_{key}"] = request.id
         ids[f"offering_{key}"] = offering.id
         ids[f"pending_{key}"] = orders[OrderStatus.PENDING].id
         ids[f"free_seat_{key}"] = seats[1].id
@@ -459,6 +467,11 @@ SEAT_ROUTES = {
     "seats.release_seat": lambda w, r, own: (
         "POST",
         f"/seat-assignments/{_seat_id(w, own, 'held')}/release",
+    ),
+    "seats.request_place": lambda w, r, own: ("POST", _series_url(w, own, "/request-place")),
+    "seats.handle_request": lambda w, r, own: (
+        "POST",
+        f"/seat-requests/{_seat_id(w, own, 'request')}/handled",
     ),
     "seats.report": lambda w, r, own: ("GET", "/seats/report"),
     "seats.report_csv": lambda w, r, own: ("GET", "/seats/report.csv"),
@@ -709,7 +722,14 @@ SEAT_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             ("seats.withdraw_order", 302),
             ("seats.assign_seat", 400),
             ("seats.release_seat", 302),
+            ("seats.handle_request", 302),
         )
+    },
+    # a learner asks for a place in any class (a free one is answered "book it")
+    "seats.request_place": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
     },
     **dict.fromkeys(
         ("seats.seat_pool", "seats.report", "seats.report_csv"),

@@ -37,7 +37,7 @@ from webapp.pages.listing import page_number
 from webapp.seats import services
 from webapp.seats.chart import seat_use_svg
 from webapp.seats.forms import AssignSeatForm, OfferingForm, OrderForm
-from webapp.seats.models import Offering, OfferingKind, SeatAssignment, SeatOrder
+from webapp.seats.models import Offering, OfferingKind, SeatAssignment, SeatOrder, SeatRequest
 from webapp.seats.refusals import refusal_message
 
 bp = Blueprint("seats", __name__, template_folder="templates")
@@ -273,6 +273,7 @@ def _pool_page(forms: dict[int, AssignSeatForm] | None = None, status: int = 200
     return render_template(
         "seats/pool.html",
         pool=pool,
+        place_requests=services.requests_for(current_user),
         include_ended=include_ended,
         forms=forms or {},
         blank=AssignSeatForm(formdata=None),
@@ -323,6 +324,42 @@ def release_seat(assignment_id: int) -> WerkzeugResponse:
     else:
         db.session.commit()
         flash(_("The seat is free and can be given to someone else."), "success")
+    return redirect(url_for("seats.seat_pool"))
+
+
+@bp.route("/classes/<int:series_id>/request-place", methods=["POST"])
+@roles(Role.LEARNER)
+def request_place(series_id: int) -> WerkzeugResponse:
+    series = db.get_or_404(ClassSeries, series_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.request_place(current_user, series)
+    except services.SeatError as refusal:
+        db.session.rollback()
+        flash(refusal_message(refusal.code), "error")
+    else:
+        db.session.commit()
+        flash(_("Your coordinator has your request and will answer you."), "success")
+    return redirect(url_for("classes.series_page", series_id=series.id))
+
+
+@bp.route("/seat-requests/<int:request_id>/handled", methods=["POST"])
+@roles(Role.COORDINATOR)
+def handle_request(request_id: int) -> WerkzeugResponse:
+    seat_request = db.session.get(SeatRequest, request_id)
+    if seat_request is None or seat_request.municipality_id != current_user.organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.handle_request(current_user, seat_request)
+    except services.SeatError as refusal:
+        db.session.rollback()
+        flash(refusal_message(refusal.code), "error")
+    else:
+        db.session.commit()
+        flash(_("The request is marked as handled."), "success")
     return redirect(url_for("seats.seat_pool"))
 
 

@@ -1,0 +1,55 @@
+"""books: who pays for a class place (self-paid series, the payer of each booking) and learners'
+requests for a municipality-paid place. Rule version 2 changes no stored record: ``flask
+entitlement audit`` lists the records that break it.
+
+Revision ID: 0014_books_rule_v2
+Revises: 0013_outbox_failed_at
+Create Date: 2026-12-07 12:30:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import webapp.db_types
+
+
+# revision identifiers, used by Alembic.
+revision = '0014_books_rule_v2'
+down_revision = '0013_outbox_failed_at'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('class_series', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('self_paid', sa.Boolean(), server_default='0', nullable=False))
+    with op.batch_alter_table('class_bookings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('payer', sa.String(length=20), nullable=True))
+    op.create_table('seat_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('learner_id', sa.Integer(), nullable=False),
+    sa.Column('series_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', webapp.db_types.UTCDateTime(), nullable=False),
+    sa.Column('handled_at', webapp.db_types.UTCDateTime(), nullable=True),
+    sa.Column('handled_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['handled_by_id'], ['users.id'], name=op.f('fk_seat_requests_handled_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['learner_id'], ['users.id'], name=op.f('fk_seat_requests_learner_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['municipality_id'], ['organisations.id'], name=op.f('fk_seat_requests_municipality_id_organisations'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['series_id'], ['class_series.id'], name=op.f('fk_seat_requests_series_id_class_series'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_seat_requests'))
+    )
+    with op.batch_alter_table('seat_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_seat_requests_municipality_open', ['municipality_id', 'handled_at'], unique=False)
+        batch_op.create_index('uq_seat_requests_open', ['learner_id', 'series_id'], unique=True, postgresql_where=sa.text('handled_at IS NULL'), sqlite_where=sa.text('handled_at IS NULL'))
+
+
+def downgrade():
+    with op.batch_alter_table('seat_requests', schema=None) as batch_op:
+        batch_op.drop_index('uq_seat_requests_open', postgresql_where=sa.text('handled_at IS NULL'), sqlite_where=sa.text('handled_at IS NULL'))
+        batch_op.drop_index('ix_seat_requests_municipality_open')
+    op.drop_table('seat_requests')
+    with op.batch_alter_table('class_bookings', schema=None) as batch_op:
+        batch_op.drop_column('payer')
+    with op.batch_alter_table('class_series', schema=None) as batch_op:
+        batch_op.drop_column('self_paid')
