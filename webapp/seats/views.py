@@ -29,6 +29,7 @@ from webapp.classes.forms import ConfirmForm
 from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
 from webapp.csv_files import safe_cell
+from webapp.entitlement.grants import grant_income
 from webapp.entitlement.overview import status_counts
 from webapp.extensions import db
 from webapp.forms import whole_number
@@ -404,7 +405,7 @@ def report() -> str:
         result=result,
         months=months,
         chart=chart,
-        extensions=services.extension_decisions_by_year(municipality),
+        grants=grant_income(municipality),
         statuses=[(status_label(status), count) for status, count in status_counts(current_user)],
     )
 
