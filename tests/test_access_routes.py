@@ -549,6 +549,9 @@ ROUTES = {
     "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
     "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
+    "entitlement.nir_page": lambda w, r, own: ("GET", "/entitlements/nir"),
+    "entitlement.nir_file": lambda w, r, own: ("GET", "/entitlements/nir/2026-10.csv"),
+    "entitlement.nir_exported": lambda w, r, own: ("POST", "/entitlements/nir/2026-10/exported"),
     "entitlement.my_entitlement": lambda w, r, own: ("GET", "/my/entitlement"),
     "entitlement.my_study_hours": lambda w, r, own: ("GET", "/my/study-hours"),
     "entitlement.record": lambda w, r, own: ("GET", f"{_learner_url(w, own)}/entitlement"),
@@ -822,6 +825,19 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (200, 200)),
         },
     ),
+    # a coordinator's own municipality's NIR registrations (no other is addressable)
+    **{
+        endpoint: {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "teacher", "provider_admin", "admin"), (403, 403)),
+            "coordinator": (status, status),
+        }
+        for endpoint, status in (
+            ("entitlement.nir_page", 200),
+            ("entitlement.nir_file", 200),
+            ("entitlement.nir_exported", 302),
+        )
+    },
     **dict.fromkeys(
         ("entitlement.my_entitlement", "entitlement.my_study_hours"),
         {

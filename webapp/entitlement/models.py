@@ -22,6 +22,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -226,3 +227,20 @@ def _scoped_indexes(scope: str | None) -> None:
 
 for _scope in ("municipality_id", "organisation_id", None):
     _scoped_indexes(_scope)
+
+
+class NirExport(db.Model):
+    """A municipality marked a month's registrations as exported to the national introduction
+    register (NIR): when, by whom, and how many learner rows the export held."""
+
+    __tablename__ = "nir_exports"
+    __table_args__ = (UniqueConstraint("municipality_id", "month", name="one_export_per_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    month: Mapped[date] = mapped_column(Date)  # the month's first day
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    exported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import (
@@ -24,8 +24,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from webapp.access import policy
 from webapp.access.rules import roles
 from webapp.accounts.models import Role, User
+from webapp.classes.forms import ConfirmForm
 from webapp.clock import oslo_today
-from webapp.entitlement import exports, services
+from webapp.entitlement import exports, nir, services
 from webapp.entitlement.flags import ALL_FLAGS
 from webapp.entitlement.forms import (
     CorrectionForm,
@@ -48,6 +49,7 @@ from webapp.extensions import db
 from webapp.i18n.labels import flag_label, status_label
 from webapp.learners.levels import has_upper_secondary_or_more
 from webapp.lessons import services as lesson_services
+from webapp.organisations.models import Organisation, OrganisationKind
 from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
 from webapp.studytime import services as studytime
@@ -349,3 +351,69 @@ def my_study_hours() -> str:
         first=first,
         today=today,
     )
+
+
+# Registrations for the national introduction register (NIR) -----------------------------------
+
+
+def _nir_month(text: str) -> date:
+    """A YYYY-MM path part as the month's first day; anything else is not found."""
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError(text)
+        return date(int(year), int(month), 1)
+    except ValueError:
+        abort(404)
+
+
+def _nir_municipality() -> Organisation:
+    organisation = current_user.organisation
+    if organisation is None or organisation.kind is OrganisationKind.PROVIDER:
+        abort(403)
+    return organisation
+
+
+@bp.route("/entitlements/nir")
+@roles(Role.COORDINATOR)
+def nir_page() -> str:
+    municipality = _nir_municipality()
+    return render_template(
+        "entitlement/nir.html",
+        municipality=municipality,
+        months=nir.months_for(municipality.id, oslo_today()),
+        columns=nir.COLUMNS,
+    )
+
+
+@bp.route("/entitlements/nir/<month_text>.<kind>")
+@roles(Role.COORDINATOR)
+def nir_file(month_text: str, kind: str) -> Response:
+    municipality = _nir_municipality()
+    month = _nir_month(month_text)
+    if kind not in ("csv", "json"):
+        abort(404)
+    rows = nir.registrations(municipality, month)
+    body = nir.to_csv(rows) if kind == "csv" else nir.to_json(rows)
+    number = municipality.municipality_number or str(municipality.id)
+    return Response(
+        body,
+        mimetype="text/csv" if kind == "csv" else "application/json",
+        headers={
+            "Content-Disposition": (f'attachment; filename="nir-{number}-{month:%Y-%m}.{kind}"'),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/entitlements/nir/<month_text>/exported", methods=["POST"])
+@roles(Role.COORDINATOR)
+def nir_exported(month_text: str) -> WerkzeugResponse:
+    municipality = _nir_municipality()
+    month = _nir_month(month_text)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    nir.mark_exported(current_user, municipality, month)
+    db.session.commit()
+    flash(_("The month is marked as exported to NIR."), "success")
+    return redirect(url_for("entitlement.nir_page"))

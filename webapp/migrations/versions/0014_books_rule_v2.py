@@ -1,5 +1,6 @@
 """books: who pays for a class place (self-paid series, the payer of each booking) and learners'
-requests for a municipality-paid place. Rule version 2 changes no stored record: ``flask
+requests for a municipality-paid place; months exported to the national introduction register.
+Rule version 2 changes no stored record: ``flask
 entitlement audit`` lists the records that break it.
 
 Revision ID: 0014_books_rule_v2
@@ -42,9 +43,22 @@ def upgrade():
     with op.batch_alter_table('seat_requests', schema=None) as batch_op:
         batch_op.create_index('ix_seat_requests_municipality_open', ['municipality_id', 'handled_at'], unique=False)
         batch_op.create_index('uq_seat_requests_open', ['learner_id', 'series_id'], unique=True, postgresql_where=sa.text('handled_at IS NULL'), sqlite_where=sa.text('handled_at IS NULL'))
+    op.create_table('nir_exports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('exported_at', webapp.db_types.UTCDateTime(), nullable=False),
+    sa.Column('exported_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['exported_by_id'], ['users.id'], name=op.f('fk_nir_exports_exported_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['municipality_id'], ['organisations.id'], name=op.f('fk_nir_exports_municipality_id_organisations'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nir_exports')),
+    sa.UniqueConstraint('municipality_id', 'month', name='one_export_per_month')
+    )
 
 
 def downgrade():
+    op.drop_table('nir_exports')
     with op.batch_alter_table('seat_requests', schema=None) as batch_op:
         batch_op.drop_index('uq_seat_requests_open', postgresql_where=sa.text('handled_at IS NULL'), sqlite_where=sa.text('handled_at IS NULL'))
         batch_op.drop_index('ix_seat_requests_municipality_open')
