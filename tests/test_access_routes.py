@@ -549,6 +549,11 @@ ROUTES = {
     "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
     "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
+    "privacy.my_data": lambda w, r, own: ("GET", "/my/data"),
+    "privacy.my_data_file": lambda w, r, own: ("GET", "/my/data.json"),
+    "privacy.request_erasure": lambda w, r, own: ("POST", "/my/data/erasure"),
+    "privacy.erasures": lambda w, r, own: ("GET", "/admin/erasures"),
+    "privacy.erase": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/erase"),
     "entitlement.nir_page": lambda w, r, own: ("GET", "/entitlements/nir"),
     "entitlement.nir_file": lambda w, r, own: ("GET", "/entitlements/nir/2026-10.csv"),
     "entitlement.nir_exported": lambda w, r, own: ("POST", "/entitlements/nir/2026-10/exported"),
@@ -825,6 +830,23 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (200, 200)),
         },
     ),
+    # a learner asks for erasure; only administrators see the requests and erase (a post
+    # without the learner's own confirmation value is sent back)
+    "privacy.request_erasure": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    "privacy.erasures": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "teacher", "coordinator", "provider_admin"), (403, 403)),
+        "admin": (200, 200),
+    },
+    "privacy.erase": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "teacher", "coordinator", "provider_admin"), (403, 403)),
+        "admin": (302, 302),
+    },
     # a coordinator's own municipality's NIR registrations (no other is addressable)
     **{
         endpoint: {
@@ -839,7 +861,12 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         )
     },
     **dict.fromkeys(
-        ("entitlement.my_entitlement", "entitlement.my_study_hours"),
+        (
+            "entitlement.my_entitlement",
+            "entitlement.my_study_hours",
+            "privacy.my_data",
+            "privacy.my_data_file",
+        ),
         {
             "anonymous": (LOGIN, LOGIN),
             "learner": (200, 200),

@@ -89,6 +89,7 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
+    from webapp.privacy.views import bp as privacy_bp
     from webapp.seats.views import bp as seats_bp
     from webapp.teaching.views import bp as teaching_bp
     from webapp.transactions import init_app as end_transactions
@@ -113,6 +114,7 @@ def _register_features(app: Flask) -> None:
         classes_bp,
         teaching_bp,
         seats_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     mail_cli.init_app(app)
