@@ -119,6 +119,7 @@ def october(factory, rollag, coordinator):
             content="{}",
         )
     )
+    db.session.flush()  # the lesson before the rows that refer to it
     olena = factory.learner(home=rollag, settlement_date=D("2026-09-01"), name="Olena")
     taras = factory.learner(
         home=rollag, settlement_date=D("2026-01-01"), name="Taras", education=Education.PRIMARY

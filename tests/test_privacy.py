@@ -87,6 +87,7 @@ def learner(factory, rollag, coordinator):
             content="{}",
         )
     )
+    db.session.flush()  # the lesson before the rows that refer to it
     db.session.add(
         WritingSubmission(
             learner_id=person.id, lesson_id="privacy-test", exercise_id="w1", text=FREE_TEXTS[1]

@@ -62,6 +62,8 @@ class Entitlement(db.Model):
     last_day: Mapped[date | None] = mapped_column(Date)
     extensions_used: Mapped[int] = mapped_column(Integer, default=0)
     extension_months: Mapped[int] = mapped_column(Integer, default=0)
+    # Moved on by every change; the editor's page carries it, so two coordinators editing at
+    # once cannot lose an update (``services.claim``).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     learner: Mapped[User] = relationship()

@@ -42,5 +42,9 @@ def refusal_message(code: str) -> str:
         "no_such_record": _("That registration no longer exists. Reload the page."),
         "not_a_learner": _("This person is not a learner."),
         "no_municipality": _("The learner has no home municipality."),
+        "changed_meanwhile": _(
+            "Someone else changed this learner's right to training while you were working on "
+            "it. Nothing was saved: check the page as it is now and try again."
+        ),
     }
     return messages.get(code, _("The change was refused."))

@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from webapp.accounts.models import User
+from webapp.db_types import utcnow
 from webapp.entitlement import rules
 from webapp.entitlement.flags import flag_settings
 from webapp.entitlement.models import (
@@ -167,9 +168,40 @@ def ensure_entitlement(learner: User, actor: User | None = None) -> Entitlement:
     return entitlement
 
 
+def claim(learner: User, seen_version: datetime | None = None) -> None:
+    """Lock the learner's record for the rest of the transaction (moving its ``updated_at`` on),
+    and with the ``updated_at`` the editor saw, refuse the change when someone changed the
+    record meanwhile.
+
+    One conditional UPDATE does both: on PostgreSQL a second transaction waits for the first's
+    row lock, then finds the stamp moved on (code ``changed_meanwhile``); without a seen stamp
+    it waits and then builds on the first's result, so no update is lost.
+    """
+    transaction = db.session().get_transaction()
+    claimed = db.session.info.setdefault("entitlement_claims", {})
+    key = (id(transaction), learner.id)
+    if key in claimed:
+        return
+    stmt = update(Entitlement).where(Entitlement.learner_id == learner.id)
+    if seen_version is not None:
+        stmt = stmt.where(Entitlement.updated_at == seen_version)
+    result = db.session.execute(
+        stmt.values(updated_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 0 and seen_version is not None:
+        raise EntitlementError("changed_meanwhile")
+    claimed.clear()  # claims of earlier transactions no longer hold
+    claimed[key] = True
+    entitlement = db.session.get(Entitlement, learner.id)
+    if entitlement is not None:
+        db.session.refresh(entitlement)
+        db.session.expire(entitlement, ["leaves", "extensions"])
+
+
 def _change(learner: User, actor: User, action: str, reason: str, apply: Any) -> Entitlement:
     """Apply a change, re-derive the deadline and the overview row, write the audit entry."""
     entitlement = ensure_entitlement(learner, actor)
+    claim(learner)
     profile = _profile(learner)
     before = snapshot(entitlement)
     apply(entitlement, profile)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -172,12 +172,23 @@ def _learner_to_change(user_id: int) -> User:
     return learner
 
 
+def _seen_version() -> datetime | None:
+    """The record's ``updated_at`` when the coordinator opened the page (None: no record then,
+    or no stamp in the form)."""
+    try:
+        seen = datetime.fromisoformat(request.form.get("version", "")[:40])
+    except ValueError:
+        return None
+    return seen if seen.tzinfo is not None else None
+
+
 def _apply(
     learner: User, name: str, form: Any, change: Callable[[], object], done: str
 ) -> WerkzeugResponse | tuple[str, int]:
     """Validate ``form``, run ``change``, commit; on refusal re-render with the message."""
     if form.validate_on_submit():
         try:
+            services.claim(learner, _seen_version())
             change()
         except services.EntitlementError as refusal:
             db.session.rollback()
