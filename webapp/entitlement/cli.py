@@ -236,13 +236,19 @@ def _print_result(rule_set: RuleSet, result: EntitlementResult, as_json: bool) -
 
 @entitlement_cli.command("sweep")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Sweep as of this day.")
-def sweep(today_text: str | None) -> None:
+@click.option(
+    "--silent",
+    is_flag=True,
+    help="Store the flags as they stand and notify nobody (the first sweep on an existing "
+    "population).",
+)
+def sweep(today_text: str | None, silent: bool) -> None:
     """Run the daily sweep now: store flags and notify new crossings (safe to repeat)."""
     try:
         today = _parse_date("--today", today_text) if today_text else oslo_today()
     except _Refused as refused:
         raise _fail(str(refused)) from None
-    run = run_daily_sweep(today)
+    run = run_daily_sweep(today, silent=silent)
     db.session.commit()
     click.echo(
         f"sweep {today.isoformat()}: {run.learners} learners, {run.learners_changed} with "
