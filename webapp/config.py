@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -120,6 +121,15 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
     if reset_hours < 1:
         raise ConfigError("NORSKVEI_RESET_TOKEN_HOURS must be at least 1")
 
+    assumed_until = env.get("NORSKVEI_ASSUMED_RULES_UNTIL", "")
+    if assumed_until:
+        try:
+            date.fromisoformat(assumed_until)
+        except ValueError:
+            raise ConfigError(
+                f"NORSKVEI_ASSUMED_RULES_UNTIL must be a date (YYYY-MM-DD), got {assumed_until!r}"
+            ) from None
+
     secure_cookies = _bool_env(env, "NORSKVEI_SECURE_COOKIES", False)
     far_days = _int_env(env, "NORSKVEI_FLAG_DEADLINE_FAR_DAYS", 90)
     near_days = _int_env(env, "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS", 30)
@@ -162,4 +172,6 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "NORSKVEI_TRUSTED_PROXIES": _int_env(env, "NORSKVEI_TRUSTED_PROXIES", 0),
         "NORSKVEI_FLAG_DEADLINE_FAR_DAYS": far_days,
         "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS": near_days,
+        # A prolongation of the temporary rules assumed for a demo, shown as an assumption.
+        "NORSKVEI_ASSUMED_RULES_UNTIL": assumed_until,
     }

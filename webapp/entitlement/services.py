@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from webapp.accounts.models import User
@@ -39,14 +40,64 @@ class EntitlementError(Exception):
         self.code = code
 
 
+def with_assumed_validity(rule_set: rules.RuleSet) -> rules.RuleSet:
+    """The rule set with the prolongation a demo may assume (``NORSKVEI_ASSUMED_RULES_UNTIL``)
+    added to its validity, marked as an assumption."""
+    assumed = current_app.config.get("NORSKVEI_ASSUMED_RULES_UNTIL") or ""
+    end = rules.valid_until(rule_set)
+    if not assumed or end is None or date.fromisoformat(assumed) <= end:
+        return rule_set
+    period = rules.Validity(end, date.fromisoformat(assumed), "Assumed prolongation", True)
+    return dataclasses.replace(rule_set, validity=(*rule_set.validity, period))
+
+
+def registered_rule_sets() -> list[rules.RuleSet]:
+    """Every rule set, with any assumed prolongation."""
+    return [with_assumed_validity(rule_set) for rule_set in rules.RULE_SETS.values()]
+
+
 def rule_set_for(entitlement: Entitlement) -> rules.RuleSet:
     """The learner's rule set with the configured flag thresholds."""
     settings = flag_settings()
     return dataclasses.replace(
-        rules.get_rule_set(entitlement.rule_set),
+        with_assumed_validity(rules.get_rule_set(entitlement.rule_set)),
         deadline_90_days=settings.deadline_far_days,
         deadline_30_days=settings.deadline_near_days,
     )
+
+
+def no_rule_set_applies(entitlement: Entitlement | None) -> bool:
+    """True when the record's start lies outside every period its rule set applies to."""
+    if entitlement is None or entitlement.start_date is None:
+        return False
+    return not rules.applies_to(rule_set_for(entitlement), entitlement.start_date)
+
+
+@dataclass(frozen=True)
+class RulesNotice:
+    """What staff are told about the rule sets' validity today."""
+
+    all_ended: bool
+    ended_on: date | None  # the last day any registered rule set applied to a start
+    assumed_until: date | None  # the end of an assumed prolongation, if one is in force
+
+
+def rules_notice(today: date) -> RulesNotice | None:
+    """A notice for staff when every rule set has ended, or an assumed prolongation is in use."""
+    rule_sets = registered_rule_sets()
+    assumed = [
+        period.until
+        for rule_set in rule_sets
+        for period in rule_set.validity
+        if period.assumed and period.until is not None and period.covers(today)
+    ]
+    if rules.all_ended(rule_sets, today):
+        ends = [rules.valid_until(rule_set) for rule_set in rule_sets]
+        last = max(end for end in ends if end is not None)
+        return RulesNotice(True, last - timedelta(days=1), None)
+    if assumed:
+        return RulesNotice(False, None, max(assumed))
+    return None
 
 
 def inputs_for(entitlement: Entitlement, profile: LearnerProfile) -> rules.EntitlementInputs:

@@ -101,6 +101,7 @@ def overview() -> str:
         rows=rows,
         today=today,
         query_args=query_args,
+        rules_notice=services.rules_notice(today),
     )
 
 
@@ -154,6 +155,8 @@ def _record_page(learner: User, forms: dict[str, Any] | None = None, status: int
             forms.get("dropout") or DropoutForm(formdata=None), "dropout"
         ),
         "correction_form": CorrectionForm(formdata=None),
+        "no_rule_set": services.no_rule_set_applies(entitlement),
+        "rules_notice": services.rules_notice(today),
     }
     return render_template("entitlement/record.html", **context), status
 
@@ -331,6 +334,7 @@ def my_entitlement() -> str:
         profile=profile,
         entitlement=entitlement,
         result=result,
+        no_rule_set=services.no_rule_set_applies(entitlement),
         flags=row.flags if row else (),
         today=today,
         hours_total=hours_total,
