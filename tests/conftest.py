@@ -87,6 +87,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
             "MAIL_SERVER": "",
             "NORSKVEI_BASE_URL": "http://norskvei.test",
+            # Tests register starts around today, after the temporary rules' registered end
+            # (1 July 2026): they run under an assumed prolongation, as the demo does.
+            "NORSKVEI_ASSUMED_RULES_UNTIL": "2099-07-01",
         }
     )
     app.test_client_class = FreshRequestClient

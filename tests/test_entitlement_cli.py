@@ -169,7 +169,8 @@ def test_explain_takes_dated_decisions_and_bare_months(runner):
     assert json.loads(bare.stdout)["grant_nok"] == 45_000 + 27_450  # both at the 2023 rate
 
 
-def test_explain_refuses_a_start_no_rule_set_applies_to(runner):
+def test_explain_refuses_a_start_no_rule_set_applies_to(app, monkeypatch, runner):
+    monkeypatch.setitem(app.config, "NORSKVEI_ASSUMED_RULES_UNTIL", "")  # the law as registered
     result = explain(
         runner, "--start", "2022-06-14", "--education", "none", "--today", "2022-07-01"
     )

@@ -27,8 +27,9 @@ class AugustClock(datetime):
 
 
 @pytest.fixture(autouse=True)
-def august(monkeypatch):
+def august(app, monkeypatch):
     monkeypatch.setattr("webapp.clock.datetime", AugustClock)
+    monkeypatch.setitem(app.config, "NORSKVEI_ASSUMED_RULES_UNTIL", "")  # the law as registered
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
             "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
             "MAIL_SERVER": "",
             "NORSKVEI_LOGIN_MAX_FAILURES": 1000,
+            "NORSKVEI_ASSUMED_RULES_UNTIL": "2027-07-01",  # as `make run` serves the demo
         }
     )
     with app.app_context():
