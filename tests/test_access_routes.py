@@ -549,6 +549,7 @@ ROUTES = {
     "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
     "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
+    "entitlement.grant_rates": lambda w, r, own: ("GET", "/admin/grant-rates"),
     "privacy.my_data": lambda w, r, own: ("GET", "/my/data"),
     "privacy.my_data_file": lambda w, r, own: ("GET", "/my/data.json"),
     "privacy.request_erasure": lambda w, r, own: ("POST", "/my/data/erasure"),
@@ -836,6 +837,11 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "anonymous": (LOGIN, LOGIN),
         "learner": (302, 302),
         **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    "entitlement.grant_rates": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "teacher", "coordinator", "provider_admin"), (403, 403)),
+        "admin": (200, 200),
     },
     "privacy.erasures": {
         "anonymous": (LOGIN, LOGIN),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from datetime import date
 
 import pytest
@@ -69,3 +70,37 @@ def test_the_report_shows_grants_and_unregistered_rates(client, factory, municip
     assert "Expected grants" in page
     assert "rate not registered" in page
     assert "27,450" in page  # the 2023 decision at the 2023 rate
+
+
+def test_an_administrator_registers_a_year_s_rates(
+    client, runner, factory, municipality, coordinator
+):
+    started(factory, municipality, coordinator, "2023-05-01", decisions=[(6, "2024-04-01")])
+    assert grant_income(municipality.id)[0] == GrantYear(2024, 0, 0, 1, 6, None)
+    admin = factory.user(Role.ADMIN, locale="en")
+    login_as(client, coordinator)
+    assert client.get("/admin/grant-rates").status_code == 403
+    login_as(client, admin)
+    page = html.unescape(client.get("/admin/grant-rates").get_data(as_text=True))
+    assert "Report (L679-725)" in page
+    refused = client.post("/admin/grant-rates", data={"year": "1999", "per_person_nok": "1"})
+    assert refused.status_code == 400
+    response = client.post(
+        "/admin/grant-rates",
+        data={
+            "year": "2024",
+            "per_person_nok": "46500",
+            "per_extension_nok": "28400",
+            "source": "Prop. 1 S (2023-2024)",
+        },
+    )
+    assert response.status_code == 302
+    assert grant_income(municipality.id)[0] == GrantYear(2024, 0, 0, 1, 6, 28_400)
+    assert "Prop. 1 S (2023-2024)" in client.get("/admin/grant-rates").get_data(as_text=True)
+    result = runner.invoke(
+        args=[
+            "entitlement", "explain", "--start", "2024-03-01", "--education", "none",
+            "--today", "2024-04-01", "--json",
+        ]
+    )  # fmt: skip
+    assert json.loads(result.stdout)["grant_nok"] == 46_500

@@ -149,7 +149,7 @@ def explain(
     version 2: a leave or decision outside the period is refused with exit 2)."""
     settings = services.flag_settings()
     rule_set = dataclasses.replace(
-        services.with_assumed_validity(RULE_SETS[rule_set_id]),
+        services.effective_rule_set(rule_set_id),
         deadline_90_days=settings.deadline_far_days,
         deadline_30_days=settings.deadline_near_days,
     )

@@ -13,6 +13,7 @@ from sqlalchemy import extract, func, select
 
 from webapp.entitlement import rules
 from webapp.entitlement.models import Entitlement, ExtensionDecision
+from webapp.entitlement.services import effective_rule_set
 from webapp.extensions import db
 from webapp.learners.models import LearnerProfile
 
@@ -71,6 +72,12 @@ def grant_income(municipality_id: int | None) -> list[GrantYear]:
         people = people.where(LearnerProfile.home_municipality_id == municipality_id)
         decisions = decisions.where(ExtensionDecision.municipality_id == municipality_id)
     years: dict[int, dict[str, object]] = {}
+    known: dict[str, rules.RuleSet] = {}
+
+    def rule_set(rule_set_id: str) -> rules.RuleSet:
+        if rule_set_id not in known:
+            known[rule_set_id] = effective_rule_set(rule_set_id)
+        return known[rule_set_id]
 
     def entry(year: int) -> dict[str, object]:
         return years.setdefault(
@@ -83,12 +90,12 @@ def grant_income(municipality_id: int | None) -> list[GrantYear]:
         row[key] = None if current is None or amount is None else int(current) + amount
 
     for rule_set_id, year, count in db.session.execute(people):
-        rate = rules.grant_rate(rules.get_rule_set(rule_set_id), int(year))
+        rate = rules.grant_rate(rule_set(rule_set_id), int(year))
         row = entry(int(year))
         row["persons"] = int(row["persons"]) + count
         add(row, "person_nok", _amount(count, rate.per_person_nok if rate else None))
     for rule_set_id, year, count, months in db.session.execute(decisions):
-        rate = rules.grant_rate(rules.get_rule_set(rule_set_id), int(year))
+        rate = rules.grant_rate(rule_set(rule_set_id), int(year))
         row = entry(int(year))
         row["decisions"] = int(row["decisions"]) + count
         row["months"] = int(row["months"]) + int(months or 0)

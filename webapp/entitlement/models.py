@@ -246,3 +246,24 @@ class NirExport(db.Model):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     exported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class GrantRateEntry(db.Model):
+    """A year's grant rates registered by an administrator, beside those the code knows from the
+    report (``rules.TCP_37D_GRANT_RATES``); a registered year overrides the code's."""
+
+    __tablename__ = "grant_rates"
+    __table_args__ = (
+        CheckConstraint("year >= 2000 AND year <= 2100", name="year_sensible"),
+        CheckConstraint(
+            "per_person_nok >= 0 AND per_extension_nok >= 0", name="rates_not_negative"
+        ),
+    )
+
+    rule_set: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    per_person_nok: Mapped[int] = mapped_column(Integer)
+    per_extension_nok: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

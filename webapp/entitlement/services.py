@@ -10,6 +10,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from flask import current_app
@@ -23,6 +24,7 @@ from webapp.entitlement.models import (
     Entitlement,
     EntitlementAudit,
     ExtensionDecision,
+    GrantRateEntry,
     LeavePeriod,
 )
 from webapp.entitlement.overview_rows import refresh_learner
@@ -51,6 +53,25 @@ def with_assumed_validity(rule_set: rules.RuleSet) -> rules.RuleSet:
     return dataclasses.replace(rule_set, validity=(*rule_set.validity, period))
 
 
+def with_registered_rates(rule_set: rules.RuleSet) -> rules.RuleSet:
+    """The rule set with the grant rates administrators registered (a year they registered
+    overrides the code's; a year nobody registered stays without a rate)."""
+    rows = db.session.scalars(
+        select(GrantRateEntry).where(GrantRateEntry.rule_set == rule_set.id)
+    ).all()
+    if not rows:
+        return rule_set
+    rates = dict(rule_set.grant_rates)
+    for row in rows:
+        rates[row.year] = rules.GrantRate(row.per_person_nok, row.per_extension_nok)
+    return dataclasses.replace(rule_set, grant_rates=MappingProxyType(rates))
+
+
+def effective_rule_set(rule_set_id: str) -> rules.RuleSet:
+    """A rule set as the platform applies it: registered rates and any assumed prolongation."""
+    return with_registered_rates(with_assumed_validity(rules.get_rule_set(rule_set_id)))
+
+
 def registered_rule_sets() -> list[rules.RuleSet]:
     """Every rule set, with any assumed prolongation."""
     return [with_assumed_validity(rule_set) for rule_set in rules.RULE_SETS.values()]
@@ -60,7 +81,7 @@ def rule_set_for(entitlement: Entitlement) -> rules.RuleSet:
     """The learner's rule set with the configured flag thresholds."""
     settings = flag_settings()
     return dataclasses.replace(
-        with_assumed_validity(rules.get_rule_set(entitlement.rule_set)),
+        effective_rule_set(entitlement.rule_set),
         deadline_90_days=settings.deadline_far_days,
         deadline_30_days=settings.deadline_near_days,
     )
@@ -423,3 +444,52 @@ def audit_trail(learner: User, limit: int = 200) -> list[AuditEntry]:
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class RateLine:
+    """A year's rates as the administrators' page lists them."""
+
+    year: int
+    per_person_nok: int
+    per_extension_nok: int
+    source: str
+    registered: bool  # by an administrator (else known from the report, in the code)
+
+
+def rate_lines(rule_set_id: str) -> list[RateLine]:
+    """The rule set's rates by year, newest first: the code's and the registered ones."""
+    code = rules.get_rule_set(rule_set_id).grant_rates
+    lines = {
+        year: RateLine(
+            year, rate.per_person_nok, rate.per_extension_nok, "Report (L679-725)", False
+        )
+        for year, rate in code.items()
+    }
+    for row in db.session.scalars(
+        select(GrantRateEntry).where(GrantRateEntry.rule_set == rule_set_id)
+    ):
+        lines[row.year] = RateLine(
+            row.year, row.per_person_nok, row.per_extension_nok, row.source, True
+        )
+    return [lines[year] for year in sorted(lines, reverse=True)]
+
+
+def register_rate(
+    actor: User, rule_set_id: str, year: int, per_person: int, per_extension: int, source: str
+) -> GrantRateEntry:
+    """Register (or correct) a year's grant rates for a rule set; administrators only."""
+    if actor.role.value != "admin":
+        raise EntitlementError("not_an_admin")
+    rules.get_rule_set(rule_set_id)
+    row = db.session.get(GrantRateEntry, (rule_set_id, year))
+    if row is None:
+        row = GrantRateEntry(rule_set=rule_set_id, year=year)
+        db.session.add(row)
+    row.per_person_nok = per_person
+    row.per_extension_nok = per_extension
+    row.source = source.strip()[:200]
+    row.created_by_id = actor.id
+    row.created_at = utcnow()
+    db.session.flush()
+    return row

@@ -32,6 +32,7 @@ from webapp.entitlement.forms import (
     CorrectionForm,
     DropoutForm,
     ExtensionForm,
+    GrantRateForm,
     LeaveForm,
     OverviewForm,
     StartForm,
@@ -432,3 +433,35 @@ def nir_exported(month_text: str) -> WerkzeugResponse:
     db.session.commit()
     flash(_("The month is marked as exported to NIR."), "success")
     return redirect(url_for("entitlement.nir_page"))
+
+
+# Grant rates by year (administrators) ---------------------------------------------------------
+
+
+def _rates_page(form: GrantRateForm, status: int = 200):
+    rule_set_id = services.DEFAULT_RULE_SET
+    return render_template(
+        "entitlement/grant_rates.html",
+        rule_set=services.effective_rule_set(rule_set_id),
+        lines=services.rate_lines(rule_set_id),
+        form=form,
+    ), status
+
+
+@bp.route("/admin/grant-rates", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def grant_rates():
+    form = GrantRateForm()
+    if form.validate_on_submit():
+        services.register_rate(
+            current_user,
+            services.DEFAULT_RULE_SET,
+            form.year.data,
+            form.per_person_nok.data,
+            form.per_extension_nok.data,
+            form.source.data,
+        )
+        db.session.commit()
+        flash(_("The rates for %(year)s are registered.", year=form.year.data), "success")
+        return redirect(url_for("entitlement.grant_rates"))
+    return _rates_page(form, status=400 if request.method == "POST" else 200)

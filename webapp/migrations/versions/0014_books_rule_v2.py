@@ -1,5 +1,5 @@
 """books: who pays for a class place (self-paid series, the payer of each booking) and learners'
-requests for a municipality-paid place; months exported to the national introduction register.
+requests for a municipality-paid place; grant rates an administrator registers by year; months exported to the national introduction register.
 Rule version 2 changes no stored record: ``flask
 entitlement audit`` lists the records that break it.
 
@@ -55,9 +55,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nir_exports')),
     sa.UniqueConstraint('municipality_id', 'month', name='one_export_per_month')
     )
+    op.create_table('grant_rates',
+    sa.Column('rule_set', sa.String(length=40), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('per_person_nok', sa.Integer(), nullable=False),
+    sa.Column('per_extension_nok', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('created_at', webapp.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('per_person_nok >= 0 AND per_extension_nok >= 0', name=op.f('ck_grant_rates_rates_not_negative')),
+    sa.CheckConstraint('year >= 2000 AND year <= 2100', name=op.f('ck_grant_rates_year_sensible')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_grant_rates_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('rule_set', 'year', name=op.f('pk_grant_rates'))
+    )
 
 
 def downgrade():
+    op.drop_table('grant_rates')
     op.drop_table('nir_exports')
     with op.batch_alter_table('seat_requests', schema=None) as batch_op:
         batch_op.drop_index('uq_seat_requests_open', postgresql_where=sa.text('handled_at IS NULL'), sqlite_where=sa.text('handled_at IS NULL'))
