@@ -475,6 +475,7 @@ SEAT_ROUTES = {
     ),
     "seats.report": lambda w, r, own: ("GET", "/seats/report"),
     "seats.report_csv": lambda w, r, own: ("GET", "/seats/report.csv"),
+    "seats.grants_csv": lambda w, r, own: ("GET", "/seats/grants.csv"),
 }
 
 CLASS_ROUTES = {
@@ -741,7 +742,7 @@ SEAT_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
     },
     **dict.fromkeys(
-        ("seats.seat_pool", "seats.report", "seats.report_csv"),
+        ("seats.seat_pool", "seats.report", "seats.report_csv", "seats.grants_csv"),
         {
             "anonymous": (LOGIN, LOGIN),
             **dict.fromkeys((*NOT_MARKET, "provider_admin"), (403, 403)),

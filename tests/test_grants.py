@@ -104,3 +104,15 @@ def test_an_administrator_registers_a_year_s_rates(
         ]
     )  # fmt: skip
     assert json.loads(result.stdout)["grant_nok"] == 46_500
+
+
+def test_the_grants_download_as_csv_with_empty_unregistered_amounts(
+    client, factory, municipality, coordinator
+):
+    started(factory, municipality, coordinator, "2022-09-01", decisions=[(6, "2023-08-01")])
+    login_as(client, coordinator)
+    response = client.get("/seats/grants.csv")
+    assert response.status_code == 200
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Year;")
+    assert lines[1:] == ["2023;0;0;1;6;27450;27450", "2022;1;;0;0;0;"]

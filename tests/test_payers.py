@@ -333,3 +333,21 @@ def test_the_fit_list_tells_the_learner_to_ask(client, factory, nordlys, rollag)
     page = text(client.get("/classes?level="))
     assert "Kveldskurs B1" in page
     assert "Your municipality pays for a place here." in page
+
+
+def test_the_seat_report_counts_places_in_the_municipality_s_own_classes(client, factory):
+    own = factory.organisation(OrganisationKind.BOTH, "Kongsberg voksenopplæring")
+    coordinator = factory.user(Role.COORDINATOR, own, locale="en")
+    series = publish(factory, own)
+    for _ in range(3):
+        class_services.book_series(factory.learner(home=own), series)
+    elsewhere = factory.learner(home=factory.organisation(OrganisationKind.MUNICIPALITY))
+    with pytest.raises(class_services.ClassError):
+        class_services.book_series(elsewhere, series)
+    db.session.rollback()
+    db.session.commit()
+    this_month = oslo_today().replace(day=1)
+    assert seat_services.own_places_by_month(own.id, [this_month]) == [(this_month, 3)]
+    login_as(client, coordinator)
+    page = text(client.get("/seats/report"))
+    assert "Places in your own classes" in page

@@ -23,6 +23,7 @@ from webapp.classes.models import Booking, BookingStatus, ClassSeries
 from webapp.clock import oslo_day_of
 from webapp.db_types import utcnow
 from webapp.extensions import db
+from webapp.learners.models import LearnerProfile
 from webapp.seats import rules
 from webapp.seats.models import (
     HOLDING,
@@ -647,6 +648,29 @@ def seat_report(municipality_id: int | None, year: int) -> SeatReport:
         for order_id, seat_id, assigned, released in uses_rows
     ]
     return SeatReport(year, months, offerings, rules.monthly_use(periods, uses, months))
+
+
+def own_places_by_month(municipality_id: int | None, months: list[date]) -> list[tuple[date, int]]:
+    """Per month, the places the municipality pays for in its own classes (bookings whose payer is
+    its own provider, held on some day of the month): paid places outside any seat order."""
+    stmt = (
+        select(Booking.created_at, Booking.cancelled_at)
+        .join(LearnerProfile, LearnerProfile.user_id == Booking.learner_id)
+        .where(
+            Booking.payer == rules.PAYER_OWN_PROVIDER,
+            Booking.status != BookingStatus.WAITLISTED,
+        )
+    )
+    if municipality_id is not None:
+        stmt = stmt.where(LearnerProfile.home_municipality_id == municipality_id)
+    spans = [
+        (oslo_day_of(created), oslo_day_of(cancelled) if cancelled else None)
+        for created, cancelled in db.session.execute(stmt)
+    ]
+    return [
+        (month, sum(1 for first, last in spans if rules.overlaps_month(first, last, month)))
+        for month in months
+    ]
 
 
 def report_years(municipality_id: int | None, this_year: int) -> list[int]:

@@ -406,6 +406,7 @@ def report() -> str:
         months=months,
         chart=chart,
         grants=grant_income(municipality),
+        own_places=services.own_places_by_month(municipality, result.months),
         statuses=[(status_label(status), count) for status, count in status_counts(current_user)],
     )
 
@@ -446,6 +447,45 @@ def report_csv() -> Response:
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="norskvei-seats-{year}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/seats/grants.csv")
+@roles(*BUYERS)
+def grants_csv() -> Response:
+    """The expected grants per year as CSV (an empty amount: no rate registered for that year)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(
+        [
+            _("Year"),
+            _("Learners started"),
+            _("Person grants"),
+            _("Extension decisions"),
+            _("Months granted"),
+            _("Extension grants"),
+            _("Total"),
+        ]
+    )
+    for g in grant_income(_municipality()):
+        writer.writerow(
+            [
+                g.year,
+                g.persons,
+                "" if g.person_nok is None else g.person_nok,
+                g.decisions,
+                g.months,
+                "" if g.extension_nok is None else g.extension_nok,
+                "" if g.total_nok is None else g.total_nok,
+            ]
+        )
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="norskvei-grants.csv"',
             "Cache-Control": "no-store",
         },
     )
