@@ -237,3 +237,40 @@ def test_only_administrators_erase(client, learner, coordinator):
     assert client.get("/admin/erasures").status_code == 403
     with pytest.raises(services.PrivacyError):
         services.erase_learner(coordinator, learner)
+
+
+def test_retention_anonymises_only_learners_long_inactive_after_their_right_ended(
+    factory, rollag, coordinator
+):
+    today = oslo_today()
+
+    def learner_started(days_ago: int, name: str):
+        person = factory.learner(
+            home=rollag, name=name, settlement_date=today - timedelta(days=days_ago + 10)
+        )
+        entitlement_services.set_start(
+            coordinator, person, None, today - timedelta(days=days_ago), ""
+        )
+        db.session.commit()
+        return person
+
+    gone = learner_started(365 * 5, "Long Gone")  # ended about four years ago
+    studying = learner_started(365 * 5, "Still Studying")
+    db.session.add(
+        StudyDay(learner_id=studying.id, day=today, source=StudySource.LESSON, seconds=60)
+    )
+    recent = learner_started(400, "Recently Ended")  # ended about a month ago
+    running = learner_started(30, "Running")
+    db.session.commit()
+
+    assert services.apply_retention(today, 0) == 0
+    assert [u.id for u in services.retention_candidates(today, 36)] == [gone.id]
+    assert services.apply_retention(today, 36) == 1
+    db.session.commit()
+    assert services.is_erased(gone)
+    assert not any(services.is_erased(u) for u in (studying, recent, running))
+    erased = db.session.scalar(
+        select(EntitlementAudit).where(EntitlementAudit.action == services.ERASED)
+    )
+    assert (erased.learner_id, erased.actor_id) == (gone.id, None)
+    assert services.apply_retention(today, 36) == 0  # once only

@@ -174,4 +174,6 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS": near_days,
         # A prolongation of the temporary rules assumed for a demo, shown as an assumption.
         "NORSKVEI_ASSUMED_RULES_UNTIL": assumed_until,
+        # Learners inactive this many months after their right ended are anonymised (0: never).
+        "NORSKVEI_RETENTION_MONTHS": _int_env(env, "NORSKVEI_RETENTION_MONTHS", 0),
     }

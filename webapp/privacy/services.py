@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, or_, select, update
 
 from webapp.accounts.models import Role, User
+from webapp.clock import OSLO
 from webapp.db_types import utcnow
 from webapp.entitlement.models import (
     Entitlement,
@@ -32,8 +33,10 @@ from webapp.entitlement.models import (
     LearnerOverview,
     LeavePeriod,
 )
+from webapp.entitlement.rules import add_months
 from webapp.extensions import db
 from webapp.learners.models import ImportJob, LearnerProfile
+from webapp.studytime.models import StudyDay
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +193,52 @@ def erase_learner(actor: User, learner: User) -> None:
     """Erase a learner's personal data (see the module docstring); administrators only."""
     if actor.role is not Role.ADMIN:
         raise PrivacyError("not_an_admin")
+    _erase(learner, actor.id)
+
+
+def retention_candidates(today: date, months: int) -> list[User]:
+    """Learners whose right ended (last day passed or dropped out) more than ``months`` months
+    ago and who have neither logged in nor studied since then, not yet erased."""
+    cutoff = add_months(today, -months)
+    ended = or_(Entitlement.last_day < cutoff, Entitlement.discontinued_on < cutoff)
+    studied = (
+        select(StudyDay.learner_id)
+        .where(StudyDay.learner_id == User.id, StudyDay.day >= cutoff)
+        .exists()
+    )
+    cutoff_instant = datetime.combine(cutoff, datetime.min.time(), OSLO)
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Entitlement, Entitlement.learner_id == User.id)
+            .where(
+                User.role == Role.LEARNER,
+                ~User.email.like(f"%@{ERASED_DOMAIN}"),
+                ended,
+                ~studied,
+                or_(User.last_login_at.is_(None), User.last_login_at < cutoff_instant),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def apply_retention(today: date, months: int) -> int:
+    """Anonymise every learner inactive for ``months`` months after their right ended (the
+    retention rule); return how many. ``months`` of 0 or less keeps everyone."""
+    if months <= 0:
+        return 0
+    erased = 0
+    for learner in retention_candidates(today, months):
+        _erase(learner, None)
+        erased += 1
+    if erased:
+        logger.info("retention: %s learner(s) anonymised", erased)
+    return erased
+
+
+def _erase(learner: User, actor_id: int | None) -> None:
+    """The erasure itself; ``actor_id`` None is the retention rule."""
     profile = learner.learner_profile
     if learner.role is not Role.LEARNER or profile is None:
         raise PrivacyError("not_a_learner")
@@ -276,11 +325,11 @@ def erase_learner(actor: User, learner: User) -> None:
 
     db.session.add(
         EntitlementAudit(
-            learner_id=learner_id, actor_id=actor.id, action=ERASED, changed_at=utcnow()
+            learner_id=learner_id, actor_id=actor_id, action=ERASED, changed_at=utcnow()
         )
     )
     db.session.flush()
-    logger.info("learner %s erased by administrator %s", learner_id, actor.id)
+    logger.info("learner %s erased by %s", learner_id, actor_id or "the retention rule")
 
 
 def profile_of(learner: User) -> LearnerProfile | None:
