@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bench.actions import curriculum_answers
 from webapp.accounts.models import Role, User
 from webapp.classes.models import Booking, BookingStatus, ClassSeries, ClassSession, SessionStatus
+from webapp.clock import oslo_today
 from webapp.db_types import utcnow
 from webapp.entitlement.models import Entitlement
 from webapp.extensions import db
@@ -119,15 +121,17 @@ def teacher_plan(teacher: User, now=None) -> dict:
 
 
 def coordinator_plan(coordinator: User) -> dict:
-    """A coordinator's e-mail and learners of the municipality whose period has started (leave
-    can be registered on them)."""
+    """A coordinator's e-mail and learners of the municipality whose period has started and runs
+    at least 200 days more (rule 2 takes leave only beginning inside the period, and the bench
+    registers leave up to 200 days ahead)."""
     learners = list(
         db.session.scalars(
             select(LearnerProfile.user_id)
             .join(Entitlement, Entitlement.learner_id == LearnerProfile.user_id)
             .where(
                 LearnerProfile.home_municipality_id == coordinator.organisation_id,
-                Entitlement.start_date.is_not(None),
+                Entitlement.start_date <= oslo_today(),
+                Entitlement.last_day >= oslo_today() + timedelta(days=200),
             )
             .order_by(LearnerProfile.user_id)
             .limit(LEARNERS_PER_COORDINATOR)

@@ -611,7 +611,8 @@ def _classes(rng, teachers, pupils, count: int, today: date, progress) -> dict[s
                         "first_date": first,
                         "last_date": last,
                         "drop_in_allowed": rng.random() < 0.3,
-                        "seat_price_nok": rng.choice((0, 1800, 2400, 3000)),
+                        # most classes cost the learner nothing; a priced place needs a seat
+                        "seat_price_nok": rng.choice((0, 0, 0, 1800, 2400)),
                         "booking_version": 0,
                         "created_at": datetime.combine(
                             first - timedelta(days=30), time(9), tzinfo=UTC

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
+
 from webapp.classes.timetable import refresh_started_timetables
 from webapp.clock import oslo_today
 from webapp.db_types import utcnow
@@ -13,6 +15,7 @@ from webapp.entitlement.sweep import run_daily_sweep
 from webapp.extensions import db
 from webapp.learners.import_jobs import run_import_jobs
 from webapp.mail.services import deliver_pending
+from webapp.privacy.services import apply_retention
 from webapp.recordings.services import delete_expired_answers
 from webapp.reminders.services import send_session_reminders, send_study_nudges
 
@@ -30,8 +33,11 @@ def deliver_outbox() -> int:
 
 
 def daily_entitlement_sweep() -> None:
-    """Store today's flags for every learner and notify each new crossing once."""
+    """Store today's flags for every learner and notify each new crossing once; then anonymise
+    learners inactive for ``NORSKVEI_RETENTION_MONTHS`` after their right ended (0: never)."""
     run_daily_sweep(oslo_today())
+    db.session.commit()
+    apply_retention(oslo_today(), current_app.config.get("NORSKVEI_RETENTION_MONTHS", 0))
     db.session.commit()
 
 

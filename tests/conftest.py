@@ -88,6 +88,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "MAIL_SERVER": "",
             "NORSKVEI_BASE_URL": "http://norskvei.test",
             "RECORDINGS_FOLDER": str(tmp_path_factory.mktemp("recordings")),
+            # Tests register starts around today, after the temporary rules' registered end
+            # (1 July 2026): they run under an assumed prolongation, as the demo does.
+            "NORSKVEI_ASSUMED_RULES_UNTIL": "2099-07-01",
         }
     )
     app.test_client_class = FreshRequestClient

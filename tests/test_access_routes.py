@@ -361,6 +361,7 @@ def _seats_world(w: World) -> dict[str, int]:
         Seat,
         SeatAssignment,
         SeatOrder,
+        SeatRequest,
     )
 
     ids: dict[str, int] = {}
@@ -396,7 +397,14 @@ def _seats_world(w: World) -> dict[str, int]:
         db.session.flush()
         held = SeatAssignment(seat_id=seats[0].id, learner_id=learner.id)
         db.session.add(held)
+        request = SeatRequest(
+            learner_id=learner.id,
+            series_id=_series_world(w)[f"series_{key}"],
+            municipality_id=home.id,
+        )
+        db.session.add(request)
         db.session.flush()
+        ids[f"request_{key}"] = request.id
         ids[f"offering_{key}"] = offering.id
         ids[f"pending_{key}"] = orders[OrderStatus.PENDING].id
         ids[f"accepted_{key}"] = orders[OrderStatus.ACCEPTED].id
@@ -479,8 +487,14 @@ SEAT_ROUTES = {
         "POST",
         f"/seats/orders/{_seat_id(w, own, 'accepted')}/give",
     ),
+    "seats.request_place": lambda w, r, own: ("POST", _series_url(w, own, "/request-place")),
+    "seats.handle_request": lambda w, r, own: (
+        "POST",
+        f"/seat-requests/{_seat_id(w, own, 'request')}/handled",
+    ),
     "seats.report": lambda w, r, own: ("GET", "/seats/report"),
     "seats.report_csv": lambda w, r, own: ("GET", "/seats/report.csv"),
+    "seats.grants_csv": lambda w, r, own: ("GET", "/seats/grants.csv"),
 }
 
 CLASS_ROUTES = {
@@ -644,6 +658,15 @@ ROUTES = {
     "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
     "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
+    "entitlement.grant_rates": lambda w, r, own: ("GET", "/admin/grant-rates"),
+    "privacy.my_data": lambda w, r, own: ("GET", "/my/data"),
+    "privacy.my_data_file": lambda w, r, own: ("GET", "/my/data.json"),
+    "privacy.request_erasure": lambda w, r, own: ("POST", "/my/data/erasure"),
+    "privacy.erasures": lambda w, r, own: ("GET", "/admin/erasures"),
+    "privacy.erase": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/erase"),
+    "entitlement.nir_page": lambda w, r, own: ("GET", "/entitlements/nir"),
+    "entitlement.nir_file": lambda w, r, own: ("GET", "/entitlements/nir/2026-10.csv"),
+    "entitlement.nir_exported": lambda w, r, own: ("POST", "/entitlements/nir/2026-10/exported"),
     "entitlement.my_entitlement": lambda w, r, own: ("GET", "/my/entitlement"),
     "entitlement.my_study_hours": lambda w, r, own: ("GET", "/my/study-hours"),
     "entitlement.record": lambda w, r, own: ("GET", f"{_learner_url(w, own)}/entitlement"),
@@ -826,10 +849,17 @@ SEAT_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             ("seats.release_seat", 302),
             ("seats.give_seats", 400),  # nobody ticked
             ("seats.give_page", 200),
+            ("seats.handle_request", 302),
         )
     },
+    # a learner asks for a place in any class (a free one is answered "book it")
+    "seats.request_place": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
     **dict.fromkeys(
-        ("seats.seat_pool", "seats.report", "seats.report_csv"),
+        ("seats.seat_pool", "seats.report", "seats.report_csv", "seats.grants_csv"),
         {
             "anonymous": (LOGIN, LOGIN),
             **dict.fromkeys((*NOT_MARKET, "provider_admin"), (403, 403)),
@@ -976,8 +1006,48 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (200, 200)),
         },
     ),
+    # a learner asks for erasure; only administrators see the requests and erase (a post
+    # without the learner's own confirmation value is sent back)
+    "privacy.request_erasure": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
+    "entitlement.grant_rates": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "teacher", "coordinator", "provider_admin"), (403, 403)),
+        "admin": (200, 200),
+    },
+    "privacy.erasures": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "teacher", "coordinator", "provider_admin"), (403, 403)),
+        "admin": (200, 200),
+    },
+    "privacy.erase": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "teacher", "coordinator", "provider_admin"), (403, 403)),
+        "admin": (302, 302),
+    },
+    # a coordinator's own municipality's NIR registrations (no other is addressable)
+    **{
+        endpoint: {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "teacher", "provider_admin", "admin"), (403, 403)),
+            "coordinator": (status, status),
+        }
+        for endpoint, status in (
+            ("entitlement.nir_page", 200),
+            ("entitlement.nir_file", 200),
+            ("entitlement.nir_exported", 302),
+        )
+    },
     **dict.fromkeys(
-        ("entitlement.my_entitlement", "entitlement.my_study_hours"),
+        (
+            "entitlement.my_entitlement",
+            "entitlement.my_study_hours",
+            "privacy.my_data",
+            "privacy.my_data_file",
+        ),
         {
             "anonymous": (LOGIN, LOGIN),
             "learner": (200, 200),

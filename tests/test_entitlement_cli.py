@@ -82,7 +82,7 @@ def test_explain_json_on_leave_and_cut_by_the_67th_birthday(runner):
     assert payload["status"] == "on_leave"
     assert (payload["extensions_used"], payload["extensions_left"]) == (0, 1)
     assert payload["extension_months_left"] == 6
-    assert payload["grant_nok"] == 45_000
+    assert payload["grant_nok"] is None  # rule 2: no 2024 rate is registered, none is borrowed
     assert payload["flags"] == ["deadline_90", "deadline_30", "on_leave", "extension_possible"]
 
 
@@ -103,7 +103,7 @@ def test_explain_without_json_prints_a_summary(runner):
     assert "active" in result.stdout
     assert "2024-12-31" in result.stdout
     assert "30 days left" in result.stdout
-    assert "NOK 45,000" in result.stdout
+    assert "rate not registered for 2024" in result.stdout  # rule 2: no borrowed 2023 rate
     assert "deadline_30" in result.stdout
     with pytest.raises(json.JSONDecodeError):
         json.loads(result.stdout)
@@ -124,6 +124,14 @@ def test_explain_without_json_prints_a_summary(runner):
         (["--education", "none", "--leave", "2024-03-10:2024-3-12"], "--leave"),
         (["--education", "none", "--discontinued", "2024-02-30"], "--discontinued"),
         (["--education", "none", "--birth-date", "17.05.1980"], "--birth-date"),
+        # Rule 2: leave and decisions outside the period (2024-01-01 to 2024-12-31).
+        (["--education", "none", "--leave", "2023-12-31:2024-01-05"], "leave_before_start"),
+        (["--education", "none", "--leave", "2025-01-01:2025-01-05"], "leave_after_end"),
+        (["--education", "none", "--extension", "6@2023-12-31"], "decision_before_start"),
+        (["--education", "none", "--extension", "6@2025-01-01"], "decision_after_end"),
+        (["--education", "none", "--extension", "6@2029-01-01"], "decision_after_end"),
+        (["--education", "none", "--extension", "6@2024-13-01"], "--extension"),
+        (["--education", "none", "--extension", "six@2024-06-01"], "--extension"),
     ],
 )
 def test_explain_refusals_exit_2_with_one_line(runner, extra, reason):
@@ -144,3 +152,45 @@ def test_explain_bad_dates_exit_2(runner, option, bad):
     assert result.stdout == ""
     assert option in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_explain_takes_dated_decisions_and_bare_months(runner):
+    base = ["--start", "2023-03-01", "--education", "none", "--today", "2024-03-01", "--json"]
+    # 2023-03-01 + 12 months - 1 day = 2024-02-29; a decision on that last day counts (+6).
+    dated = explain(runner, *base, "--extension", "6@2024-02-29")
+    assert dated.exit_code == 0, dated.output
+    assert json.loads(dated.stdout)["last_day"] == "2024-08-31"
+    # The second decision is dated in the months the first one added.
+    chained = explain(runner, *base, "--extension", "6@2024-02-29", "--extension", "2@2024-08-31")
+    assert json.loads(chained.stdout)["last_day"] == "2024-10-31"
+    assert json.loads(chained.stdout)["grant_nok"] is None  # no 2024 rate registered
+    bare = explain(runner, *base, "--extension", "6")
+    assert json.loads(bare.stdout)["last_day"] == "2024-08-31"
+    assert json.loads(bare.stdout)["grant_nok"] == 45_000 + 27_450  # both at the 2023 rate
+
+
+def test_explain_refuses_a_start_no_rule_set_applies_to(app, monkeypatch, runner):
+    monkeypatch.setitem(app.config, "NORSKVEI_ASSUMED_RULES_UNTIL", "")  # the law as registered
+    result = explain(
+        runner, "--start", "2022-06-14", "--education", "none", "--today", "2022-07-01"
+    )
+    assert result.exit_code == 2
+    assert "no_rule_set" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    on_the_day = explain(
+        runner, "--start", "2022-06-15", "--education", "none", "--today", "2022-07-01"
+    )
+    assert on_the_day.exit_code == 0, on_the_day.output
+    after = explain(runner, "--start", "2026-07-01", "--education", "none", "--today", "2026-08-01")
+    assert after.exit_code == 2
+    assert "no_rule_set" in after.stderr
+
+
+def test_explain_tells_the_67th_birthday_cut_in_the_summary(runner):
+    result = explain(
+        runner, "--start", "2024-09-01", "--education", "higher", "--birth-date", "1958-06-15",
+        "--today", "2025-05-20",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2025-06-14" in result.stdout
+    assert "67th birthday" in result.stdout

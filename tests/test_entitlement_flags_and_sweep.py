@@ -87,7 +87,8 @@ def register(
     for first, last in leaves:
         services.add_leave(actor, learner, D(first), D(last), "permisjon")
     for months in extensions:
-        services.add_extension(actor, learner, D("2025-06-01"), months, "")
+        # Rule 2: a decision is dated inside the period (here on the start).
+        services.add_extension(actor, learner, D(start), months, "")
     if dropout:
         services.register_dropout(actor, learner, D(dropout), "sluttet")
     db.session.commit()
@@ -753,3 +754,22 @@ def test_the_overview_query_count_does_not_grow_with_the_learners(
     assert large_page.count('href="/learners/') == 25
     assert "61 learners" in large_page
     assert large == small
+
+
+def test_a_silent_first_sweep_stores_the_flags_and_tells_only_later_crossings(runner, world):
+    db.session.commit()
+    result = runner.invoke(args=["entitlement", "sweep", "--today", "2026-01-10", "--silent"])
+    assert result.exit_code == 0, result.output
+    assert "4 with changed flags, 0 notification(s)" in result.stdout
+    assert count(OutboxMessage) == 0
+    assert stored_flags()[world["expired"].id] == (mask(EXPIRED), 0, TODAY)
+    # The same day again tells nobody: nothing changed since the baseline.
+    assert run_daily_sweep(TODAY).notifications == 0
+    db.session.commit()
+    # A crossing after the baseline is told.
+    crossing = D("2026-01-25")  # the near learner's last day is 2026-02-23: 30 days left
+    study(world["near"], crossing, 3600)
+    run = run_daily_sweep(crossing)
+    db.session.commit()
+    assert run.notifications >= 1
+    assert mail_to(world["near"].email)

@@ -27,8 +27,8 @@ D = date.fromisoformat
 TODAY = D("2026-01-10")
 EN = {"Accept-Language": "en"}
 TOO_MANY_DECISIONS = (
-    "No more extension decisions are possible. Learners with upper secondary "
-    "education or more can have one decision; others can have up to four."
+    "No more extension decisions are possible. Learners with completed upper "
+    "secondary education or more can have one decision; others can have up to four."
 )
 
 
@@ -456,8 +456,8 @@ def test_my_entitlement_shows_the_last_day_in_full(
             "old when you were settled." in page
         )
         assert "Approved leave moves your last day on by the number of days of leave." in page
-        assert "With upper secondary education or more, you can get one extension" in page
-        assert "Without upper secondary education" not in page
+        assert "With completed upper secondary education or more, you can get one extension" in page
+        assert "Without completed upper secondary education" not in page
     else:
         assert "torsdag 10. september 2026" in page
 
@@ -469,8 +469,8 @@ def test_my_entitlement_without_a_start_and_with_little_schooling(client, factor
     login_as(client, learner)
     page = text(client.get("/my/entitlement"))
     assert "No right to Norwegian training is registered yet." in page
-    assert "Without upper secondary education, you can get up to four extension" in page
-    assert "With upper secondary education or more" not in page
+    assert "Without completed upper secondary education, you can get up to four extension" in page
+    assert "With completed upper secondary education or more" not in page
 
 
 def test_a_learner_sees_only_their_own_pages(client, factory, municipality, coordinator):

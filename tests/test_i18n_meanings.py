@@ -24,6 +24,8 @@ SAME_MEANING = {
     "Begrunnelse": {"Reason", "Why"},
     "Trekk tilbake": {"Revoke", "Withdraw"},
     "Trukket tilbake": {"Revoked", "Withdrawn"},
+    "Opptak": {"Recording", "Recordings"},
+    "Ord": {"Word", "Words"},
 }
 
 

@@ -233,7 +233,9 @@ def test_class_seats_book_the_learner_and_keep_the_class_within_its_places(
     factory, provider, seller, coordinator, municipality
 ):
     series = evening_class(factory, provider, capacity=3)
-    walk_in = factory.learner()
+    # A payer behind every booking: direct bookings of this priced class come from the
+    # provider's own municipality's learners (it pays through its own provider).
+    walk_in = factory.learner(home=provider)
     class_services.book_series(walk_in, series)
     db.session.commit()
     offering = services.create_offering(
@@ -252,7 +254,7 @@ def test_class_seats_book_the_learner_and_keep_the_class_within_its_places(
     assert services.seats_left(offering) == 2  # one place is already booked directly
     placed = order(coordinator, offering, 2)
     # The class is now full for direct bookings: the municipality's seats are held.
-    late = class_services.book_series(factory.learner(), series)
+    late = class_services.book_series(factory.learner(home=provider), series)
     assert late.status is BookingStatus.WAITLISTED
     services.decide_order(seller, placed, accept=True)
     db.session.commit()

@@ -89,6 +89,7 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
+    from webapp.privacy.views import bp as privacy_bp
     from webapp.recordings import cli as recordings_cli
     from webapp.recordings import views as recordings_views
     from webapp.reminders import views as reminder_views
@@ -119,6 +120,7 @@ def _register_features(app: Flask) -> None:
         teaching_bp,
         seats_bp,
         reminders_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     recordings_views.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -132,6 +133,15 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
     if reset_hours < 1:
         raise ConfigError("NORSKVEI_RESET_TOKEN_HOURS must be at least 1")
 
+    assumed_until = env.get("NORSKVEI_ASSUMED_RULES_UNTIL", "")
+    if assumed_until:
+        try:
+            date.fromisoformat(assumed_until)
+        except ValueError:
+            raise ConfigError(
+                f"NORSKVEI_ASSUMED_RULES_UNTIL must be a date (YYYY-MM-DD), got {assumed_until!r}"
+            ) from None
+
     secure_cookies = _bool_env(env, "NORSKVEI_SECURE_COOKIES", False)
     reminder_lead = _int_env(env, "NORSKVEI_REMINDER_LEAD_MINUTES", 180)
     if not 30 < reminder_lead <= 48 * 60:
@@ -192,4 +202,8 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "RECORDINGS_MAX_BYTES": _int_env(env, "RECORDINGS_MAX_BYTES", 5 * 1024 * 1024),
         "RECORDINGS_MAX_SECONDS": _int_env(env, "RECORDINGS_MAX_SECONDS", 90),
         "RECORDINGS_RETENTION_DAYS": _int_env(env, "RECORDINGS_RETENTION_DAYS", 365),
+        # A prolongation of the temporary rules assumed for a demo, shown as an assumption.
+        "NORSKVEI_ASSUMED_RULES_UNTIL": assumed_until,
+        # Learners inactive this many months after their right ended are anonymised (0: never).
+        "NORSKVEI_RETENTION_MONTHS": _int_env(env, "NORSKVEI_RETENTION_MONTHS", 0),
     }

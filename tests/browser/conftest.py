@@ -62,6 +62,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
             "MAIL_SERVER": "",
             "NORSKVEI_LOGIN_MAX_FAILURES": 1000,
             "RECORDINGS_FOLDER": str(tmp_path_factory.mktemp("browser-recordings")),
+            "NORSKVEI_ASSUMED_RULES_UNTIL": "2027-07-01",  # as `make run` serves the demo
         }
     )
     with app.app_context():

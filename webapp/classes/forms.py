@@ -127,6 +127,7 @@ class SeriesDetailsForm(Form):
             NumberRange(min=0, max=1_000_000, message=_l("Enter a price from 0 to 1,000,000.")),
         ],
     )
+    self_paid = BooleanField(_l("Learners pay for their own place (no municipality pays)"))
     save = SubmitField(_l("Save"))
 
     def validate_address(self, field: StringField) -> None:

@@ -96,6 +96,8 @@ class ClassSeries(db.Model):
     last_date: Mapped[date] = mapped_column(Date)
     drop_in_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     seat_price_nok: Mapped[int] = mapped_column(Integer, default=0)
+    # Learners pay the provider themselves: no municipality pays for a place.
+    self_paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Bumped by every booking change: the row lock that keeps capacity honest.
     booking_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -209,6 +211,8 @@ class Booking(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A place taken from a seat a municipality bought: counted in the order, not again here.
     seat_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Who pays for the place (``seats.rules.PAYERS``); empty for bookings made before payers.
+    payer: Mapped[str | None] = mapped_column(String(20))
 
     learner: Mapped[User] = relationship()
     series: Mapped[ClassSeries] = relationship()

@@ -42,5 +42,13 @@ def refusal_message(code: str) -> str:
         "session_not_started": _("Attendance can be taken once the session has started."),
         "not_on_roster": _("That learner is not booked for this session."),
         "not_booked": _("You have no place at this session."),
+        "needs_seat": _(
+            "Your municipality pays for places in this class, and it has no free place for "
+            "you. Ask your coordinator: you can send a request below."
+        ),
+        "no_paid_place": _(
+            "Your right to Norwegian training has ended, so your municipality cannot pay for "
+            "a place in this class. Talk to your coordinator."
+        ),
     }
     return messages.get(code, _("The change was refused."))

@@ -51,6 +51,7 @@ from webapp.classes.models import (
     SkippedDate,
 )
 from webapp.classes.timetable import refresh_timetables
+from webapp.clock import oslo_day_of
 from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.learners.levels import Level
@@ -98,6 +99,7 @@ class SeriesInput:
     cancelled_dates: frozenset[date]
     drop_in_allowed: bool
     seat_price_nok: int
+    self_paid: bool = False
 
     def recurrence(self) -> Recurrence:
         return Recurrence(
@@ -182,6 +184,7 @@ def _apply_details(series: ClassSeries, data: SeriesInput) -> None:
     series.teacher_id = data.teacher_id
     series.drop_in_allowed = data.drop_in_allowed
     series.seat_price_nok = data.seat_price_nok
+    series.self_paid = data.self_paid
 
 
 def _check_teacher(provider_id: int | None, teacher_id: int | None) -> None:
@@ -469,8 +472,44 @@ def _active_booking(learner: User, series: ClassSeries, session_id: int | None) 
     )
 
 
+def place_payer(
+    learner: User, series: ClassSeries, now: datetime, whole_series: bool = True
+) -> tuple[str, Any]:
+    """Who pays for the learner's place (``seats.rules.booking_payer``) and, when a seat bought by
+    their municipality covers it, that seat (locked); refuse with the rule's code otherwise.
+
+    A seat covers a whole series, so a drop-in to a priced class is never paid by one.
+    """
+    from webapp.seats import rules as seat_rules
+    from webapp.seats import services as seat_services
+
+    profile = learner.learner_profile
+    home = profile.home_municipality_id if profile is not None else None
+    municipality_paid = series.seat_price_nok > 0 and not series.self_paid
+    status = seat_services.entitlement_status(learner.id) if municipality_paid else None
+    seat = None
+    if municipality_paid and whole_series and home is not None and series.provider_id != home:
+        seat = seat_services.free_seat_for(home, series.id, oslo_day_of(now))
+    payer, refusal = seat_rules.booking_payer(
+        seat_rules.PlaceFacts(
+            price_nok=series.seat_price_nok,
+            self_paid=series.self_paid,
+            provider_id=series.provider_id,
+            home_municipality_id=home,
+            seat_available=seat is not None,
+            entitlement_status=status,
+        )
+    )
+    if payer is None:
+        raise ClassError(refusal or "needs_seat")
+    return payer, seat if payer == seat_rules.PAYER_SEAT else None
+
+
 def book_series(learner: User, series: ClassSeries, now: datetime | None = None) -> Booking:
-    """Book a learner into every remaining session of a series, or onto its waitlist when full."""
+    """Book a learner into every remaining session of a series, or onto its waitlist when full,
+    when someone pays for the place (a seat the municipality bought is taken and counted)."""
+    from webapp.seats.models import SeatAssignment
+
     now = now or utcnow()
     if learner.role is not Role.LEARNER:
         raise ClassError("not_a_learner")
@@ -481,7 +520,9 @@ def book_series(learner: User, series: ClassSeries, now: datetime | None = None)
     if _active_booking(learner, series, None) is not None:
         raise ClassError("already_booked")
     _check_no_overlap(learner, sessions, now)
-    room = _has_room(series, seat_count(series.id), sessions)
+    payer, seat = place_payer(learner, series, now)
+    # A bought seat is a place held for the municipality: no waitlist.
+    room = seat is not None or _has_room(series, seat_count(series.id), sessions)
     booking = Booking(
         learner_id=learner.id,
         series_id=series.id,
@@ -489,9 +530,22 @@ def book_series(learner: User, series: ClassSeries, now: datetime | None = None)
         status=BookingStatus.CONFIRMED if room else BookingStatus.WAITLISTED,
         created_at=now,
         confirmed_at=now if room else None,
+        seat_held=seat is not None,
+        payer=payer,
     )
     db.session.add(booking)
     db.session.flush()
+    if seat is not None:
+        db.session.add(
+            SeatAssignment(
+                seat_id=seat.id,
+                learner_id=learner.id,
+                booking_id=booking.id,
+                assigned_by_id=learner.id,
+                assigned_at=now,
+            )
+        )
+        db.session.flush()
     return booking
 
 
@@ -512,6 +566,7 @@ def book_drop_in(learner: User, session: ClassSession, now: datetime | None = No
     if _active_booking(learner, series, session.id) is not None:
         raise ClassError("already_booked")
     _check_no_overlap(learner, [session], now)
+    payer, _seat = place_payer(learner, series, now, whole_series=False)
     room = _has_room(series, seat_count(series.id), [session])
     booking = Booking(
         learner_id=learner.id,
@@ -520,6 +575,7 @@ def book_drop_in(learner: User, session: ClassSession, now: datetime | None = No
         status=BookingStatus.CONFIRMED if room else BookingStatus.WAITLISTED,
         created_at=now,
         confirmed_at=now if room else None,
+        payer=payer,
     )
     db.session.add(booking)
     db.session.flush()

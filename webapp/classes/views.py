@@ -181,6 +181,7 @@ def _fitting_classes() -> str:
         confirm=ConfirmForm(),
         now=now,
         within_weeks=fit.START_WITHIN_DAYS // 7,
+        home_municipality_id=profile.home_municipality_id,
     )
 
 
@@ -230,6 +231,7 @@ def _series_input(form: SeriesDetailsForm, series: ClassSeries | None = None):
         else frozenset(),
         drop_in_allowed=bool(form.drop_in_allowed.data),
         seat_price_nok=form.seat_price_nok.data or 0,
+        self_paid=bool(form.self_paid.data),
     )
 
 
@@ -338,8 +340,14 @@ def _series_page(series: ClassSeries, session_form: SessionForm | None = None, s
         )
     )
     free = services.availability_of(current_user) if current_user.role is Role.LEARNER else None
+    offer = None
+    if current_user.role is Role.LEARNER and booked_whole is None:
+        from webapp.seats.services import place_offer
+
+        offer = place_offer(current_user, series, oslo_today())
     return render_template(
         "classes/series.html",
+        place_offer=offer,
         series=series,
         manages=manages,
         bookings=bookings,

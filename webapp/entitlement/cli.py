@@ -13,6 +13,7 @@ from flask import Flask
 from webapp.accounts.models import User
 from webapp.clock import oslo_today
 from webapp.entitlement import services
+from webapp.entitlement.audit import audit_findings
 from webapp.entitlement.rules import (
     EDUCATION_LEVELS,
     RULE_SETS,
@@ -21,6 +22,7 @@ from webapp.entitlement.rules import (
     EntitlementResult,
     Leave,
     RuleSet,
+    check_applies,
     compute,
 )
 from webapp.entitlement.sweep import run_daily_sweep
@@ -68,20 +70,42 @@ def _parse_leave(value: str) -> Leave:
     return Leave(_parse_date("--leave", first), _parse_date("--leave", last))
 
 
+def _parse_extension(value: str) -> tuple[int, date | None]:
+    """Parse a MONTHS@YYYY-MM-DD extension option value (a bare MONTHS is an undated decision,
+    taken as made on the start date)."""
+    months_text, sep, day_text = value.partition("@")
+    if not months_text.strip().isdigit():
+        raise _Refused(f"--extension: {value!r} is not MONTHS or MONTHS@YYYY-MM-DD.")
+    return int(months_text), _parse_date("--extension", day_text) if sep else None
+
+
+def _grant_text(result: EntitlementResult) -> str:
+    """The grant total, or which years have no registered rate (never another year's rate)."""
+    if result.grant_nok is not None:
+        return f"NOK {result.grant_nok:,}"
+    years = ", ".join(str(year) for year in result.unregistered_rate_years)
+    known = sum(line.nok or 0 for line in result.grants)
+    return f"rate not registered for {years} (NOK {known:,} at registered rates)"
+
+
 def _summary(rule_set_name: str, result: EntitlementResult) -> str:
     """Format a result as a short human-readable summary."""
     flags = ", ".join(result.flags) or "none"
-    return "\n".join(
-        [
-            f"Rule set:   {rule_set_name}",
-            f"Status:     {result.status}",
-            f"Last day:   {result.last_day.isoformat()} ({result.days_left} days left)",
-            f"Extensions: {result.extensions_used} used, {result.extensions_left} decision(s)"
-            f" and {result.extension_months_left} month(s) left",
-            f"Grant:      NOK {result.grant_nok:,}",
-            f"Flags:      {flags}",
-        ]
-    )
+    lines = [
+        f"Rule set:   {rule_set_name}",
+        f"Status:     {result.status}",
+        f"Last day:   {result.last_day.isoformat()} ({result.days_left} days left)",
+        f"Extensions: {result.extensions_used} used, {result.extensions_left} decision(s)"
+        f" and {result.extension_months_left} month(s) left",
+        f"Grant:      {_grant_text(result)}",
+        f"Flags:      {flags}",
+    ]
+    if result.age_cut:
+        lines.append(
+            "Note:       cut to the day before the 67th birthday (the platform's reading: "
+            "the rules name the group as 18-67 but do not say the right stops at 67)"
+        )
+    return "\n".join(lines)
 
 
 @entitlement_cli.command("explain")
@@ -89,7 +113,13 @@ def _summary(rule_set_name: str, result: EntitlementResult) -> str:
 @click.option("--start", "start_text", metavar="YYYY-MM-DD")
 @click.option("--education", type=click.Choice(EDUCATION_LEVELS))
 @click.option("--leave", "leave_texts", multiple=True, metavar="FROM:TO")
-@click.option("--extension", "extensions", multiple=True, type=int, metavar="MONTHS")
+@click.option(
+    "--extension",
+    "extension_texts",
+    multiple=True,
+    metavar="MONTHS@YYYY-MM-DD",
+    help="An extension decision and its date (a bare MONTHS is dated on the start).",
+)
 @click.option("--discontinued", "discontinued_text", metavar="YYYY-MM-DD")
 @click.option("--birth-date", "birth_text", metavar="YYYY-MM-DD")
 @click.option("--settled", "settled_text", metavar="YYYY-MM-DD")
@@ -107,7 +137,7 @@ def explain(
     start_text: str | None,
     education: str | None,
     leave_texts: tuple[str, ...],
-    extensions: tuple[int, ...],
+    extension_texts: tuple[str, ...],
     discontinued_text: str | None,
     birth_text: str | None,
     settled_text: str | None,
@@ -115,10 +145,11 @@ def explain(
     today_text: str,
     as_json: bool,
 ) -> None:
-    """Compute a learner's last day, days left, status, extensions, grant and flags."""
+    """Compute a learner's last day, days left, status, extensions, grant and flags (rule
+    version 2: a leave or decision outside the period is refused with exit 2)."""
     settings = services.flag_settings()
     rule_set = dataclasses.replace(
-        RULE_SETS[rule_set_id],
+        services.effective_rule_set(rule_set_id),
         deadline_90_days=settings.deadline_far_days,
         deadline_30_days=settings.deadline_near_days,
     )
@@ -132,12 +163,13 @@ def explain(
                 start_text,
                 education,
                 leave_texts,
-                extensions,
+                extension_texts,
                 discontinued_text,
                 birth_text,
                 settled_text,
             )
         today = _parse_date("--today", today_text)
+        check_applies(rule_set, inputs.start)
         result = compute(rule_set, inputs, today)
     except _Refused as refused:
         raise _fail(str(refused)) from None
@@ -150,17 +182,19 @@ def _inputs_from_options(
     start_text: str,
     education: str,
     leave_texts: tuple[str, ...],
-    extensions: tuple[int, ...],
+    extension_texts: tuple[str, ...],
     discontinued_text: str | None,
     birth_text: str | None,
     settled_text: str | None,
 ) -> EntitlementInputs:
     """Build the rules' inputs from the command-line options."""
+    extensions = [_parse_extension(text) for text in extension_texts]
     return EntitlementInputs(
         start=_parse_date("--start", start_text),
         education=education,
         leaves=tuple(_parse_leave(text) for text in leave_texts),
-        extension_months=extensions,
+        extension_months=tuple(months for months, _ in extensions),
+        extension_dates=tuple(day for _, day in extensions),
         discontinued_on=(
             _parse_date("--discontinued", discontinued_text) if discontinued_text else None
         ),
@@ -202,15 +236,60 @@ def _print_result(rule_set: RuleSet, result: EntitlementResult, as_json: bool) -
 
 @entitlement_cli.command("sweep")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Sweep as of this day.")
-def sweep(today_text: str | None) -> None:
+@click.option(
+    "--silent",
+    is_flag=True,
+    help="Store the flags as they stand and notify nobody (the first sweep on an existing "
+    "population).",
+)
+def sweep(today_text: str | None, silent: bool) -> None:
     """Run the daily sweep now: store flags and notify new crossings (safe to repeat)."""
     try:
         today = _parse_date("--today", today_text) if today_text else oslo_today()
     except _Refused as refused:
         raise _fail(str(refused)) from None
-    run = run_daily_sweep(today)
+    run = run_daily_sweep(today, silent=silent)
     db.session.commit()
     click.echo(
         f"sweep {today.isoformat()}: {run.learners} learners, {run.learners_changed} with "
         f"changed flags, {run.notifications} notification(s)"
     )
+
+
+@entitlement_cli.command("audit")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Judge as of this day.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per learner.")
+def audit(today_text: str | None, as_json: bool) -> None:
+    """List stored learners whose records break rule version 2 and what correcting them would
+    change (read-only: it writes nothing, a coordinator corrects the records)."""
+    try:
+        today = _parse_date("--today", today_text) if today_text else oslo_today()
+    except _Refused as refused:
+        raise _fail(str(refused)) from None
+    found = 0
+    checked = 0
+    try:
+        for finding in audit_findings(today):
+            checked += 1
+            if finding is None:
+                continue
+            found += 1
+            click.echo(json.dumps(finding) if as_json else _audit_text(finding))
+    finally:
+        db.session.rollback()
+    if not as_json:
+        click.echo(f"audit {today.isoformat()}: {found} of {checked} learner(s) break rule 2")
+
+
+def _audit_text(finding: dict) -> str:
+    """One learner's finding as a few readable lines."""
+    lines = [
+        f"learner {finding['learner_id']} ({finding['name']}, municipality "
+        f"{finding['municipality_id']}):"
+    ]
+    lines += [f"  {problem['message']} [{problem['code']}]" for problem in finding["problems"]]
+    for field in ("last_day", "status", "extensions_used"):
+        change = finding["changes"].get(field)
+        if change:
+            lines.append(f"  {field}: {change[0]} -> {change[1]}")
+    return "\n".join(lines)

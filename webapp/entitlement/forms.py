@@ -93,3 +93,37 @@ class OverviewForm(Form):
     status = SelectField(_l("Status"), choices=[], validate_choice=False)
     flag = SelectField(_l("Flag"), choices=[], validate_choice=False)
     sort = SelectField(_l("Sort by"), choices=[], validate_choice=False)
+
+
+class GrantRateForm(Form):
+    """A year's grant rates, with the legal source they come from."""
+
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            InputRequired(message=_l("Enter a number.")),
+            NumberRange(min=2000, max=2100, message=_l("Enter a year from 2000 to 2100.")),
+        ],
+    )
+    per_person_nok = IntegerField(
+        _l("Grant per learner (NOK)"),
+        validators=[
+            InputRequired(message=_l("Enter a number.")),
+            NumberRange(min=0, max=10_000_000, message=_l("Enter an amount from 0.")),
+        ],
+    )
+    per_extension_nok = IntegerField(
+        _l("Grant per extension decision (NOK)"),
+        validators=[
+            InputRequired(message=_l("Enter a number.")),
+            NumberRange(min=0, max=10_000_000, message=_l("Enter an amount from 0.")),
+        ],
+    )
+    source = StringField(
+        _l("Source (for example the budget proposition)"),
+        validators=[
+            InputRequired(message=_l("Give the source.")),
+            Length(max=200, message=_l("Keep it under 200 characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Register the rates"))

@@ -22,6 +22,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,6 +62,8 @@ class Entitlement(db.Model):
     last_day: Mapped[date | None] = mapped_column(Date)
     extensions_used: Mapped[int] = mapped_column(Integer, default=0)
     extension_months: Mapped[int] = mapped_column(Integer, default=0)
+    # Moved on by every change; the editor's page carries it, so two coordinators editing at
+    # once cannot lose an update (``services.claim``).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     learner: Mapped[User] = relationship()
@@ -226,3 +229,41 @@ def _scoped_indexes(scope: str | None) -> None:
 
 for _scope in ("municipality_id", "organisation_id", None):
     _scoped_indexes(_scope)
+
+
+class NirExport(db.Model):
+    """A municipality marked a month's registrations as exported to the national introduction
+    register (NIR): when, by whom, and how many learner rows the export held."""
+
+    __tablename__ = "nir_exports"
+    __table_args__ = (UniqueConstraint("municipality_id", "month", name="one_export_per_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    month: Mapped[date] = mapped_column(Date)  # the month's first day
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    exported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class GrantRateEntry(db.Model):
+    """A year's grant rates registered by an administrator, beside those the code knows from the
+    report (``rules.TCP_37D_GRANT_RATES``); a registered year overrides the code's."""
+
+    __tablename__ = "grant_rates"
+    __table_args__ = (
+        CheckConstraint("year >= 2000 AND year <= 2100", name="year_sensible"),
+        CheckConstraint(
+            "per_person_nok >= 0 AND per_extension_nok >= 0", name="rates_not_negative"
+        ),
+    )
+
+    rule_set: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    per_person_nok: Mapped[int] = mapped_column(Integer)
+    per_extension_nok: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -67,6 +67,7 @@ def learner_standing(learner: User, today: date, settings: FlagSettings) -> Stan
             leaves=tuple(rules.Leave(p.first_day, p.last_day) for p in entitlement.leaves),
             extension_months=tuple(d.months for d in entitlement.extensions),
             discontinued_on=entitlement.discontinued_on,
+            extension_dates=tuple(d.decided_on for d in entitlement.extensions),
         )
     facts = Learner(
         current_level=profile.current_level.value if profile.current_level else None,

@@ -1,11 +1,14 @@
 """The right to Norwegian training under temporary collective protection (integration act § 37 d).
 
 Rule set ``tcp_37d_2023`` (Act of 6 November 2020 no. 127 on integration, § 37 d, as the rule
-stood from 2023): persons aged 18 to 67 at settlement have a right to twelve months of Norwegian
-training from the start date, moved on by approved leave and by extension decisions ("extended
-training"), and never past the day before their 67th birthday. Each extension decision is 1-6
-months; learners with upper secondary education or more may have one decision of at most
-6 months, others at most four decisions and 24 months in total.
+stood from 2023), computed by the platform's rule version 2 (``BRIEF.md``, "How the deadline is
+computed"): persons aged 18 to 67 at settlement have a right to twelve months of Norwegian
+training from the start date. Extension decisions ("extended training") add 1-6 months each;
+learners with *completed* upper secondary education or more may have one decision of at most
+6 months, others at most four decisions and 24 months in total. Approved leave moves the last
+day on, but only leave days inside the period as it stands when each day is reached; leave
+beginning before the start or after the last day, and decisions dated outside the period, are
+refused. The last day is never past the day before the 67th birthday.
 
 This module is pure: plain dataclasses of ``datetime.date``, ints and strings, no Flask and no
 database. Every parameter lives on a frozen :class:`RuleSet`, and callers pick one from
@@ -49,18 +52,20 @@ _RUNNING = (ACTIVE, ON_LEAVE)
 class EntitlementRefusal(ValueError):
     """An input the rules refuse, with a machine-readable ``code`` and an English message."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, entry: object = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.entry = entry  # the refused Leave or Decision, where one is refused for its date
 
 
 class ExtensionRefused(EntitlementRefusal):
-    """An extension decision the rules refuse (out of range or beyond a cap)."""
+    """An extension decision the rules refuse (out of range, beyond a cap or dated outside the
+    period)."""
 
 
 class LeaveRefused(EntitlementRefusal):
-    """A leave period the rules refuse (it ends before it starts)."""
+    """A leave period the rules refuse (it ends before it starts, or begins outside the period)."""
 
 
 class InputRefused(EntitlementRefusal):
@@ -87,6 +92,24 @@ class GrantRate:
 
 
 @dataclass(frozen=True)
+class Validity:
+    """A period a rule set applies to (to starts from ``first_day``, before ``until``).
+
+    ``assumed`` marks a period the law has not (yet) given, registered for the demo; the
+    interface labels it as an assumption.
+    """
+
+    first_day: date
+    until: date | None
+    source: str
+    assumed: bool = False
+
+    def covers(self, day: date) -> bool:
+        """Whether ``day`` is inside this period."""
+        return self.first_day <= day and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """Every parameter of one set of entitlement rules."""
 
@@ -103,12 +126,21 @@ class RuleSet:
     deadline_90_days: int = 90
     deadline_30_days: int = 30
     extension_window_days: int = 60
+    validity: tuple[Validity, ...] = ()
 
 
-#: Grants for § 37 d training, by year; a year without an entry uses the latest earlier year.
+#: Grants for § 37 d training, by year (2023 rates, L679-725). A year without an entry has no
+#: registered rate: it is shown as such, never filled in with another year's rate.
 TCP_37D_GRANT_RATES: dict[int, GrantRate] = {
     2023: GrantRate(per_person_nok=45_000, per_extension_nok=27_450),
 }
+
+#: Chapter 6A came into force on 15 June 2022 (L1012-1014) and was to end on 1 July 2024
+#: (L1020); Prop. 72 L (2023-2024) prolonged it to 1 July 2026.
+TCP_37D_VALIDITY = (
+    Validity(date(2022, 6, 15), date(2024, 7, 1), "Integration act chapter 6A (L1012-1020)"),
+    Validity(date(2024, 7, 1), date(2026, 7, 1), "Prop. 72 L (2023-2024)"),
+)
 
 _TCP_37D_UPPER = ExtensionCap(max_decisions=1, max_months=6)
 _TCP_37D_OTHERS = ExtensionCap(max_decisions=4, max_months=24)
@@ -132,10 +164,45 @@ TCP_37D_2023 = RuleSet(
     min_age=18,
     max_age=67,
     grant_rates=MappingProxyType(TCP_37D_GRANT_RATES),
+    validity=TCP_37D_VALIDITY,
 )
 
 #: The rule sets by id.
 RULE_SETS: Mapping[str, RuleSet] = MappingProxyType({TCP_37D_2023.id: TCP_37D_2023})
+
+
+def applies_to(rule_set: RuleSet, start: date) -> bool:
+    """Whether a period starting on ``start`` is computed under this rule set."""
+    return not rule_set.validity or any(period.covers(start) for period in rule_set.validity)
+
+
+def valid_until(rule_set: RuleSet) -> date | None:
+    """The first day the rule set no longer applies to new starts (None: open-ended)."""
+    if not rule_set.validity or any(period.until is None for period in rule_set.validity):
+        return None
+    return max(period.until for period in rule_set.validity if period.until is not None)
+
+
+def all_ended(rule_sets: Iterable[RuleSet], today: date) -> bool:
+    """Whether ``today`` is past the end of every rule set (staff are told so)."""
+    ends = [valid_until(rule_set) for rule_set in rule_sets]
+    return bool(ends) and all(end is not None and today >= end for end in ends)
+
+
+def check_applies(rule_set: RuleSet, start: date) -> None:
+    """Refuse a start outside the rule set's validity (code ``no_rule_set``)."""
+    if not applies_to(rule_set, start):
+        raise InputRefused(
+            "no_rule_set",
+            f"No rule set applies to a start on {start.isoformat()}: "
+            f"{rule_set.id} applies to starts "
+            + ", ".join(
+                f"{p.first_day.isoformat()} to "
+                f"{(p.until - timedelta(days=1)).isoformat() if p.until else 'open'}"
+                for p in rule_set.validity
+            )
+            + ".",
+        )
 
 
 def get_rule_set(rule_set_id: str) -> RuleSet:
@@ -159,7 +226,12 @@ class Leave:
 
 @dataclass(frozen=True)
 class EntitlementInputs:
-    """Everything the rules need to know about one learner."""
+    """Everything the rules need to know about one learner.
+
+    ``extension_dates`` holds the decision date of each entry of ``extension_months``, by
+    position; a missing or None date is an undated decision (the command line's bare MONTHS),
+    taken as made on the start date.
+    """
 
     start: date
     education: str
@@ -168,6 +240,26 @@ class EntitlementInputs:
     discontinued_on: date | None = None
     birth_date: date | None = None
     settlement_date: date | None = None
+    extension_dates: tuple[date | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An extension decision: its date (the start, if undated) and its months."""
+
+    decided_on: date
+    months: int
+    dated: bool = True
+
+
+@dataclass(frozen=True)
+class GrantLine:
+    """One grant the municipality is owed: what for, the year whose rate applies, and the
+    amount (None when no rate is registered for that year)."""
+
+    kind: str  # "person" or "extension"
+    year: int
+    nok: int | None
 
 
 @dataclass(frozen=True)
@@ -180,8 +272,15 @@ class EntitlementResult:
     extensions_used: int
     extensions_left: int
     extension_months_left: int
-    grant_nok: int
+    grant_nok: int | None
     flags: tuple[str, ...]
+    grants: tuple[GrantLine, ...] = ()
+    age_cut: bool = False
+
+    @property
+    def unregistered_rate_years(self) -> tuple[int, ...]:
+        """The years whose grant rate is needed but not registered."""
+        return tuple(sorted({line.year for line in self.grants if line.nok is None}))
 
 
 # --- Calendar helpers -----------------------------------------------------------------------
@@ -293,19 +392,192 @@ def anniversary(rule_set: RuleSet, start: date, extension_months: Iterable[int] 
     return add_months(start, rule_set.period_months + sum(extension_months))
 
 
-def last_day(rule_set: RuleSet, inputs: EntitlementInputs) -> date:
-    """Return the last day of training: anniversary − 1 day + leave days, cut by the age limit.
+def _merged(leaves: Iterable[Leave]) -> list[tuple[date, date]]:
+    """The union of the leave periods as sorted, disjoint, non-adjacent (first, last) runs."""
+    runs: list[tuple[date, date]] = []
+    for leave in sorted(leaves, key=lambda item: (item.start, item.end)):
+        if runs and leave.start <= runs[-1][1] + timedelta(days=1):
+            if leave.end > runs[-1][1]:
+                runs[-1] = (runs[-1][0], leave.end)
+        else:
+            runs.append((leave.start, leave.end))
+    return runs
 
-    If the learner turns ``max_age`` strictly before that day, it becomes the day before that
-    birthday; turning ``max_age`` on the last day itself or later changes nothing.
+
+def period_end(
+    rule_set: RuleSet,
+    start: date,
+    months: int,
+    leaves: Iterable[Leave],
+    before: date | None = None,
+) -> date:
+    """The last day before the age cut: anniversary − 1 day, then each leave day, in date order,
+    on or after ``start`` and on or before the last day as it stands when that day is reached,
+    moves it one day later (overlapping leave counts once).
+
+    A leave that begins before ``start`` is refused under rule 2, so a stored one (made under
+    version 1) counts for nothing, not even its days after the start; one that begins after the
+    last day as it stands counts for nothing by the day rule itself.
+
+    With ``before``, only leave days before that day count: the last day "as it stands" when
+    ``before`` is reached.
+
+    Within a run of leave days, once a day counts every later day of the run counts too (both
+    move on by one), and a leave beginning inside or right after a counted run begins on or
+    before the last day; so each run counts whole or, with every later one, not at all.
     """
-    day = anniversary(rule_set, inputs.start, inputs.extension_months) - timedelta(days=1)
-    day += timedelta(days=leave_days(inputs.leaves))
-    if inputs.birth_date is not None:
-        limit = birthday(inputs.birth_date, rule_set.max_age)
+    last = add_months(start, rule_set.period_months + months) - timedelta(days=1)
+    for first, end in _merged(leave for leave in leaves if leave.start >= start):
+        if before is not None:
+            end = min(end, before - timedelta(days=1))
+        if first > end:
+            continue
+        if first > last:
+            break  # every later run begins later still, and the last day no longer moves
+        last += timedelta(days=(end - first).days + 1)
+    return last
+
+
+def decisions(inputs: EntitlementInputs) -> list[Decision]:
+    """The extension decisions in date order (undated ones as made on the start date)."""
+    dated = [
+        Decision(
+            decided_on=day or inputs.start,
+            months=months,
+            dated=day is not None,
+        )
+        for months, day in zip(
+            inputs.extension_months,
+            (*inputs.extension_dates, *([None] * len(inputs.extension_months))),
+            strict=False,
+        )
+    ]
+    return sorted(dated, key=lambda decision: decision.decided_on)
+
+
+def _decision_refusal(start: date, bound: date, decision: Decision) -> ExtensionRefused | None:
+    day = decision.decided_on
+    if day < start:
+        return ExtensionRefused(
+            "decision_before_start",
+            f"The extension decision of {day.isoformat()} is dated before the training "
+            f"started ({start.isoformat()}).",
+            decision,
+        )
+    if day > bound:
+        return ExtensionRefused(
+            "decision_after_end",
+            f"The extension decision of {day.isoformat()} is dated after the last day of "
+            f"training ({bound.isoformat()}).",
+            decision,
+        )
+    return None
+
+
+def sort_decisions(
+    rule_set: RuleSet, inputs: EntitlementInputs
+) -> tuple[list[Decision], list[tuple[Decision, ExtensionRefused]]]:
+    """Split the decisions into those that count and those refused for their date.
+
+    Taken in date order, each must be dated on or after the start and on or before the last day
+    that the start, the leave and the decisions before it (those that count) give.
+    """
+    counted: list[Decision] = []
+    refused: list[tuple[Decision, ExtensionRefused]] = []
+    for decision in decisions(inputs):
+        bound = period_end(rule_set, inputs.start, sum(d.months for d in counted), inputs.leaves)
+        refusal = _decision_refusal(inputs.start, bound, decision)
+        if refusal is None:
+            counted.append(decision)
+        else:
+            refused.append((decision, refusal))
+    return counted, refused
+
+
+def _leave_refusal(
+    rule_set: RuleSet, start: date, months: int, others: Sequence[Leave], leave: Leave
+) -> LeaveRefused | None:
+    if leave.start < start:
+        return LeaveRefused(
+            "leave_before_start",
+            f"The leave from {leave.start.isoformat()} begins before the training started "
+            f"({start.isoformat()}).",
+            leave,
+        )
+    bound = period_end(rule_set, start, months, others, before=leave.start)
+    if leave.start > bound:
+        return LeaveRefused(
+            "leave_after_end",
+            f"The leave from {leave.start.isoformat()} begins after the last day of training "
+            f"({bound.isoformat()}).",
+            leave,
+        )
+    return None
+
+
+def check_new_leave(rule_set: RuleSet, inputs: EntitlementInputs, leave: Leave) -> None:
+    """Refuse a leave to be registered unless it is a valid period beginning inside the training
+    period (on or after the start, on or before the last day as it stands on its first day)."""
+    validate_leave(leave.start, leave.end)
+    counted, _ = sort_decisions(rule_set, inputs)
+    refusal = _leave_refusal(
+        rule_set, inputs.start, sum(d.months for d in counted), inputs.leaves, leave
+    )
+    if refusal is not None:
+        raise refusal
+
+
+def check_new_decision(
+    rule_set: RuleSet, inputs: EntitlementInputs, decided_on: date, months: int
+) -> None:
+    """Refuse an extension decision to be registered unless it is within range and the caps and
+    dated inside the period that the start, the leave and the decisions before it give."""
+    counted, _ = sort_decisions(rule_set, inputs)
+    check_extension(rule_set, inputs.education, [d.months for d in counted], months)
+    earlier = sum(d.months for d in counted if d.decided_on <= decided_on)
+    bound = period_end(rule_set, inputs.start, earlier, inputs.leaves)
+    refusal = _decision_refusal(inputs.start, bound, Decision(decided_on, months))
+    if refusal is not None:
+        raise refusal
+
+
+def period_refusals(rule_set: RuleSet, inputs: EntitlementInputs) -> list[EntitlementRefusal]:
+    """Every leave and decision rule 2 refuses for its date, decisions first, in date order.
+
+    A stored record made under version 1 may hold such entries; they do not count (the
+    computation skips them) and ``flask entitlement audit`` lists them.
+    """
+    counted, refused = sort_decisions(rule_set, inputs)
+    months = sum(d.months for d in counted)
+    found: list[EntitlementRefusal] = [refusal for _, refusal in refused]
+    ordered = sorted(inputs.leaves, key=lambda item: (item.start, item.end))
+    for index, leave in enumerate(ordered):
+        refusal = _leave_refusal(rule_set, inputs.start, months, ordered[:index], leave)
+        if refusal is not None:
+            found.append(refusal)
+    return found
+
+
+def age_limit(rule_set: RuleSet, birth_date: date | None, day: date) -> date:
+    """``day``, or the day before the ``max_age`` birthday if the learner turns that age first."""
+    if birth_date is not None:
+        limit = birthday(birth_date, rule_set.max_age)
         if limit < day:
-            day = limit - timedelta(days=1)
+            return limit - timedelta(days=1)
     return day
+
+
+def last_day(rule_set: RuleSet, inputs: EntitlementInputs) -> date:
+    """Return the last day of training under rule version 2, cut by the age limit.
+
+    Only decisions dated inside the period count (:func:`sort_decisions`); leave counts day by
+    day inside the period (:func:`period_end`). If the learner turns ``max_age`` strictly before
+    that day, it becomes the day before that birthday; turning ``max_age`` on the last day
+    itself or later changes nothing.
+    """
+    counted, _ = sort_decisions(rule_set, inputs)
+    day = period_end(rule_set, inputs.start, sum(d.months for d in counted), inputs.leaves)
+    return age_limit(rule_set, inputs.birth_date, day)
 
 
 def days_left(start: date, last: date, today: date) -> int:
@@ -332,33 +604,58 @@ def status_on(rule_set: RuleSet, inputs: EntitlementInputs, last: date, today: d
     return ACTIVE
 
 
-def grant_rate(rule_set: RuleSet, year: int) -> GrantRate:
-    """Return the rate for ``year``: its own, else the latest earlier year's, else zero."""
-    earlier = [known for known in rule_set.grant_rates if known <= year]
-    if not earlier:
-        return GrantRate(per_person_nok=0, per_extension_nok=0)
-    return rule_set.grant_rates[max(earlier)]
+def grant_rate(rule_set: RuleSet, year: int) -> GrantRate | None:
+    """Return the rate registered for ``year``, or None: never another year's rate."""
+    return rule_set.grant_rates.get(year)
 
 
-def grant_nok(rule_set: RuleSet, start: date, decisions: int) -> int:
-    """Return the per-person grant plus the grant per extension decision (start-year rates)."""
-    rate = grant_rate(rule_set, start.year)
-    return rate.per_person_nok + rate.per_extension_nok * decisions
+def grant_lines(
+    rule_set: RuleSet, start: date, decision_dates: Iterable[date]
+) -> tuple[GrantLine, ...]:
+    """The person grant at the start year's rate, and one grant per extension decision at the
+    rate of the decision's year."""
+    person = grant_rate(rule_set, start.year)
+    lines = [GrantLine("person", start.year, person.per_person_nok if person else None)]
+    for day in decision_dates:
+        rate = grant_rate(rule_set, day.year)
+        lines.append(GrantLine("extension", day.year, rate.per_extension_nok if rate else None))
+    return tuple(lines)
 
 
-def compute(rule_set: RuleSet, inputs: EntitlementInputs, today: date) -> EntitlementResult:
-    """Compute the learner's right on ``today``, refusing invalid leave and extensions."""
+def grant_nok(rule_set: RuleSet, start: date, decision_dates: Iterable[date]) -> int | None:
+    """Return the total grant, or None when a year it needs has no registered rate."""
+    lines = grant_lines(rule_set, start, decision_dates)
+    if any(line.nok is None for line in lines):
+        return None
+    return sum(line.nok or 0 for line in lines)
+
+
+def compute(
+    rule_set: RuleSet, inputs: EntitlementInputs, today: date, *, strict: bool = True
+) -> EntitlementResult:
+    """Compute the learner's right on ``today``, refusing invalid leave and extensions.
+
+    ``strict`` (the command line) refuses any leave or decision outside the period; without it
+    (stored records made under version 1) those entries simply do not count. Whether the rule
+    set applies to the start at all is the caller's question (:func:`applies_to`).
+    """
     cap = extension_cap(rule_set, inputs.education)
     for leave in inputs.leaves:
         validate_leave(leave.start, leave.end)
     validate_extensions(rule_set, inputs.education, inputs.extension_months)
+    if strict:
+        refusals = period_refusals(rule_set, inputs)
+        if refusals:
+            raise refusals[0]
 
-    last = last_day(rule_set, inputs)
+    counted, _ = sort_decisions(rule_set, inputs)
+    uncut = period_end(rule_set, inputs.start, sum(d.months for d in counted), inputs.leaves)
+    last = age_limit(rule_set, inputs.birth_date, uncut)
     left = days_left(inputs.start, last, today)
     status = status_on(rule_set, inputs, last, today)
-    used = len(inputs.extension_months)
+    used = len(counted)
     decisions_left = cap.max_decisions - used
-    months_left = cap.max_months - sum(inputs.extension_months)
+    months_left = cap.max_months - sum(d.months for d in counted)
 
     running = status in _RUNNING
     raised = {
@@ -373,6 +670,7 @@ def compute(rule_set: RuleSet, inputs: EntitlementInputs, today: date) -> Entitl
             and left <= rule_set.extension_window_days
         ),
     }
+    dates = [d.decided_on for d in counted]
     return EntitlementResult(
         last_day=last,
         days_left=left,
@@ -380,6 +678,8 @@ def compute(rule_set: RuleSet, inputs: EntitlementInputs, today: date) -> Entitl
         extensions_used=used,
         extensions_left=decisions_left,
         extension_months_left=months_left,
-        grant_nok=grant_nok(rule_set, inputs.start, used),
+        grant_nok=grant_nok(rule_set, inputs.start, dates),
         flags=tuple(flag for flag in FLAGS if raised[flag]),
+        grants=grant_lines(rule_set, inputs.start, dates),
+        age_cut=last < uncut,
     )

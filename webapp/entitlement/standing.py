@@ -84,6 +84,7 @@ class Record:
     leaves: tuple[rules.Leave, ...] = ()
     extension_months: tuple[int, ...] = ()
     discontinued_on: date | None = None
+    extension_dates: tuple[date | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,10 @@ def standing(
             discontinued_on=record.discontinued_on,
             birth_date=record.birth_date,
             settlement_date=record.settlement_date,
+            extension_dates=record.extension_dates,
         ),
         today,
+        strict=False,
     )
     raised = set(result.flags)
     if result.status == rules.ACTIVE:

@@ -136,17 +136,29 @@ def notify_pending_flags() -> int:
     return sent
 
 
-def run_daily_sweep(today: date) -> SweepRun:
+def run_daily_sweep(today: date, silent: bool = False) -> SweepRun:
     """Recompute and store every learner's flags for ``today``, notify crossings, record the run.
 
+    ``silent`` stores the flags as they stand and tells nobody: the first sweep on a population
+    that already exists (an import, a new deployment) sets the baseline instead of sending every
+    learner and coordinator a notice at once; later sweeps send only what changes after it.
     Everything happens in the caller's transaction: a crash leaves no half-notified state.
     """
     run = SweepRun(run_for=today)
     db.session.add(run)
     run.learners_changed = store_flags(today)
-    base_url = current_app.config["NORSKVEI_BASE_URL"]
-    with current_app.test_request_context("/", base_url=base_url):  # one context for all mail
-        run.notifications = notify_pending_flags()
+    if silent:
+        db.session.execute(
+            update(LearnerFlagState)
+            .where(LearnerFlagState.pending != 0)
+            .values(pending=0)
+            .execution_options(synchronize_session=False)
+        )
+        run.notifications = 0
+    else:
+        base_url = current_app.config["NORSKVEI_BASE_URL"]
+        with current_app.test_request_context("/", base_url=base_url):  # one context for mail
+            run.notifications = notify_pending_flags()
     run.learners = db.session.scalar(select(func.count(Entitlement.learner_id))) or 0
     run.finished_at = utcnow()
     db.session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -25,13 +25,15 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from webapp.access import policy
 from webapp.access.rules import roles
 from webapp.accounts.models import Role, User
+from webapp.classes.forms import ConfirmForm
 from webapp.clock import oslo_today
-from webapp.entitlement import exports, services
+from webapp.entitlement import exports, nir, services
 from webapp.entitlement.flags import ALL_FLAGS
 from webapp.entitlement.forms import (
     CorrectionForm,
     DropoutForm,
     ExtensionForm,
+    GrantRateForm,
     LeaveForm,
     OverviewForm,
     StartForm,
@@ -50,6 +52,7 @@ from webapp.i18n.labels import flag_label, status_label
 from webapp.i18n.locales import current_locale_code
 from webapp.learners.levels import has_upper_secondary_or_more
 from webapp.lessons import services as lesson_services
+from webapp.organisations.models import Organisation, OrganisationKind
 from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
 from webapp.studytime import services as studytime
@@ -101,6 +104,7 @@ def overview() -> str:
         rows=rows,
         today=today,
         query_args=query_args,
+        rules_notice=services.rules_notice(today),
     )
 
 
@@ -154,6 +158,8 @@ def _record_page(learner: User, forms: dict[str, Any] | None = None, status: int
             forms.get("dropout") or DropoutForm(formdata=None), "dropout"
         ),
         "correction_form": CorrectionForm(formdata=None),
+        "no_rule_set": services.no_rule_set_applies(entitlement),
+        "rules_notice": services.rules_notice(today),
     }
     return render_template("entitlement/record.html", **context), status
 
@@ -172,12 +178,23 @@ def _learner_to_change(user_id: int) -> User:
     return learner
 
 
+def _seen_version() -> datetime | None:
+    """The record's ``updated_at`` when the coordinator opened the page (None: no record then,
+    or no stamp in the form)."""
+    try:
+        seen = datetime.fromisoformat(request.form.get("version", "")[:40])
+    except ValueError:
+        return None
+    return seen if seen.tzinfo is not None else None
+
+
 def _apply(
     learner: User, name: str, form: Any, change: Callable[[], object], done: str
 ) -> WerkzeugResponse | tuple[str, int]:
     """Validate ``form``, run ``change``, commit; on refusal re-render with the message."""
     if form.validate_on_submit():
         try:
+            services.claim(learner, _seen_version())
             change()
         except services.EntitlementError as refusal:
             db.session.rollback()
@@ -320,6 +337,7 @@ def my_entitlement() -> str:
         profile=profile,
         entitlement=entitlement,
         result=result,
+        no_rule_set=services.no_rule_set_applies(entitlement),
         flags=row.flags if row else (),
         today=today,
         hours_total=hours_total,
@@ -401,3 +419,101 @@ def statement_texts(
         if entitlement and entitlement.last_day:
             texts["entitlement_last_day"] = format_date(entitlement.last_day, "long")
     return texts
+
+
+# Registrations for the national introduction register (NIR) -----------------------------------
+
+
+def _nir_month(text: str) -> date:
+    """A YYYY-MM path part as the month's first day; anything else is not found."""
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError(text)
+        return date(int(year), int(month), 1)
+    except ValueError:
+        abort(404)
+
+
+def _nir_municipality() -> Organisation:
+    organisation = current_user.organisation
+    if organisation is None or organisation.kind is OrganisationKind.PROVIDER:
+        abort(403)
+    return organisation
+
+
+@bp.route("/entitlements/nir")
+@roles(Role.COORDINATOR)
+def nir_page() -> str:
+    municipality = _nir_municipality()
+    return render_template(
+        "entitlement/nir.html",
+        municipality=municipality,
+        months=nir.months_for(municipality.id, oslo_today()),
+        columns=nir.COLUMNS,
+    )
+
+
+@bp.route("/entitlements/nir/<month_text>.<kind>")
+@roles(Role.COORDINATOR)
+def nir_file(month_text: str, kind: str) -> Response:
+    municipality = _nir_municipality()
+    month = _nir_month(month_text)
+    if kind not in ("csv", "json"):
+        abort(404)
+    rows = nir.registrations(municipality, month)
+    body = nir.to_csv(rows) if kind == "csv" else nir.to_json(rows)
+    number = municipality.municipality_number or str(municipality.id)
+    return Response(
+        body,
+        mimetype="text/csv" if kind == "csv" else "application/json",
+        headers={
+            "Content-Disposition": (f'attachment; filename="nir-{number}-{month:%Y-%m}.{kind}"'),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/entitlements/nir/<month_text>/exported", methods=["POST"])
+@roles(Role.COORDINATOR)
+def nir_exported(month_text: str) -> WerkzeugResponse:
+    municipality = _nir_municipality()
+    month = _nir_month(month_text)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    nir.mark_exported(current_user, municipality, month)
+    db.session.commit()
+    flash(_("The month is marked as exported to NIR."), "success")
+    return redirect(url_for("entitlement.nir_page"))
+
+
+# Grant rates by year (administrators) ---------------------------------------------------------
+
+
+def _rates_page(form: GrantRateForm, status: int = 200):
+    rule_set_id = services.DEFAULT_RULE_SET
+    return render_template(
+        "entitlement/grant_rates.html",
+        rule_set=services.effective_rule_set(rule_set_id),
+        lines=services.rate_lines(rule_set_id),
+        form=form,
+    ), status
+
+
+@bp.route("/admin/grant-rates", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def grant_rates():
+    form = GrantRateForm()
+    if form.validate_on_submit():
+        services.register_rate(
+            current_user,
+            services.DEFAULT_RULE_SET,
+            form.year.data,
+            form.per_person_nok.data,
+            form.per_extension_nok.data,
+            form.source.data,
+        )
+        db.session.commit()
+        flash(_("The rates for %(year)s are registered.", year=form.year.data), "success")
+        return redirect(url_for("entitlement.grant_rates"))
+    return _rates_page(form, status=400 if request.method == "POST" else 200)

@@ -32,7 +32,7 @@ EDUCATION_LABELS: dict[Education, LazyString] = {
     Education.NONE: _l("No schooling"),
     Education.PRIMARY: _l("Primary school"),
     Education.LOWER_SECONDARY: _l("Lower secondary school"),
-    Education.UPPER_SECONDARY: _l("Upper secondary school"),
+    Education.UPPER_SECONDARY: _l("Completed upper secondary school"),
     Education.HIGHER: _l("Higher education (college or university)"),
 }
 

@@ -160,3 +160,35 @@ class SeatAssignment(db.Model):
 
     seat: Mapped[Seat] = relationship()
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
+
+
+class SeatRequest(db.Model):
+    """A learner's request that their municipality pay for a place in a priced class: a line in
+    the coordinator's queue until a coordinator handles it (gives a seat or declines)."""
+
+    __tablename__ = "seat_requests"
+    __table_args__ = (
+        # One open request per learner and series.
+        Index(
+            "uq_seat_requests_open",
+            "learner_id",
+            "series_id",
+            unique=True,
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
+        Index("ix_seat_requests_municipality_open", "municipality_id", "handled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    series_id: Mapped[int] = mapped_column(ForeignKey("class_series.id", ondelete="CASCADE"))
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    learner: Mapped[User] = relationship(foreign_keys=[learner_id])
+    series: Mapped[ClassSeries] = relationship()

@@ -27,5 +27,12 @@ def refusal_message(code: str) -> str:
         "already_booked": _("The learner has already booked this class."),
         "overlaps_booking": _("The learner has booked another class at the same time."),
         "already_released": _("The seat is already free."),
+        "not_a_learner": _("Only learners ask for a place."),
+        "no_request_needed": _("This class needs no place paid by the municipality: book it."),
+        "already_handled": _("Someone has already handled this request."),
+        "no_paid_place": _(
+            "This learner's right to training has ended (expired, dropped out or not "
+            "entitled), so the municipality cannot pay for a place."
+        ),
     }
     return messages.get(code, _("The change was refused."))

@@ -99,3 +99,49 @@ def monthly_use(
             )
             rows.append(MonthUse(offering_id, month, bought, min(used, bought), cost))
     return rows
+
+
+# Who pays for a learner's place in a class ----------------------------------------------------
+
+PAYER_FREE = "free"  # the class costs nothing
+PAYER_LEARNER = "learner"  # the series is marked self-paid: the learner pays the provider
+PAYER_OWN_PROVIDER = "own_provider"  # the learner's own municipality teaches the class
+PAYER_SEAT = "seat"  # a seat the learner's municipality bought covers the place
+PAYERS = (PAYER_FREE, PAYER_LEARNER, PAYER_OWN_PROVIDER, PAYER_SEAT)
+MUNICIPALITY_PAID = (PAYER_OWN_PROVIDER, PAYER_SEAT)
+
+#: Entitlement statuses that cannot take a place the municipality pays for.
+NO_PAID_PLACE_STATUSES = frozenset({"expired", "discontinued", "not_entitled"})
+
+
+@dataclass(frozen=True)
+class PlaceFacts:
+    """What deciding who pays for a place needs to know."""
+
+    price_nok: int
+    self_paid: bool
+    provider_id: int
+    home_municipality_id: int | None
+    seat_available: bool
+    entitlement_status: str | None
+
+
+def booking_payer(facts: PlaceFacts) -> tuple[str | None, str | None]:
+    """Return ``(payer, None)`` for a place someone pays for, or ``(None, refusal code)``.
+
+    A free class needs no payer, and a self-paid series is the learner's own; otherwise the
+    learner's municipality pays, through its own provider or a seat it bought, and only for a
+    learner whose right has not ended (expired, discontinued or not entitled: refused). Without
+    either, the learner must ask their coordinator (``needs_seat``).
+    """
+    if facts.price_nok == 0:
+        return PAYER_FREE, None
+    if facts.self_paid:
+        return PAYER_LEARNER, None
+    if facts.entitlement_status in NO_PAID_PLACE_STATUSES:
+        return None, "no_paid_place"
+    if facts.home_municipality_id is not None and facts.provider_id == facts.home_municipality_id:
+        return PAYER_OWN_PROVIDER, None
+    if facts.seat_available:
+        return PAYER_SEAT, None
+    return None, "needs_seat"

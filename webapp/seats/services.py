@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from flask import abort
 from sqlalchemy import Select, false, func, select, update
+from sqlalchemy.orm import joinedload
 
 from webapp.access import policy
 from webapp.accounts.models import Role, User
@@ -22,6 +23,7 @@ from webapp.classes.models import Booking, BookingStatus, ClassSeries
 from webapp.clock import oslo_day_of
 from webapp.db_types import utcnow
 from webapp.extensions import db
+from webapp.learners.models import LearnerProfile
 from webapp.seats import rules
 from webapp.seats.models import (
     HOLDING,
@@ -31,6 +33,7 @@ from webapp.seats.models import (
     Seat,
     SeatAssignment,
     SeatOrder,
+    SeatRequest,
 )
 
 
@@ -298,6 +301,62 @@ def get_seat_or_404(actor: User, seat_id: int) -> Seat:
     return seat
 
 
+def entitlement_status(learner_id: int) -> str | None:
+    """The learner's stored overview status (None without a row)."""
+    from webapp.entitlement.models import LearnerOverview
+
+    return db.session.scalar(
+        select(LearnerOverview.status).where(LearnerOverview.learner_id == learner_id)
+    )
+
+
+def _free_seats(municipality_id: int, series_id: int, today: date) -> Select[tuple[Seat, Offering]]:
+    return (
+        select(Seat, Offering)
+        .join(SeatOrder, SeatOrder.id == Seat.order_id)
+        .join(Offering, Offering.id == SeatOrder.offering_id)
+        .where(
+            Offering.series_id == series_id,
+            SeatOrder.municipality_id == municipality_id,
+            SeatOrder.status == OrderStatus.ACCEPTED,
+            SeatOrder.first_day <= today,
+            SeatOrder.last_day >= today,
+            ~select(SeatAssignment.id)
+            .where(SeatAssignment.seat_id == Seat.id, SeatAssignment.released_at.is_(None))
+            .exists(),
+        )
+        .order_by(SeatOrder.first_day, SeatOrder.id, Seat.number)
+    )
+
+
+def has_free_seat(municipality_id: int, series_id: int, today: date) -> bool:
+    """Whether the municipality has a seat of this class nobody holds today (no lock: for pages)."""
+    return (
+        db.session.execute(_free_seats(municipality_id, series_id, today).limit(1)).first()
+        is not None
+    )
+
+
+def free_seat_for(municipality_id: int, series_id: int, today: date) -> Seat | None:
+    """A seat nobody holds, from the municipality's accepted order of this class running today,
+    with the offering locked so two learners cannot take the same one."""
+    rows = db.session.execute(_free_seats(municipality_id, series_id, today)).all()
+    locked: set[int] = set()
+    for seat, offering in rows:
+        if offering.id not in locked:
+            _lock(offering)
+            locked.add(offering.id)
+        # Re-read under the lock: another booking may have taken it meanwhile.
+        taken = db.session.scalar(
+            select(SeatAssignment.id).where(
+                SeatAssignment.seat_id == seat.id, SeatAssignment.released_at.is_(None)
+            )
+        )
+        if taken is None:
+            return seat
+    return None
+
+
 def assign_seat(actor: User, seat: Seat, learner_id: int) -> SeatAssignment:
     """Give a free seat to one of the municipality's learners (booking them into the class)."""
     order = seat.order
@@ -308,6 +367,8 @@ def assign_seat(actor: User, seat: Seat, learner_id: int) -> SeatAssignment:
     learner = db.session.scalar(policy.learners_visible_to(actor).where(User.id == learner_id))
     if learner is None:
         raise SeatError("unknown_learner")
+    if entitlement_status(learner.id) in rules.NO_PAID_PLACE_STATUSES:
+        raise SeatError("no_paid_place")
     _lock(order.offering)
     current = db.session.scalar(
         select(SeatAssignment.id).where(
@@ -373,6 +434,7 @@ def _book_on_seat(learner: User, series_id: int) -> Booking:
         created_at=now,
         confirmed_at=now,
         seat_held=True,
+        payer=rules.PAYER_SEAT,
     )
     db.session.add(booking)
     db.session.flush()
@@ -419,6 +481,88 @@ def learner_seats(learner: User) -> list[SeatAssignment]:
             )
         )
     )
+
+
+# Requests for a place the municipality pays for --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceOffer:
+    """How a learner can get a place in a priced class their municipality pays for by seat."""
+
+    seat_free: bool
+    request: SeatRequest | None
+
+
+def place_offer(learner: User, series: ClassSeries, today: date) -> PlaceOffer | None:
+    """None when no seat is needed (free, self-paid, or the learner's own municipality teaches
+    it); else whether a bought seat is free for them and their open request, if any."""
+    profile = learner.learner_profile
+    home = profile.home_municipality_id if profile is not None else None
+    if series.seat_price_nok == 0 or series.self_paid or home is None or series.provider_id == home:
+        return None
+    return PlaceOffer(has_free_seat(home, series.id, today), open_request(learner, series.id))
+
+
+def open_request(learner: User, series_id: int) -> SeatRequest | None:
+    """The learner's request for a place in this class that no coordinator has handled yet."""
+    return db.session.scalar(
+        select(SeatRequest).where(
+            SeatRequest.learner_id == learner.id,
+            SeatRequest.series_id == series_id,
+            SeatRequest.handled_at.is_(None),
+        )
+    )
+
+
+def request_place(learner: User, series: ClassSeries) -> SeatRequest:
+    """Ask the learner's municipality to pay for a place in a priced class (once per class)."""
+    profile = learner.learner_profile
+    if learner.role is not Role.LEARNER or profile is None:
+        raise SeatError("not_a_learner")
+    if (
+        series.seat_price_nok == 0
+        or series.self_paid
+        or series.provider_id == (profile.home_municipality_id)
+    ):
+        raise SeatError("no_request_needed")
+    existing = open_request(learner, series.id)
+    if existing is not None:
+        return existing
+    created = SeatRequest(
+        learner_id=learner.id,
+        series_id=series.id,
+        municipality_id=profile.home_municipality_id,
+        created_at=utcnow(),
+    )
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def requests_for(actor: User) -> list[SeatRequest]:
+    """The open requests in the coordinator's queue (their municipality's learners), oldest
+    first; an administrator sees all."""
+    stmt = (
+        select(SeatRequest)
+        .where(SeatRequest.handled_at.is_(None))
+        .order_by(SeatRequest.created_at, SeatRequest.id)
+        .options(joinedload(SeatRequest.learner), joinedload(SeatRequest.series))
+    )
+    if actor.role is not Role.ADMIN:
+        stmt = stmt.where(SeatRequest.municipality_id == actor.organisation_id)
+    return list(db.session.scalars(stmt))
+
+
+def handle_request(actor: User, seat_request: SeatRequest) -> None:
+    """Take a request off the queue (a seat was given, or the municipality declines)."""
+    if actor.role is not Role.ADMIN and seat_request.municipality_id != actor.organisation_id:
+        raise SeatError("not_yours")
+    if seat_request.handled_at is not None:
+        raise SeatError("already_handled")
+    seat_request.handled_at = utcnow()
+    seat_request.handled_by_id = actor.id
+    db.session.flush()
 
 
 # Reports ------------------------------------------------------------------------------------------
@@ -504,6 +648,29 @@ def seat_report(municipality_id: int | None, year: int) -> SeatReport:
         for order_id, seat_id, assigned, released in uses_rows
     ]
     return SeatReport(year, months, offerings, rules.monthly_use(periods, uses, months))
+
+
+def own_places_by_month(municipality_id: int | None, months: list[date]) -> list[tuple[date, int]]:
+    """Per month, the places the municipality pays for in its own classes (bookings whose payer is
+    its own provider, held on some day of the month): paid places outside any seat order."""
+    stmt = (
+        select(Booking.created_at, Booking.cancelled_at)
+        .join(LearnerProfile, LearnerProfile.user_id == Booking.learner_id)
+        .where(
+            Booking.payer == rules.PAYER_OWN_PROVIDER,
+            Booking.status != BookingStatus.WAITLISTED,
+        )
+    )
+    if municipality_id is not None:
+        stmt = stmt.where(LearnerProfile.home_municipality_id == municipality_id)
+    spans = [
+        (oslo_day_of(created), oslo_day_of(cancelled) if cancelled else None)
+        for created, cancelled in db.session.execute(stmt)
+    ]
+    return [
+        (month, sum(1 for first, last in spans if rules.overlaps_month(first, last, month)))
+        for month in months
+    ]
 
 
 def report_years(municipality_id: int | None, this_year: int) -> list[int]:

@@ -29,6 +29,7 @@ from webapp.classes.forms import ConfirmForm
 from webapp.classes.models import ClassSeries
 from webapp.clock import oslo_today
 from webapp.csv_files import safe_cell
+from webapp.entitlement.grants import grant_income
 from webapp.entitlement.overview import status_counts
 from webapp.extensions import db
 from webapp.forms import whole_number
@@ -37,7 +38,14 @@ from webapp.pages.listing import page_number
 from webapp.seats import giving, services
 from webapp.seats.chart import seat_use_svg
 from webapp.seats.forms import AssignSeatForm, OfferingForm, OrderForm
-from webapp.seats.models import Offering, OfferingKind, OrderStatus, SeatAssignment, SeatOrder
+from webapp.seats.models import (
+    Offering,
+    OfferingKind,
+    OrderStatus,
+    SeatAssignment,
+    SeatOrder,
+    SeatRequest,
+)
 from webapp.seats.refusals import refusal_message
 
 bp = Blueprint("seats", __name__, template_folder="templates")
@@ -298,6 +306,7 @@ def _pool_page(forms: dict[int, AssignSeatForm] | None = None, status: int = 200
         "seats/pool.html",
         pool=pool,
         free_by_order=free_by_order,
+        place_requests=services.requests_for(current_user),
         include_ended=include_ended,
         forms=forms or {},
         confirm=ConfirmForm(),
@@ -432,6 +441,42 @@ def release_seat(assignment_id: int) -> WerkzeugResponse:
     return redirect(url_for("seats.seat_pool"))
 
 
+@bp.route("/classes/<int:series_id>/request-place", methods=["POST"])
+@roles(Role.LEARNER)
+def request_place(series_id: int) -> WerkzeugResponse:
+    series = db.get_or_404(ClassSeries, series_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.request_place(current_user, series)
+    except services.SeatError as refusal:
+        db.session.rollback()
+        flash(refusal_message(refusal.code), "error")
+    else:
+        db.session.commit()
+        flash(_("Your coordinator has your request and will answer you."), "success")
+    return redirect(url_for("classes.series_page", series_id=series.id))
+
+
+@bp.route("/seat-requests/<int:request_id>/handled", methods=["POST"])
+@roles(Role.COORDINATOR)
+def handle_request(request_id: int) -> WerkzeugResponse:
+    seat_request = db.session.get(SeatRequest, request_id)
+    if seat_request is None or seat_request.municipality_id != current_user.organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.handle_request(current_user, seat_request)
+    except services.SeatError as refusal:
+        db.session.rollback()
+        flash(refusal_message(refusal.code), "error")
+    else:
+        db.session.commit()
+        flash(_("The request is marked as handled."), "success")
+    return redirect(url_for("seats.seat_pool"))
+
+
 @bp.route("/seats/<int:seat_id>")
 @roles(*BUYERS)
 def seat_page(seat_id: int) -> str:
@@ -473,7 +518,8 @@ def report() -> str:
         result=result,
         months=months,
         chart=chart,
-        extensions=services.extension_decisions_by_year(municipality),
+        grants=grant_income(municipality),
+        own_places=services.own_places_by_month(municipality, result.months),
         statuses=[(status_label(status), count) for status, count in status_counts(current_user)],
     )
 
@@ -514,6 +560,45 @@ def report_csv() -> Response:
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="norskvei-seats-{year}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/seats/grants.csv")
+@roles(*BUYERS)
+def grants_csv() -> Response:
+    """The expected grants per year as CSV (an empty amount: no rate registered for that year)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(
+        [
+            _("Year"),
+            _("Learners started"),
+            _("Person grants"),
+            _("Extension decisions"),
+            _("Months granted"),
+            _("Extension grants"),
+            _("Total"),
+        ]
+    )
+    for g in grant_income(_municipality()):
+        writer.writerow(
+            [
+                g.year,
+                g.persons,
+                "" if g.person_nok is None else g.person_nok,
+                g.decisions,
+                g.months,
+                "" if g.extension_nok is None else g.extension_nok,
+                "" if g.total_nok is None else g.total_nok,
+            ]
+        )
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="norskvei-grants.csv"',
             "Cache-Control": "no-store",
         },
     )

@@ -1,0 +1,1 @@
+"""The learner's data rights: see and take their data, ask for erasure, erasure by an admin."""
