@@ -89,6 +89,7 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
+    from webapp.practice.views import bp as practice_bp
     from webapp.reminders import views as reminder_views
     from webapp.reminders.views import bp as reminders_bp
     from webapp.seats.views import bp as seats_bp
@@ -113,6 +114,7 @@ def _register_features(app: Flask) -> None:
         organisations_bp,
         entitlement_bp,
         lessons_bp,
+        practice_bp,
         classes_bp,
         teaching_bp,
         seats_bp,
