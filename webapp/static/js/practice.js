@@ -5,7 +5,7 @@
   "use strict";
 
   function norwegianVoice() {
-    if (!("speechSynthesis" in window)) return null;
+    if (!window.speechSynthesis) return null;
     var voices = window.speechSynthesis.getVoices();
     for (var i = 0; i < voices.length; i++) {
       var lang = (voices[i].lang || "").toLowerCase();
@@ -44,7 +44,7 @@
     });
   });
 
-  if ("speechSynthesis" in window) {
+  if (window.speechSynthesis) {
     window.speechSynthesis.addEventListener("voiceschanged", setUp);
   }
   setUp();
