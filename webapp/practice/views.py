@@ -171,3 +171,13 @@ def mark_practised(set_id: str, prompt_id: str) -> Response:
     services.mark_practised(current_user, found["id"], prompt_id)
     db.session.commit()
     return redirect(url_for("practice.practice_set", set_id=found["id"]) + f"#prompt-{prompt_id}")
+
+
+@bp.app_template_global()
+def practice_task(set_id: str, task_id: str) -> dict[str, str] | None:
+    """A practice text's set title and task, in Norwegian, for the teachers' list of texts."""
+    found = services.practice_set(set_id)
+    task = next((t for t in (found or {}).get("tasks") or [] if t["id"] == task_id), None)
+    if found is None or task is None:
+        return None
+    return {"title": found["title"]["nb"], "prompt": task["prompt"]["nb"]}
