@@ -297,12 +297,18 @@ def all_problems(directory: Path = PRACTICE_DIR, root: Path | None = None) -> li
     files = set_files(directory)
     out: list[str] = []
     for path in files:
-        shown = str(path.relative_to(root)) if root else str(path)
-        out += file_problems(path, shown)
+        out += file_problems(path, _shown(path, root))
     stems = {path.stem for path in files}
-    base = str(directory.relative_to(root)) if root else str(directory)
+    base = _shown(directory, root)
     for level in LEVELS:
         for skill in SKILLS:
             if set_id(level, skill) not in stems:
                 out.append(f"{base}/{set_id(level, skill)}.yaml:1: the set is missing")
     return out
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    """``path`` relative to ``root`` where it lies inside it."""
+    if root is not None and path.is_relative_to(root):
+        return str(path.relative_to(root))
+    return str(path)

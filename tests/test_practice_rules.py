@@ -212,3 +212,13 @@ def test_always_the_first_or_the_last_option_fails(practice_set, pick):
     assert sum(score.percent for score in scores) / len(scores) < practice.PASS_PERCENT - 20
     # with 3-4 options and 7-9 items, a guesser passes in under one try in ten
     assert sum(score.passed for score in scores) / len(scores) < 0.1
+
+
+def test_lessons_check_reports_the_practice_sets_too(runner, tmp_path: Path, monkeypatch):
+    for path in practice.set_files():
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b2-oral.yaml").unlink()
+    monkeypatch.setattr(practice, "PRACTICE_DIR", tmp_path)
+    result = runner.invoke(args=["lessons", "check"])
+    assert result.exit_code == 1
+    assert f"{tmp_path}/b2-oral.yaml:1: the set is missing" in result.output
