@@ -656,6 +656,12 @@ ROUTES = {
     "lessons.support_language": lambda w, r, own: ("GET", "/support-language"),
     "lessons.placement_writing": lambda w, r, own: ("POST", "/placement/writing"),
     "lessons.heartbeat": lambda w, r, own: ("POST", "/study/heartbeat"),
+    "practice.index": lambda w, r, own: ("GET", "/practice"),
+    "practice.practice_set": lambda w, r, own: ("GET", "/practice/b1-reading"),
+    "practice.answer": lambda w, r, own: ("POST", "/practice/b1-listening"),
+    "practice.result_page": lambda w, r, own: ("GET", "/practice/a2-reading/result"),
+    "practice.send_text": lambda w, r, own: ("POST", "/practice/b2-writing/writing/b2w1"),
+    "practice.mark_practised": lambda w, r, own: ("POST", "/practice/a2-oral/practised/a2o1"),
     "learners.set_level": lambda w, r, own: ("POST", f"{_learner_url(w, own)}/level"),
     "entitlement.overview_csv": lambda w, r, own: ("GET", "/entitlements.csv"),
     "entitlement.grant_rates": lambda w, r, own: ("GET", "/admin/grant-rates"),
@@ -1077,6 +1083,30 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
         },
     ),
+    # practice sets are the same for every learner and for learners only; staff see none of
+    # them (an empty answer is graded and shown as a result: 302; an empty text: 422; a result
+    # page before any answer sends back to the set: 302)
+    **dict.fromkeys(
+        ("practice.index", "practice.practice_set"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "learner": (200, 200),
+            **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+        },
+    ),
+    **dict.fromkeys(
+        ("practice.answer", "practice.mark_practised", "practice.result_page"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "learner": (302, 302),
+            **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+        },
+    ),
+    "practice.send_text": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (422, 422),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
     # the learner's own card with no rating: 400; someone else's card: 404
     "lessons.rate_card": {
         "anonymous": (LOGIN, LOGIN),

@@ -735,6 +735,42 @@ def lesson_cases(e: Env) -> list[Case]:
     ]
 
 
+def practice_cases(e: Env) -> list[Case]:
+    from lessons import practice
+
+    reading = practice.load_sets()["a2-reading"]
+    answers = {f"answer-{item['id']}": item["answer"] for item in practice.questions(reading)}
+    text = " ".join(["Hei Anne, jeg er dessverre syk i dag og kan ikke komme på jobb."] * 3)
+    return [
+        Case(
+            "practice.answer",
+            "learner",
+            lambda n: _post("/practice/a2-reading", answers, e.learner()),
+            path=("set", lambda value: f"/practice/{value}"),
+        ),
+        Case(
+            "practice.answer_listening",
+            "learner",
+            lambda n: _post(
+                "/practice/b1-listening", {"answer-b1l1": "Hei", "no_voice": "1"}, e.learner()
+            ),
+        ),
+        Case(
+            "practice.send_text",
+            "learner",
+            lambda n: _post("/practice/a2-writing/writing/a2w1", {"text": text}, e.learner()),
+            keeps=("text",),
+            path=("task", lambda value: f"/practice/a2-writing/writing/{value}"),
+        ),
+        Case(
+            "practice.mark_practised",
+            "learner",
+            lambda n: _post("/practice/b2-oral/practised/b2o1", {}, e.learner()),
+            path=("prompt", lambda value: f"/practice/b2-oral/practised/{value}"),
+        ),
+    ]
+
+
 def organisation_cases(e: Env) -> list[Case]:
     def organisation(n: int) -> Request:
         return _post(
@@ -1162,6 +1198,7 @@ GROUPS = {
     "learners": learner_cases,
     "lessons": lesson_cases,
     "organisations": organisation_cases,
+    "practice": practice_cases,
     "seats": seat_cases,
     "teaching": teaching_cases,
     "pages": page_cases,

@@ -26,6 +26,7 @@ SAME_MEANING = {
     "Trukket tilbake": {"Revoked", "Withdrawn"},
     "Opptak": {"Recording", "Recordings"},
     "Ord": {"Word", "Words"},
+    "Muntlig": {"Oral", "Speaking"},  # the skill: the test's oral part and speaking practice
 }
 
 

@@ -89,6 +89,7 @@ def _register_features(app: Flask) -> None:
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers, static_files
     from webapp.pages.views import bp as pages_bp
+    from webapp.practice.views import bp as practice_bp
     from webapp.privacy.views import bp as privacy_bp
     from webapp.recordings import cli as recordings_cli
     from webapp.recordings import views as recordings_views
@@ -116,6 +117,7 @@ def _register_features(app: Flask) -> None:
         organisations_bp,
         entitlement_bp,
         lessons_bp,
+        practice_bp,
         classes_bp,
         teaching_bp,
         seats_bp,

@@ -7,6 +7,7 @@ from webapp.learners import models as learners_models  # noqa: F401
 from webapp.lessons import models as lessons_models  # noqa: F401
 from webapp.mail import models as mail_models  # noqa: F401
 from webapp.organisations import models as organisations_models  # noqa: F401
+from webapp.practice import models as practice_models  # noqa: F401
 from webapp.recordings import models as recordings_models  # noqa: F401
 from webapp.reminders import models as reminders_models  # noqa: F401
 from webapp.seats import models as seats_models  # noqa: F401

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from lessons import practice
 from lessons.loader import CONTENT_DIR, check_all, lesson_files
 from lessons.placement import BANK_FILE, bank_problems
 from webapp.extensions import db
@@ -27,14 +28,32 @@ def check_command(paths: tuple[Path, ...]) -> None:
     files = _files(paths)
     _parsed, found = check_all(files, _root())
     problems = [str(problem) for problem in found]
-    if not paths:  # the whole curriculum: the placement items too
+    if not paths:  # the whole curriculum: the placement items and practice sets too
         problems += bank_problems(BANK_FILE, str(BANK_FILE.relative_to(_root())))
+        problems += practice.all_problems(practice.PRACTICE_DIR, _root())
     for problem in problems:
         click.echo(problem)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
         raise SystemExit(1)
     click.echo(f"{len(files)} lesson file(s) checked, no problems")
+
+
+@lessons_cli.command("check-practice")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def check_practice_command(paths: tuple[Path, ...]) -> None:
+    """Validate the practice sets in the test's format (or the set files named); print one
+    ``path:line: problem`` per problem, exit 1 if any."""
+    if paths:
+        problems = [problem for path in paths for problem in practice.file_problems(path)]
+    else:
+        problems = practice.all_problems(practice.PRACTICE_DIR, _root())
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in the practice sets", err=True)
+        raise SystemExit(1)
+    click.echo("practice sets checked, no problems")
 
 
 @lessons_cli.command("sync")

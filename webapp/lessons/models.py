@@ -91,14 +91,19 @@ class ExerciseAnswer(db.Model):
 
 
 class WritingSubmission(db.Model):
-    """Free writing sent to the learner's teacher for feedback."""
+    """Free writing sent to the learner's teacher for feedback: a lesson's writing exercise, or
+    a task of a practice set (``practice_set``, ``exercise_id`` naming the task)."""
 
     __tablename__ = "writing_submissions"
-    __table_args__ = (Index("ix_writing_submissions_learner", "learner_id", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_writing_submissions_learner", "learner_id", "submitted_at"),
+        CheckConstraint("(lesson_id IS NULL) <> (practice_set IS NULL)", name="lesson_or_practice"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="RESTRICT"))
+    lesson_id: Mapped[str | None] = mapped_column(ForeignKey("lessons.id", ondelete="RESTRICT"))
+    practice_set: Mapped[str | None] = mapped_column(String(20))
     exercise_id: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Practice in the Norwegian test's format: reading, listening, writing and oral sets."""
