@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from webapp.accounts.oidc_rules import ProviderConfigError, parse_providers
+
 LOCALES = ("nb", "uk", "ru", "en")
 DEFAULT_LOCALE = "nb"
 TIMEZONE = "Europe/Oslo"
@@ -131,6 +133,11 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
             "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS and _FAR_DAYS must satisfy 0 < near < far <= 365"
         )
 
+    try:
+        oidc_providers = parse_providers(env)
+    except ProviderConfigError as error:
+        raise ConfigError(str(error)) from None
+
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -167,4 +174,7 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "NORSKVEI_TRUSTED_PROXIES": _int_env(env, "NORSKVEI_TRUSTED_PROXIES", 0),
         "NORSKVEI_FLAG_DEADLINE_FAR_DAYS": far_days,
         "NORSKVEI_FLAG_DEADLINE_NEAR_DAYS": near_days,
+        # Identity providers offered on the login page (see README, "Signing in with OpenID
+        # Connect"); a tuple of webapp.accounts.oidc_rules.OidcProvider.
+        "NORSKVEI_OIDC_PROVIDERS": oidc_providers,
     }
