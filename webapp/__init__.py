@@ -74,6 +74,7 @@ def _register_features(app: Flask) -> None:
     from scheduling import cli as scheduler_cli
     from webapp.access import rules
     from webapp.accounts import login as accounts_login
+    from webapp.accounts import oidc as accounts_oidc
     from webapp.accounts.views import bp as accounts_bp
     from webapp.classes import cli as classes_cli
     from webapp.classes.views import bp as classes_bp
@@ -97,6 +98,7 @@ def _register_features(app: Flask) -> None:
 
     rules.init_app(app)
     accounts_login.init_app(app)
+    accounts_oidc.init_app(app)
     locales.init_app(app)
     template_translations.init_app(app)
     labels.init_app(app)

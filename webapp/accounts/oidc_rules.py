@@ -46,7 +46,7 @@ def parse_providers(env: Mapping[str, str]) -> tuple[OidcProvider, ...]:
     for key in filter(None, keys):
         if not _KEY.fullmatch(key):
             raise ProviderConfigError(
-                f"NORSKVEI_OIDC_PROVIDERS: {key!r} must be letters and digits, starting with a letter"
+                f"NORSKVEI_OIDC_PROVIDERS: {key!r} must be letters and digits after a letter"
             )
         if any(provider.key == key for provider in providers):
             raise ProviderConfigError(f"NORSKVEI_OIDC_PROVIDERS names {key!r} twice")

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from authlib.integrations.base_client import MismatchingStateError, OAuthError
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from joserfc.errors import JoseError
+from requests import RequestException
 from werkzeug.wrappers import Response
 
 from webapp.access.redirects import safe_next
 from webapp.access.rules import logged_in, public
-from webapp.accounts import services
+from webapp.accounts import oidc, services
 from webapp.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -21,16 +35,20 @@ from webapp.accounts.forms import (
     JoinForm,
     LoginForm,
     NewPasswordForm,
+    OidcStartForm,
     ProfileForm,
 )
 from webapp.accounts.login import SESSION_TOKEN_KEY
 from webapp.accounts.models import Role, User
+from webapp.accounts.oidc_rules import OidcProvider, Refusal
 from webapp.accounts.passwords import verify_password
 from webapp.extensions import db
 from webapp.learners.levels import Education
 from webapp.learners.models import Employment, FirstLanguage
 from webapp.lessons import services as lesson_services
 from webapp.lessons.forms import SupportLanguageForm
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -41,6 +59,17 @@ def _landing(user: User, wanted: str) -> str:
     if user.role is Role.LEARNER and lesson_services.must_choose_support_language(user):
         return url_for("lessons.support_language", next=wanted)
     return wanted
+
+
+def _throttled_message(wait_seconds: float) -> str:
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    return ngettext(
+        "Too many failed attempts for this account from here. Wait %(num)d minute"
+        " and try again, or reset your password.",
+        "Too many failed attempts for this account from here. Wait %(num)d minutes"
+        " and try again, or reset your password.",
+        minutes,
+    )
 
 
 def _start_session(user: User) -> None:
@@ -65,24 +94,138 @@ def login() -> Response | str:
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         db.session.commit()
         if result.throttled:
-            minutes = max(1, math.ceil(result.wait.total_seconds() / 60))
-            form.password.errors.append(
-                ngettext(
-                    "Too many failed attempts for this account from here. Wait %(num)d minute"
-                    " and try again, or reset your password.",
-                    "Too many failed attempts for this account from here. Wait %(num)d minutes"
-                    " and try again, or reset your password.",
-                    minutes,
-                )
-            )
-            return render_template("accounts/login.html", form=form), 429
+            form.password.errors.append(_throttled_message(result.wait.total_seconds()))
+            return _login_page(form), 429
         if result.user is not None:
             _start_session(result.user)
             db.session.commit()
             wanted = safe_next(form.next.data, url_for("pages.dashboard"))
             return redirect(_landing(result.user, wanted))
         form.password.errors.append(_("The e-mail address or the password is wrong."))
-    return render_template("accounts/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm) -> str:
+    """The login page: the password form, then a button per identity provider."""
+    return render_template(
+        "accounts/login.html",
+        form=form,
+        oidc_providers=oidc.providers(),
+        oidc_form=OidcStartForm(formdata=None, next=form.next.data or ""),
+    )
+
+
+# Signing in with OpenID Connect --------------------------------------------------------------
+
+# The session key keeping the page to return to while the browser is at the provider.
+OIDC_NEXT_KEY = "oidc_next"
+
+
+def _oidc_callback_uri(provider: OidcProvider) -> str:
+    """The redirect address registered at the provider (from NORSKVEI_BASE_URL, not from the
+    request's Host header, so it is the same behind any proxy)."""
+    path = url_for("accounts.oidc_callback", key=provider.key)
+    return current_app.config["NORSKVEI_BASE_URL"] + path
+
+
+def _refusal_message(refusal: Refusal, provider: OidcProvider) -> str:
+    name = provider.name
+    if refusal is Refusal.UNVERIFIED:
+        return _(
+            "%(provider)s did not confirm an e-mail address for you, so we cannot tell which"
+            " account is yours. Log in with your password, or ask your coordinator.",
+            provider=name,
+        )
+    if refusal is Refusal.UNKNOWN:
+        return _(
+            "No account here has the e-mail address %(provider)s gave us. Accounts are made by"
+            " your municipality or course provider; ask your coordinator.",
+            provider=name,
+        )
+    if refusal is Refusal.DEACTIVATED:
+        return _("This account is deactivated. Ask your coordinator if you need it again.")
+    if refusal is Refusal.NOT_FOR_LEARNERS:
+        return _(
+            "Learners cannot sign in with %(provider)s here. Log in with your e-mail address"
+            " and password.",
+            provider=name,
+        )
+    return _(
+        "Your account is already linked to another person at %(provider)s. Log in with your"
+        " password, or ask your coordinator.",
+        provider=name,
+    )
+
+
+@bp.route("/login/oidc/<key>", methods=["POST"])
+@public
+def oidc_start(key: str) -> Response:
+    provider = oidc.find_provider(key)
+    if provider is None:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.dashboard"))
+    form = OidcStartForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.login"))
+    wanted = safe_next(form.next.data, "")
+    session[OIDC_NEXT_KEY] = wanted
+    try:
+        return oidc.client_for(provider).authorize_redirect(_oidc_callback_uri(provider))
+    except (OAuthError, JoseError, RequestException, ValueError, KeyError) as error:
+        logger.warning("OIDC provider %s could not be reached: %r", provider.key, error)
+        flash(_provider_error(provider), "error")
+        return redirect(url_for("accounts.login", next=wanted or None))
+
+
+def _provider_error(provider: OidcProvider) -> str:
+    return _(
+        "%(provider)s could not sign you in just now. Try again, or log in with your password.",
+        provider=provider.name,
+    )
+
+
+@bp.route("/login/oidc/<key>/callback")
+@public
+def oidc_callback(key: str) -> Response:
+    provider = oidc.find_provider(key)
+    if provider is None:
+        abort(404)
+    wanted = session.pop(OIDC_NEXT_KEY, "")
+    wanted = wanted if isinstance(wanted, str) else ""
+    back = redirect(url_for("accounts.login", next=wanted or None))
+    try:
+        claims = oidc.confirmed_claims(provider)
+    except MismatchingStateError:
+        logger.info("OIDC callback from %s with an unknown state", provider.key)
+        flash(_confirm_error(), "error")
+        return back
+    except JoseError as error:  # the ID token: signature, issuer, audience, nonce, expiry
+        logger.warning("OIDC ID token from %s refused: %r", provider.key, error)
+        flash(_confirm_error(), "error")
+        return back
+    except (OAuthError, RequestException, ValueError, KeyError) as error:
+        logger.warning("OIDC sign-in via %s failed: %r", provider.key, error)
+        flash(_provider_error(provider), "error")
+        return back
+    result = oidc.sign_in(provider, claims, request.remote_addr)
+    db.session.commit()
+    if result.wait:
+        flash(_throttled_message(result.wait.total_seconds()), "error")
+        return back
+    if result.user is None:
+        flash(_refusal_message(result.refusal or Refusal.UNKNOWN, provider), "error")
+        return back
+    _start_session(result.user)
+    db.session.commit()
+    return redirect(_landing(result.user, safe_next(wanted, url_for("pages.dashboard"))))
+
+
+def _confirm_error() -> str:
+    return _(
+        "The sign-in could not be confirmed: it may have taken too long or been started in"
+        " another window. Please start again."
+    )
 
 
 @bp.route("/logout", methods=["POST"])
