@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from tests.conftest import login
 from tests.oidc_local import LocalProvider, log_in_at_provider, running_provider
 from webapp.accounts.models import LoginAttempt, LoginSession, OidcIdentity, Role, User
 from webapp.extensions import db
@@ -206,3 +207,57 @@ def test_the_return_page_must_be_on_this_site(oidc_app, local_provider, client, 
 def test_an_unknown_provider_is_not_found(oidc_app, client):
     assert client.post("/login/oidc/nope", data={}).status_code == 404
     assert client.get("/login/oidc/nope/callback").status_code == 404
+
+
+def test_a_staff_member_links_from_the_profile_then_signs_in(
+    oidc_app, local_provider, client, factory
+):
+    # ID-porten sends no e-mail address: the link is made once, logged in with a password.
+    teacher = factory.user(Role.TEACHER, email="ola.nordmann@example.org")
+    login(client, teacher)
+    page = client.get("/profile").get_data(as_text=True)
+    assert 'action="/profile/oidc/test"' in page
+
+    response = client.post("/profile/oidc/test", data={})
+    assert response.status_code == 302
+    callback = log_in_at_provider(response.headers["Location"], "unverified", CALLBACK)
+    response = come_back(client, callback)
+
+    assert response.headers["Location"] == "/profile"
+    assert "Kontoen din er koblet til Testkommune ID" in client.get("/profile").get_data(
+        as_text=True
+    )
+    identity = db.session.scalars(select(OidcIdentity)).one()
+    assert (identity.user_id, identity.subject) == (teacher.id, "unverified")
+    client.post("/logout", data={})
+    assert sign_in(client, local_provider, "unverified").headers["Location"] == "/dashboard"
+    assert db.session.scalar(select(LoginSession.user_id)) == teacher.id
+
+
+def test_a_person_linked_to_one_account_cannot_be_linked_to_another(
+    oidc_app, local_provider, client, factory
+):
+    first = factory.user(Role.TEACHER)
+    db.session.add(
+        OidcIdentity(user_id=first.id, issuer=local_provider.issuer, subject="unverified")
+    )
+    second = factory.user(Role.TEACHER)
+    db.session.commit()
+    login(client, second)
+    response = client.post("/profile/oidc/test", data={})
+    callback = log_in_at_provider(response.headers["Location"], "unverified", CALLBACK)
+    response = come_back(client, callback)
+    assert response.headers["Location"] == "/profile"
+    page = client.get("/profile").get_data(as_text=True)
+    assert "allerede koblet til en annen konto her" in page
+    assert db.session.scalar(select(func.count()).select_from(OidcIdentity)) == 1
+
+
+def test_repeated_refusals_are_throttled_like_password_failures(
+    oidc_app, local_provider, client, factory
+):
+    oidc_app.config["NORSKVEI_LOGIN_MAX_FAILURES"] = 2
+    for _ in range(2):
+        sign_in(client, local_provider, "stranger")
+    response = sign_in(client, local_provider, "stranger")
+    refused_with(client, response, "For mange mislykkede forsøk")

@@ -142,3 +142,36 @@ def sign_in(provider: OidcProvider, claims: dict, ip_address: str | None) -> Oid
     account.last_login_at = now
     db.session.flush()
     return OidcResult(user=account)
+
+
+def linked_issuers(user: User) -> set[str]:
+    """The issuers at which ``user`` has a linked identity."""
+    return set(
+        db.session.scalars(select(OidcIdentity.issuer).where(OidcIdentity.user_id == user.id))
+    )
+
+
+def may_use(provider: OidcProvider, user: User) -> bool:
+    """Staff may use every provider; learners only those that allow them."""
+    return provider.learners or user.role is not Role.LEARNER
+
+
+def link(provider: OidcProvider, claims: dict, user: User) -> Refusal | None:
+    """Link the provider's person to ``user``, who is logged in with a password (for providers
+    that send no verified e-mail, such as ID-porten); None when linked."""
+    issuer, subject = provider.issuer, str(claims.get("sub") or "")
+    if not may_use(provider, user):
+        return Refusal.NOT_FOR_LEARNERS
+    identity = db.session.scalar(
+        select(OidcIdentity).where(OidcIdentity.issuer == issuer, OidcIdentity.subject == subject)
+    )
+    if identity is not None:
+        return None if identity.user_id == user.id else Refusal.SUBJECT_TAKEN
+    if issuer in linked_issuers(user):
+        return Refusal.LINKED_ELSEWHERE
+    db.session.add(
+        OidcIdentity(user_id=user.id, issuer=issuer, subject=subject, last_used_at=utcnow())
+    )
+    db.session.flush()
+    logger.info("OIDC subject at %s linked to user %s from the profile", provider.key, user.id)
+    return None

@@ -104,6 +104,7 @@ class Refusal(enum.StrEnum):
     DEACTIVATED = "deactivated"
     NOT_FOR_LEARNERS = "not_for_learners"
     LINKED_ELSEWHERE = "linked_elsewhere"  # the account is linked to another person there
+    SUBJECT_TAKEN = "subject_taken"  # linking: the person there is linked to another account
 
 
 @dataclass(frozen=True)

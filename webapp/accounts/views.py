@@ -119,6 +119,8 @@ def _login_page(form: LoginForm) -> str:
 
 # The session key keeping the page to return to while the browser is at the provider.
 OIDC_NEXT_KEY = "oidc_next"
+# The session key marking a sign-in started from the profile to link the logged-in account.
+OIDC_LINK_KEY = "oidc_link"
 
 
 def _oidc_callback_uri(provider: OidcProvider) -> str:
@@ -150,6 +152,11 @@ def _refusal_message(refusal: Refusal, provider: OidcProvider) -> str:
             " and password.",
             provider=name,
         )
+    if refusal is Refusal.SUBJECT_TAKEN:
+        return _(
+            "This person at %(provider)s is already linked to another account here.",
+            provider=name,
+        )
     return _(
         "Your account is already linked to another person at %(provider)s. Log in with your"
         " password, or ask your coordinator.",
@@ -170,12 +177,29 @@ def oidc_start(key: str) -> Response:
         return redirect(url_for("accounts.login"))
     wanted = safe_next(form.next.data, "")
     session[OIDC_NEXT_KEY] = wanted
+    session.pop(OIDC_LINK_KEY, None)
+    return _redirect_to_provider(provider, url_for("accounts.login", next=wanted or None))
+
+
+@bp.route("/profile/oidc/<key>", methods=["POST"])
+@logged_in
+def oidc_link_start(key: str) -> Response:
+    provider = oidc.find_provider(key)
+    if provider is None or not oidc.may_use(provider, current_user):
+        abort(404)
+    if not OidcStartForm().validate_on_submit():
+        return redirect(url_for("accounts.profile"))
+    session[OIDC_LINK_KEY] = current_user.id
+    return _redirect_to_provider(provider, url_for("accounts.profile"))
+
+
+def _redirect_to_provider(provider: OidcProvider, failed: str) -> Response:
     try:
         return oidc.client_for(provider).authorize_redirect(_oidc_callback_uri(provider))
     except (OAuthError, JoseError, RequestException, ValueError, KeyError) as error:
         logger.warning("OIDC provider %s could not be reached: %r", provider.key, error)
         flash(_provider_error(provider), "error")
-        return redirect(url_for("accounts.login", next=wanted or None))
+        return redirect(failed)
 
 
 def _provider_error(provider: OidcProvider) -> str:
@@ -193,7 +217,13 @@ def oidc_callback(key: str) -> Response:
         abort(404)
     wanted = session.pop(OIDC_NEXT_KEY, "")
     wanted = wanted if isinstance(wanted, str) else ""
-    back = redirect(url_for("accounts.login", next=wanted or None))
+    linking = session.pop(OIDC_LINK_KEY, None)
+    linking = current_user.is_authenticated and linking == current_user.id
+    if current_user.is_authenticated and not linking:
+        return redirect(url_for("pages.dashboard"))
+    back = redirect(
+        url_for("accounts.profile") if linking else url_for("accounts.login", next=wanted or None)
+    )
     try:
         claims = oidc.confirmed_claims(provider)
     except MismatchingStateError:
@@ -207,6 +237,14 @@ def oidc_callback(key: str) -> Response:
     except (OAuthError, RequestException, ValueError, KeyError) as error:
         logger.warning("OIDC sign-in via %s failed: %r", provider.key, error)
         flash(_provider_error(provider), "error")
+        return back
+    if linking:
+        refusal = oidc.link(provider, claims, current_user._get_current_object())
+        db.session.commit()
+        if refusal is None:
+            flash(_("Your account is linked to %(provider)s.", provider=provider.name), "success")
+        else:
+            flash(_refusal_message(refusal, provider), "error")
         return back
     result = oidc.sign_in(provider, claims, request.remote_addr)
     db.session.commit()
@@ -372,5 +410,13 @@ def profile() -> Response | str:
         support.language.data = lesson_services.support_language(current_user)
         support.next.data = url_for("accounts.profile")
     return render_template(
-        "accounts/profile.html", details=details, password=password, support=support
+        "accounts/profile.html",
+        details=details,
+        password=password,
+        support=support,
+        oidc_providers=[
+            provider for provider in oidc.providers() if oidc.may_use(provider, current_user)
+        ],
+        oidc_linked=oidc.linked_issuers(current_user),
+        oidc_form=OidcStartForm(formdata=None),
     )
