@@ -272,9 +272,3 @@ class ConfirmForm(Form):
     """A button that only carries the CSRF token (log out, revoke, deactivate)."""
 
     submit = SubmitField(_l("Confirm"))
-
-
-class OidcStartForm(Form):
-    """The "Sign in with <provider>" button: only the page to return to, and CSRF."""
-
-    next = HiddenField()

@@ -20,9 +20,11 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import validate_csrf
 from joserfc.errors import JoseError
 from requests import RequestException
 from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError
 
 from webapp.access.redirects import safe_next
 from webapp.access.rules import logged_in, public
@@ -35,7 +37,6 @@ from webapp.accounts.forms import (
     JoinForm,
     LoginForm,
     NewPasswordForm,
-    OidcStartForm,
     ProfileForm,
 )
 from webapp.accounts.login import SESSION_TOKEN_KEY
@@ -111,7 +112,6 @@ def _login_page(form: LoginForm) -> str:
         "accounts/login.html",
         form=form,
         oidc_providers=oidc.providers(),
-        oidc_form=OidcStartForm(formdata=None, next=form.next.data or ""),
     )
 
 
@@ -164,7 +164,13 @@ def _refusal_message(refusal: Refusal, provider: OidcProvider) -> str:
     )
 
 
-@bp.route("/login/oidc/<key>", methods=["POST"])
+# The buttons that start a sign-in are links (GET), not forms: the page's Content-Security-Policy
+# (form-action 'self') would stop a form's redirect to another site. Starting one changes nothing
+# but this browser's session; the callback is guarded by state, nonce and PKCE, and linking from
+# the profile carries the CSRF token in the address.
+
+
+@bp.route("/login/oidc/<key>")
 @public
 def oidc_start(key: str) -> Response:
     provider = oidc.find_provider(key)
@@ -172,23 +178,23 @@ def oidc_start(key: str) -> Response:
         abort(404)
     if current_user.is_authenticated:
         return redirect(url_for("pages.dashboard"))
-    form = OidcStartForm()
-    if not form.validate_on_submit():
-        return redirect(url_for("accounts.login"))
-    wanted = safe_next(form.next.data, "")
+    wanted = safe_next(request.args.get("next", ""), "")
     session[OIDC_NEXT_KEY] = wanted
     session.pop(OIDC_LINK_KEY, None)
     return _redirect_to_provider(provider, url_for("accounts.login", next=wanted or None))
 
 
-@bp.route("/profile/oidc/<key>", methods=["POST"])
+@bp.route("/profile/oidc/<key>")
 @logged_in
 def oidc_link_start(key: str) -> Response:
     provider = oidc.find_provider(key)
     if provider is None or not oidc.may_use(provider, current_user):
         abort(404)
-    if not OidcStartForm().validate_on_submit():
-        return redirect(url_for("accounts.profile"))
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.args.get("csrf_token", ""))
+        except ValidationError:
+            abort(400)
     session[OIDC_LINK_KEY] = current_user.id
     return _redirect_to_provider(provider, url_for("accounts.profile"))
 
@@ -418,5 +424,4 @@ def profile() -> Response | str:
             provider for provider in oidc.providers() if oidc.may_use(provider, current_user)
         ],
         oidc_linked=oidc.linked_issuers(current_user),
-        oidc_form=OidcStartForm(formdata=None),
     )
