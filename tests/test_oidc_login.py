@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.conftest import login
-from tests.oidc_local import LocalProvider, log_in_at_provider, running_provider
+from tests.oidc_local import LocalProvider, free_port, log_in_at_provider, running_provider
 from webapp.accounts.models import LoginAttempt, LoginSession, OidcIdentity, Role, User
 from webapp.extensions import db
 
@@ -268,3 +268,16 @@ def test_linking_from_the_profile_needs_the_csrf_token(oidc_app, local_provider,
     assert client.get("/profile/oidc/test").status_code == 400
     assert client.get("/profile/oidc/test?csrf_token=forged").status_code == 400
     assert db.session.scalar(select(func.count()).select_from(OidcIdentity)) == 0
+
+
+def test_a_provider_that_cannot_be_reached_is_refused(oidc_app, local_provider, client):
+    down = replace(
+        local_provider.provider,
+        key="down",
+        name="Nede ID",
+        issuer=f"http://127.0.0.1:{free_port()}",
+    )
+    oidc_app.config["NORSKVEI_OIDC_PROVIDERS"] = (local_provider.provider, down)
+    response = client.get("/login/oidc/down?next=/profile")
+    assert response.headers["Location"] == "/login?next=/profile"
+    refused_with(client, response, "Nede ID kunne ikke logge deg inn nå")

@@ -20,6 +20,7 @@ from webapp.extensions import db
 logger = logging.getLogger(__name__)
 
 EXTENSION_KEY = "norskvei_oidc"
+PROVIDER_TIMEOUT_SECONDS = 10
 
 
 def _build_registry(app: Flask) -> tuple[tuple[OidcProvider, ...], OAuth]:
@@ -31,7 +32,13 @@ def _build_registry(app: Flask) -> tuple[tuple[OidcProvider, ...], OAuth]:
             client_id=provider.client_id,
             client_secret=provider.client_secret,
             server_metadata_url=provider.metadata_url,
-            client_kwargs={"scope": provider.scope, "code_challenge_method": "S256"},
+            client_kwargs={
+                "scope": provider.scope,
+                "code_challenge_method": "S256",
+                # Discovery, keys, token and userinfo: a provider that hangs must not hold a
+                # web worker for longer than this.
+                "default_timeout": PROVIDER_TIMEOUT_SECONDS,
+            },
         )
     return configured, registry
 
