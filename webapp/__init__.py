@@ -75,6 +75,7 @@ def _register_features(app: Flask) -> None:
     from webapp.access import rules
     from webapp.accounts import login as accounts_login
     from webapp.accounts import oidc as accounts_oidc
+    from webapp.accounts.oidc_views import bp as oidc_bp
     from webapp.accounts.views import bp as accounts_bp
     from webapp.classes import cli as classes_cli
     from webapp.classes.views import bp as classes_bp
@@ -110,6 +111,7 @@ def _register_features(app: Flask) -> None:
     for blueprint in (
         pages_bp,
         accounts_bp,
+        oidc_bp,
         i18n_bp,
         learners_bp,
         organisations_bp,
