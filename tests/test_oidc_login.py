@@ -281,3 +281,20 @@ def test_a_provider_that_cannot_be_reached_is_refused(oidc_app, local_provider, 
     response = client.get("/login/oidc/down?next=/profile")
     assert response.headers["Location"] == "/login?next=/profile"
     refused_with(client, response, "Nede ID kunne ikke logge deg inn nå")
+
+
+def test_an_id_token_with_another_nonce_is_refused(oidc_app, local_provider, client, factory):
+    factory.user(Role.COORDINATOR, email="kari.nordmann@example.org")
+    authorize = start(client, local_provider)
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+    # The provider signs the nonce it was sent; here the browser's session expects another.
+    with client.session_transaction() as session:
+        key = f"_state_test_{state}"
+        stored = session[key]
+        stored["data"]["nonce"] = "another-nonce-0123456789"
+        session[key] = stored
+
+    response = come_back(client, log_in_at_provider(authorize, "coordinator", CALLBACK))
+
+    refused_with(client, response, "Innloggingen kunne ikke bekreftes")
+    assert db.session.scalar(select(func.count()).select_from(OidcIdentity)) == 0
