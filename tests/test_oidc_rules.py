@@ -51,6 +51,11 @@ def test_providers_are_read_from_the_environment():
     )
 
 
+def test_a_provider_on_this_machine_may_use_plain_http():
+    env = {**ENTRA, "NORSKVEI_OIDC_ENTRA_ISSUER": "http://127.0.0.1:4000/"}
+    assert parse_providers(env)[1].issuer == "http://127.0.0.1:4000"
+
+
 def test_no_providers_by_default():
     assert parse_providers({}) == ()
     assert parse_providers({"NORSKVEI_OIDC_PROVIDERS": " , "}) == ()
@@ -64,6 +69,9 @@ def test_no_providers_by_default():
             "NORSKVEI_OIDC_ENTRA_CLIENT_SECRET must be set",
         ),
         ({"NORSKVEI_OIDC_ENTRA_ISSUER": "http://evil.example"}, "must be an https:// address"),
+        ({"NORSKVEI_OIDC_ENTRA_ISSUER": "http://127.0.0.1.evil.example"}, "must be an https://"),
+        ({"NORSKVEI_OIDC_ENTRA_ISSUER": "https://"}, "must be an https:// address"),
+        ({"NORSKVEI_OIDC_ENTRA_ISSUER": "https://idp.example?x=1"}, "must be an https://"),
         ({"NORSKVEI_OIDC_ENTRA_SCOPE": "email profile"}, "must include openid"),
         ({"NORSKVEI_OIDC_ENTRA_LEARNERS": "maybe"}, "must be true or false"),
         ({"NORSKVEI_OIDC_PROVIDERS": "entra,entra"}, "names 'entra' twice"),

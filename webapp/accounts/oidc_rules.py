@@ -8,6 +8,7 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 DEFAULT_SCOPE = "openid email profile"
 _KEY = re.compile(r"[a-z][a-z0-9]{0,30}")
@@ -37,6 +38,14 @@ class OidcProvider:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
+def _usable_issuer(issuer: str) -> bool:
+    """An https:// address, or plain http on this machine (a provider run for tests)."""
+    parts = urlsplit(issuer)
+    if not parts.hostname or parts.query or parts.fragment or parts.username:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname == "127.0.0.1")
+
+
 def parse_providers(env: Mapping[str, str]) -> tuple[OidcProvider, ...]:
     """The providers named in NORSKVEI_OIDC_PROVIDERS ("idporten,entra"), each read from
     NORSKVEI_OIDC_<KEY>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _NAME and the optional _SCOPE,
@@ -61,7 +70,7 @@ def parse_providers(env: Mapping[str, str]) -> tuple[OidcProvider, ...]:
             return default
 
         issuer = value("ISSUER").rstrip("/")
-        if not (issuer.startswith("https://") or issuer.startswith("http://127.0.0.1")):
+        if not _usable_issuer(issuer):
             raise ProviderConfigError(f"{prefix}ISSUER must be an https:// address, got {issuer!r}")
         scope = value("SCOPE", DEFAULT_SCOPE)
         if "openid" not in scope.split():
