@@ -109,6 +109,9 @@ def test_a_teacher_signs_in_through_the_local_identity_provider(desk, locale, bu
     assert page.get_attribute("html", "lang") == locale
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.set_viewport_size({"width": 390, "height": 844})  # and on a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1366, "height": 768})
 
     page.get_by_role("link", name=button).click()
     # At the provider: its own log-in page, on another origin.
