@@ -74,7 +74,15 @@ $(VNU_JAR):
 		--prefix tests/browser/.vnu vnu-jar >/dev/null || \
 		echo "== npm is missing: the Nu HTML checker cannot be installed =="
 
-test: translations lint $(VNU_JAR)
+OIDC_SERVER := tests/oidc_server/node_modules/.package-lock.json
+
+# The local OpenID Connect provider the sign-in tests run (node-oidc-provider).
+$(OIDC_SERVER): tests/oidc_server/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --silent --no-audit --no-fund --prefix tests/oidc_server >/dev/null; \
+	fi
+
+test: translations lint $(VNU_JAR) $(OIDC_SERVER)
 	@if [ -x "$(CHROMIUM)" ]; then \
 		echo "== tests on SQLite, with the browser journeys in $(CHROMIUM) =="; \
 		$(PY) -m pytest || exit $$?; \

@@ -626,6 +626,10 @@ ROUTES = {
     "accounts.join": lambda w, r, own: ("GET", "/join"),
     "accounts.join_details": lambda w, r, own: ("GET", "/join/NOSUCHCODE"),
     "accounts.profile": lambda w, r, own: ("GET", "/profile"),
+    # No identity provider is configured here: the sign-in routes answer 404.
+    "oidc.start": lambda w, r, own: ("GET", "/login/oidc/none"),
+    "oidc.callback": lambda w, r, own: ("GET", "/login/oidc/none/callback"),
+    "oidc.link_start": lambda w, r, own: ("GET", "/profile/oidc/none"),
     "i18n.switch_language": lambda w, r, own: ("POST", "/language"),
     "learners.learner_list": lambda w, r, own: ("GET", "/learners"),
     "learners.learner_detail": lambda w, r, own: (
@@ -957,6 +961,12 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "accounts.join": {"anonymous": (200, 200), **dict.fromkeys(ROLES[1:], (302, 302))},
     "accounts.join_details": {"anonymous": (404, 404), **dict.fromkeys(ROLES[1:], (302, 302))},
     "accounts.profile": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},
+    "oidc.start": dict.fromkeys(ROLES, (404, 404)),
+    "oidc.callback": dict.fromkeys(ROLES, (404, 404)),
+    "oidc.link_start": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(ROLES[1:], (404, 404)),
+    },
     "i18n.switch_language": dict.fromkeys(ROLES, (302, 302)),
     "learners.learner_list": {
         "anonymous": (LOGIN, LOGIN),

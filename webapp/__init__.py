@@ -74,6 +74,8 @@ def _register_features(app: Flask) -> None:
     from scheduling import cli as scheduler_cli
     from webapp.access import rules
     from webapp.accounts import login as accounts_login
+    from webapp.accounts import oidc as accounts_oidc
+    from webapp.accounts.oidc_views import bp as oidc_bp
     from webapp.accounts.views import bp as accounts_bp
     from webapp.classes import cli as classes_cli
     from webapp.classes.views import bp as classes_bp
@@ -101,6 +103,7 @@ def _register_features(app: Flask) -> None:
 
     rules.init_app(app)
     accounts_login.init_app(app)
+    accounts_oidc.init_app(app)
     locales.init_app(app)
     template_translations.init_app(app)
     labels.init_app(app)
@@ -112,6 +115,7 @@ def _register_features(app: Flask) -> None:
     for blueprint in (
         pages_bp,
         accounts_bp,
+        oidc_bp,
         i18n_bp,
         learners_bp,
         organisations_bp,

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from webapp.accounts.oidc_rules import ProviderConfigError, parse_providers
+
 LOCALES = ("nb", "uk", "ru", "en")
 DEFAULT_LOCALE = "nb"
 TIMEZONE = "Europe/Oslo"
@@ -154,6 +156,10 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         )
 
     _check_recordings(env)
+    try:
+        oidc_providers = parse_providers(env)
+    except ProviderConfigError as error:
+        raise ConfigError(str(error)) from None
 
     return {
         "SECRET_KEY": secret_key,
@@ -206,4 +212,7 @@ def build_config(instance_path: Path, environ: dict[str, str] | None = None) -> 
         "NORSKVEI_ASSUMED_RULES_UNTIL": assumed_until,
         # Learners inactive this many months after their right ended are anonymised (0: never).
         "NORSKVEI_RETENTION_MONTHS": _int_env(env, "NORSKVEI_RETENTION_MONTHS", 0),
+        # Identity providers offered on the login page (see README, "Signing in with OpenID
+        # Connect"); a tuple of webapp.accounts.oidc_rules.OidcProvider.
+        "NORSKVEI_OIDC_PROVIDERS": oidc_providers,
     }

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from webapp.access.redirects import safe_next
 from webapp.access.rules import logged_in, public
-from webapp.accounts import services
+from webapp.accounts import oidc, services
 from webapp.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -43,6 +43,17 @@ def _landing(user: User, wanted: str) -> str:
     return wanted
 
 
+def _throttled_message(wait_seconds: float) -> str:
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    return ngettext(
+        "Too many failed attempts for this account from here. Wait %(num)d minute"
+        " and try again, or reset your password.",
+        "Too many failed attempts for this account from here. Wait %(num)d minutes"
+        " and try again, or reset your password.",
+        minutes,
+    )
+
+
 def _start_session(user: User) -> None:
     """Renew the session on log-in so no identifier from before survives, with a new login
     session recorded on the server (the caller commits)."""
@@ -65,24 +76,24 @@ def login() -> Response | str:
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         db.session.commit()
         if result.throttled:
-            minutes = max(1, math.ceil(result.wait.total_seconds() / 60))
-            form.password.errors.append(
-                ngettext(
-                    "Too many failed attempts for this account from here. Wait %(num)d minute"
-                    " and try again, or reset your password.",
-                    "Too many failed attempts for this account from here. Wait %(num)d minutes"
-                    " and try again, or reset your password.",
-                    minutes,
-                )
-            )
-            return render_template("accounts/login.html", form=form), 429
+            form.password.errors.append(_throttled_message(result.wait.total_seconds()))
+            return _login_page(form), 429
         if result.user is not None:
             _start_session(result.user)
             db.session.commit()
             wanted = safe_next(form.next.data, url_for("pages.dashboard"))
             return redirect(_landing(result.user, wanted))
         form.password.errors.append(_("The e-mail address or the password is wrong."))
-    return render_template("accounts/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm) -> str:
+    """The login page: the password form, then a button per identity provider."""
+    return render_template(
+        "accounts/login.html",
+        form=form,
+        oidc_providers=oidc.providers(),
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -229,5 +240,12 @@ def profile() -> Response | str:
         support.language.data = lesson_services.support_language(current_user)
         support.next.data = url_for("accounts.profile")
     return render_template(
-        "accounts/profile.html", details=details, password=password, support=support
+        "accounts/profile.html",
+        details=details,
+        password=password,
+        support=support,
+        oidc_providers=[
+            provider for provider in oidc.providers() if oidc.may_use(provider, current_user)
+        ],
+        oidc_linked=oidc.linked_issuers(current_user),
     )
