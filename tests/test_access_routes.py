@@ -335,6 +335,10 @@ TEACHING_ROUTES = {
         "POST",
         f"/writing/{_teaching_world(w)['text_a' if own else 'text_b']}/reply",
     ),
+    "teaching.all_present": lambda w, r, own: (
+        "POST",
+        f"/sessions/{_series_world(w)['session_a' if own else 'session_b']}/all-present",
+    ),
 }
 
 
@@ -663,6 +667,8 @@ TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             ("teaching.add_assignment", 400),
             ("teaching.delete_assignment", 302),
             ("teaching.reply", 400),
+            # the session has not started: back to the dashboard with the reason
+            ("teaching.all_present", 302),
         )
     },
 }

@@ -27,6 +27,7 @@ from tests.conftest import (
     PASSWORD,
     TEST_SECRET,
     Factory,
+    backdate_bookings,
     copy_fixture_lesson,
     sync_lessons_in,
 )
@@ -154,6 +155,7 @@ class Env:
         )
         db.session.add(session)
         db.session.commit()
+        backdate_bookings(series_id)
         return session.id
 
     def offering(self, **kwargs) -> Offering:

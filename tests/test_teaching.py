@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from tests.conftest import login_as
+from tests.conftest import backdate_bookings, login_as
 from webapp.accounts.models import Role
 from webapp.classes import services as class_services
 from webapp.classes.models import AttendanceMark, Modality
@@ -387,6 +387,7 @@ def _series_group(teacher, factory, provider, size: int, lessons: list[Lesson], 
     learners = [factory.learner(organisation=provider) for _ in range(size)]
     for learner in learners:
         class_services.book_series(learner, series)
+    backdate_bookings(series.id)
     group = services.create_group(teacher, f"Gruppe {size}", series.id, teacher.id)
     db.session.flush()
     past = [s for s in series.sessions if s.ends_at < utcnow()]

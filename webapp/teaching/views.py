@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -14,6 +15,8 @@ from webapp.access.rules import roles
 from webapp.accounts.models import Role, User
 from webapp.classes.forms import ConfirmForm
 from webapp.classes.models import ClassSeries
+from webapp.classes.refusals import refusal_message as class_refusal
+from webapp.classes.services import ClassError
 from webapp.clock import oslo_today
 from webapp.extensions import db
 from webapp.forms import whole_number
@@ -21,7 +24,7 @@ from webapp.i18n.labels import track_label
 from webapp.lessons.models import WritingSubmission
 from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
-from webapp.teaching import services
+from webapp.teaching import services, today
 from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, ReplyForm
 from webapp.teaching.matrix import matrix_rows
 from webapp.teaching.models import Assignment
@@ -262,6 +265,8 @@ def reply(submission_id: int):
         else:
             db.session.commit()
             flash(_("Your reply is sent."), "success")
+            if request.form.get("back") == "dashboard":
+                return redirect(url_for("pages.dashboard", _anchor="writing-queue"))
             return redirect(url_for("teaching.writing_list", page=request.args.get("page", 1)))
     return render_template(
         "teaching/writing.html",
@@ -272,3 +277,41 @@ def reply(submission_id: int):
         form=form,
         may_reply=True,
     ), 400
+
+
+# The teacher's day ------------------------------------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>/all-present", methods=["POST"])
+@roles(*TEACHERS)
+def all_present(session_id: int) -> Response:
+    """The one-tap register; the exceptions are then marked on the session's attendance page."""
+    session = today.session_taught_by(current_user, session_id)
+    if session is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        count = today.register_all_present(current_user, session)
+    except ClassError as refusal:
+        db.session.rollback()
+        flash(class_refusal(refusal.code), "error")
+        return redirect(url_for("pages.dashboard"))
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d learner marked present. Mark anyone who did not come below.",
+            "%(num)d learners marked present. Mark anyone who did not come below.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(
+        url_for("classes.attendance", series_id=session.series_id, session_id=session.id)
+    )
+
+
+@bp.app_context_processor
+def writing_count_helper() -> dict:
+    """``writing_waiting_count()`` for the menu: asked only where the menu shows it."""
+    return {"writing_waiting_count": lambda: today.writing_waiting_count(current_user)}
