@@ -318,6 +318,7 @@ def _group_url(w: World, own: bool, suffix: str = "") -> str:
 TEACHING_ROUTES = {
     "teaching.group_list": lambda w, r, own: ("GET", "/groups"),
     "teaching.group_page": lambda w, r, own: ("GET", _group_url(w, own)),
+    "teaching.gradebook_csv": lambda w, r, own: ("GET", _group_url(w, own, "/gradebook.csv")),
     "teaching.add_member": lambda w, r, own: ("POST", _group_url(w, own, "/members")),
     "teaching.remove_member": lambda w, r, own: (
         "POST",
@@ -648,12 +649,15 @@ TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             **dict.fromkeys((*RUNNERS, "admin"), (200, 200)),
         },
     ),
-    "teaching.group_page": {
-        "anonymous": (LOGIN, LOGIN),
-        **dict.fromkeys(("learner", "coordinator"), (403, 403)),
-        **dict.fromkeys(RUNNERS, (200, 404)),
-        "admin": (200, 200),
-    },
+    **dict.fromkeys(
+        ("teaching.group_page", "teaching.gradebook_csv"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "coordinator"), (403, 403)),
+            **dict.fromkeys(RUNNERS, (200, 404)),
+            "admin": (200, 200),
+        },
+    ),
     # Empty forms come back with errors (400); removing and withdrawing work (302).
     **{
         endpoint: {

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from werkzeug.wrappers import Response
 
 from lessons.schema import LEVELS, TRACKS
 from webapp.access.rules import roles
@@ -18,6 +20,7 @@ from webapp.classes.models import ClassSeries
 from webapp.classes.refusals import refusal_message as class_refusal
 from webapp.classes.services import ClassError
 from webapp.clock import oslo_today
+from webapp.csv_files import safe_cell
 from webapp.extensions import db
 from webapp.forms import whole_number
 from webapp.i18n.labels import track_label
@@ -26,7 +29,7 @@ from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
 from webapp.teaching import services, today
 from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, ReplyForm
-from webapp.teaching.matrix import matrix_rows
+from webapp.teaching.matrix import abbreviate, matrix_rows
 from webapp.teaching.models import Assignment
 from webapp.teaching.refusals import refusal_message
 
@@ -35,6 +38,8 @@ bp = Blueprint("teaching", __name__, template_folder="templates")
 TEACHERS = (Role.TEACHER, Role.PROVIDER_ADMIN)
 VIEWERS = (Role.TEACHER, Role.PROVIDER_ADMIN, Role.ADMIN)
 PER_PAGE = 20
+
+bp.add_app_template_filter(abbreviate, "abbreviate")
 
 
 def _group_form(provider_id: int | None) -> GroupForm:
@@ -139,6 +144,49 @@ def _group_page(group, forms: dict | None = None, status: int = 200):
 @roles(*VIEWERS)
 def group_page(group_id: int):
     return _group_page(services.get_group_or_404(current_user, group_id))
+
+
+@bp.route("/groups/<int:group_id>/gradebook.csv")
+@roles(*VIEWERS)
+def gradebook_csv(group_id: int) -> Response:
+    """The whole group's progress matrix as a spreadsheet (every learner, not one page)."""
+    group = services.get_group_or_404(current_user, group_id)
+    matrix = services.progress_matrix(group, oslo_today(), 1, per_page=services.CSV_LEARNERS)
+    rows = matrix_rows(
+        [learner.id for learner in matrix.learners],
+        [lesson.id for lesson in matrix.lessons],
+        matrix.cells,
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    header = [_("Learner"), *(safe_cell(lesson.title_nb) for lesson in matrix.lessons)]
+    header.append(_("Hours, last 4 weeks"))
+    if group.series_id:
+        header += [_("Present"), _("Absent"), _("Excused")]
+    writer.writerow(header)
+    overdue = _("overdue")
+    for learner in matrix.learners:
+        line = [safe_cell(learner.name)]
+        for text, late, attempts in rows[learner.id]:
+            parts = [text] if text else []
+            if attempts:
+                parts.append(ngettext("%(num)d answer", "%(num)d answers", attempts))
+            if late:
+                parts.append(overdue)
+            line.append(" · ".join(parts))
+        line.append(format_decimal(matrix.hours.get(learner.id, 0), "0.0"))
+        if group.series_id:
+            marks = matrix.attendance.get(learner.id, {})
+            line += [marks.get(mark, 0) for mark in ("present", "absent", "excused")]
+        writer.writerow(line)
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="norskvei-group-{group.id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/groups/<int:group_id>/members", methods=["POST"])
