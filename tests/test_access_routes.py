@@ -311,6 +311,26 @@ def _fresh_assignment(w: World, own: bool) -> int:
     return assignment.id
 
 
+def _message_url(w: World, own: bool) -> str:
+    """A message per provider to its group, received by that provider's learner (made once)."""
+    from webapp.teaching.models import MessageRecipient, TeacherMessage
+
+    ids = _teaching_world(w)
+    if "message_a" not in ids:
+        for key, provider in (("a", w.prov_a), ("b", w.prov_b)):
+            message = TeacherMessage(
+                provider_id=provider.id, group_id=ids[f"group_{key}"], body="Hei"
+            )
+            db.session.add(message)
+            db.session.flush()
+            db.session.add(
+                MessageRecipient(message_id=message.id, learner_id=ids[f"learner_{key}"])
+            )
+            ids[f"message_{key}"] = message.id
+        db.session.commit()
+    return f"/messages/{ids['message_a' if own else 'message_b']}"
+
+
 def _group_url(w: World, own: bool, suffix: str = "") -> str:
     return f"/groups/{_teaching_world(w)['group_a' if own else 'group_b']}{suffix}"
 
@@ -336,6 +356,8 @@ TEACHING_ROUTES = {
         "POST",
         f"/writing/{_teaching_world(w)['text_a' if own else 'text_b']}/reply",
     ),
+    "teaching.message_form": lambda w, r, own: ("GET", "/messages/new"),
+    "teaching.message_page": lambda w, r, own: ("GET", _message_url(w, own)),
     "teaching.all_present": lambda w, r, own: (
         "POST",
         f"/sessions/{_series_world(w)['session_a' if own else 'session_b']}/all-present",
@@ -658,6 +680,17 @@ TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             "admin": (200, 200),
         },
     ),
+    "teaching.message_form": {
+        "anonymous": (LOGIN, LOGIN),
+        **dict.fromkeys(("learner", "coordinator", "admin"), (403, 403)),
+        **dict.fromkeys(RUNNERS, (200, 200)),
+    },
+    # a learner opens only a message sent to them
+    "teaching.message_page": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (200, 404),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
+    },
     # Empty forms come back with errors (400); removing and withdrawing work (302).
     **{
         endpoint: {

@@ -18,6 +18,7 @@ from webapp.entitlement.overview import flagged_learners, own_deadline
 from webapp.lessons import services as lesson_services
 from webapp.pages.services import database_problem, staff_summary
 from webapp.studytime import services as studytime
+from webapp.teaching import messages as teacher_messages
 from webapp.teaching import services as teaching_services
 from webapp.teaching import today as teacher_day
 
@@ -53,6 +54,7 @@ def dashboard() -> str:
             next_session=next_booked_session(current_user.id, utcnow()),
             today=today,
             feedback=teaching_services.learner_feedback(current_user, limit=3),
+            messages=teacher_messages.inbox(current_user),
         )
     teaching = current_user.role in teaching_services.TEACHING_ROLES
     flagged = flagged_learners(

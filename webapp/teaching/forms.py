@@ -59,3 +59,18 @@ class ReplyForm(Form):
         ],
     )
     submit = SubmitField(_l("Send the reply"))
+
+
+class MessageForm(Form):
+    """A message to a class series, one session's booked learners or a group."""
+
+    audience = SelectField(_l("To"), validators=[InputRequired(message=_l("Choose who gets it."))])
+    body = TextAreaField(
+        _l("Message"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(message=_l("Write a message.")),
+            Length(max=2000, message=_l("Keep it under 2,000 characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Send the message"))

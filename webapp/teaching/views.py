@@ -21,14 +21,15 @@ from webapp.classes.refusals import refusal_message as class_refusal
 from webapp.classes.services import ClassError
 from webapp.clock import oslo_today
 from webapp.csv_files import safe_cell
+from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.forms import whole_number
 from webapp.i18n.labels import track_label
 from webapp.lessons.models import WritingSubmission
 from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
-from webapp.teaching import services, today
-from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, ReplyForm
+from webapp.teaching import messages, services, today
+from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, MessageForm, ReplyForm
 from webapp.teaching.matrix import abbreviate, matrix_rows
 from webapp.teaching.models import Assignment
 from webapp.teaching.refusals import refusal_message
@@ -357,6 +358,61 @@ def all_present(session_id: int) -> Response:
     return redirect(
         url_for("classes.attendance", series_id=session.series_id, session_id=session.id)
     )
+
+
+# Messages to a class or group ---------------------------------------------------------------------
+
+
+@bp.route("/messages/new", methods=["GET", "POST"])
+@roles(*TEACHERS)
+def message_form():
+    """Write to a series, a session's booked learners or a group (preselected from the link)."""
+    form = MessageForm()
+    choices = messages.audiences(current_user, utcnow())
+    labels = {"series": _("Classes"), "session": _("Sessions"), "group": _("Groups")}
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for item in choices:
+        grouped.setdefault(labels[item.kind], []).append((f"{item.kind}:{item.id}", item.label))
+    form.audience.choices = grouped
+    if request.method == "GET":
+        for kind in ("session", "series", "group"):
+            wanted = whole_number(request.args.get(kind))
+            if wanted:
+                form.audience.data = f"{kind}:{wanted}"
+                break
+    if form.validate_on_submit():
+        kind, _sep, value = form.audience.data.partition(":")
+        try:
+            count = messages.send_message(
+                current_user, kind, whole_number(value) or 0, form.body.data
+            )
+        except services.TeachingError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal_message(refusal.code))
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "The message is sent to %(num)d learner.",
+                    "The message is sent to %(num)d learners.",
+                    count,
+                ),
+                "success",
+            )
+            return redirect(url_for("pages.dashboard"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("teaching/message_form.html", form=form), status
+
+
+@bp.route("/messages/<int:message_id>")
+@roles(Role.LEARNER)
+def message_page(message_id: int) -> str:
+    """One of the learner's messages, marked read as it opens."""
+    item = messages.open_message(current_user, message_id)
+    if item is None:
+        abort(404)
+    db.session.commit()
+    return render_template("teaching/message.html", item=item)
 
 
 @bp.app_context_processor
