@@ -121,7 +121,8 @@ def send_message(actor: User, kind: str, target_id: int, body: str) -> int:
     body = body.strip()[:MAX_MESSAGE]
     if not body:
         raise TeachingError("empty_message")
-    target, learners = _recipients(actor, kind, target_id)
+    target, found = _recipients(actor, kind, target_id)
+    learners = list({learner.id: learner for learner in found}.values())  # booked twice, told once
     if not learners:
         raise TeachingError("no_recipients")
     message = TeacherMessage(

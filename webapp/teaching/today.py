@@ -62,7 +62,7 @@ def sessions_today(actor: User, today: date) -> list[SessionToday]:
     if actor.role not in TEACHING_ROLES or actor.organisation_id is None:
         return []
     booked = (
-        select(func.count(Booking.id))
+        select(func.count(func.distinct(Booking.learner_id)))
         .where(
             Booking.series_id == ClassSession.series_id,
             Booking.status == BookingStatus.CONFIRMED,
