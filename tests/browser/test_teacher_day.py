@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from scheduling.recurrence import OSLO
@@ -23,6 +24,16 @@ LEARNER = "learner@example.org"
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def no_serious_violations(page) -> None:
+    """axe-core finds nothing serious or critical on the page as it stands."""
+    found = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not found, f"{page.url}: {found}"
 
 
 def no_sideways_scroll(page) -> None:
@@ -91,6 +102,7 @@ def test_a_teachers_day_register_reply_and_message(page):
     expect(session).to_contain_text("påmeldte")
     shot(page, "01-dashboard")
     no_sideways_scroll(page)
+    no_serious_violations(page)
 
     # one tap: everyone present, then the exception on the attendance page
     session.get_by_role("button", name="Alle til stede").click()
@@ -126,6 +138,7 @@ def test_a_teachers_day_register_reply_and_message(page):
     message = "I kveld er vi i rom 3. Ta med lønnsslippen."
     page.fill("textarea[name=body]", message)
     shot(page, "06-message-written")
+    no_serious_violations(page)
     page.get_by_role("button", name="Send meldingen").click()
     page.wait_for_url("**/dashboard")
     expect(page.locator(".flashes")).to_contain_text("Meldingen er sendt til")
@@ -136,6 +149,7 @@ def test_a_teachers_day_register_reply_and_message(page):
     page.locator("main table a, main ul a").first.click()
     shot(page, "07-gradebook")
     no_sideways_scroll(page)
+    no_serious_violations(page)
 
     # the booked learner sees it on their dashboard and opens it
     page.context.clear_cookies()
@@ -143,6 +157,8 @@ def test_a_teachers_day_register_reply_and_message(page):
     card = page.locator(".messages-card")
     expect(card).to_contain_text(message[:40])
     shot(page, "08-learner-sees-message")
+    no_serious_violations(page)
     card.locator("a").first.click()
     expect(page.locator("blockquote")).to_have_text(message)
     shot(page, "09-learner-opened-message")
+    no_serious_violations(page)

@@ -110,7 +110,7 @@ def by_due_date(lesson_ids: Sequence[str], due: Mapping[tuple[int, str], date]) 
     )
 
 
-def abbreviate(title: str, limit: int = 14) -> str:
+def abbreviate(title: str, limit: int = 18) -> str:
     """A column heading short enough for a narrow column: whole words up to ``limit`` characters,
     then an ellipsis; a title that fits stays as it is."""
     title = " ".join(title.split())
