@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _pl
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -64,7 +65,10 @@ class ReplyForm(Form):
 class MessageForm(Form):
     """A message to a class series, one session's booked learners or a group."""
 
-    audience = SelectField(_l("To"), validators=[InputRequired(message=_l("Choose who gets it."))])
+    audience = SelectField(
+        _pl("message recipients", "To"),
+        validators=[InputRequired(message=_l("Choose who gets it."))],
+    )
     body = TextAreaField(
         _l("Message"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
