@@ -339,6 +339,10 @@ TEACHING_ROUTES = {
     "teaching.group_list": lambda w, r, own: ("GET", "/groups"),
     "teaching.group_page": lambda w, r, own: ("GET", _group_url(w, own)),
     "teaching.gradebook_csv": lambda w, r, own: ("GET", _group_url(w, own, "/gradebook.csv")),
+    "teaching.learner_work": lambda w, r, own: (
+        "GET",
+        _group_url(w, own, f"/learners/{_teaching_world(w)['learner_a' if own else 'learner_b']}"),
+    ),
     "teaching.add_member": lambda w, r, own: ("POST", _group_url(w, own, "/members")),
     "teaching.remove_member": lambda w, r, own: (
         "POST",
@@ -672,7 +676,7 @@ TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         },
     ),
     **dict.fromkeys(
-        ("teaching.group_page", "teaching.gradebook_csv"),
+        ("teaching.group_page", "teaching.gradebook_csv", "teaching.learner_work"),
         {
             "anonymous": (LOGIN, LOGIN),
             **dict.fromkeys(("learner", "coordinator"), (403, 403)),

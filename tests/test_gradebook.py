@@ -17,7 +17,7 @@ from tests.test_teaching import group_with, progress
 from webapp.accounts.models import Role
 from webapp.clock import oslo_today
 from webapp.extensions import db
-from webapp.lessons.models import ExerciseAnswer, Lesson
+from webapp.lessons.models import ExerciseAnswer, Lesson, WritingSubmission
 from webapp.organisations.models import OrganisationKind
 from webapp.teaching import services
 from webapp.teaching.matrix import abbreviate, by_due_date
@@ -144,3 +144,38 @@ def test_the_csv_holds_every_learner_with_scores_and_only_for_the_provider(
     assert client.get(f"/groups/{group.id}/gradebook.csv").status_code == 404
     login_as(client, factory.learner(organisation=provider))
     assert client.get(f"/groups/{group.id}/gradebook.csv").status_code == 403
+
+
+def test_a_learners_row_opens_their_work_in_the_group(client, factory, teacher, provider):
+    lesson = titled("retail-a2-04", "Kassa", 4)
+    ada = factory.learner(organisation=provider, name="Ada Lovelace")
+    outsider = factory.learner(organisation=provider, name="Utenfor")
+    group = group_with(teacher, [ada])
+    services.assign(teacher, group, due=oslo_today() - timedelta(days=1), lesson_id=lesson.id)
+    db.session.commit()
+    progress(ada, lesson, 70, False)
+    db.session.add(
+        ExerciseAnswer(
+            learner_id=ada.id, lesson_id=lesson.id, exercise_id="e1", answer="1", attempts=2
+        )
+    )
+    db.session.add(
+        WritingSubmission(learner_id=ada.id, lesson_id=lesson.id, exercise_id="w", text="Hei du")
+    )
+    db.session.commit()
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    matrix = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    url = f"/groups/{group.id}/learners/{ada.id}"
+    assert f'href="{url}"' in matrix
+    page = client.get(url).get_data(as_text=True)
+    row = page[page.index(">Kassa<") :]
+    row = row[: row.index("</tr>")]
+    assert "◐ 70 %" in row
+    assert "overdue" in row
+    assert '<td class="number">2</td>' in row
+    assert "Hei du" in page
+    assert client.get(f"/groups/{group.id}/learners/{outsider.id}").status_code == 404
+    stranger = factory.user(Role.TEACHER, factory.organisation(OrganisationKind.PROVIDER))
+    login_as(client, stranger)
+    assert client.get(url).status_code == 404

@@ -580,3 +580,35 @@ def lessons_by_id(ids: set[str]) -> dict[str, Lesson]:
     return {
         lesson.id: lesson for lesson in db.session.scalars(select(Lesson).where(Lesson.id.in_(ids)))
     }
+
+
+@dataclass(frozen=True)
+class LearnerWork:
+    """One learner's work in a group: each assigned lesson's cell, soonest due first."""
+
+    learner: GroupLearner
+    lessons: list[Lesson]
+    cells: dict[tuple[int, str], Cell]
+
+
+def learner_work(group: TeachingGroup, learner_id: int, today: date) -> LearnerWork | None:
+    """The work assigned in the group to one of its learners, with their progress; None when
+    the learner is not in the group."""
+    learner = next((item for item in group_roster(group) if item.id == learner_id), None)
+    if learner is None:
+        return None
+    assignments = [
+        a
+        for a in group_assignments(group, [learner_id])
+        if a.learner_id is None or a.learner_id == learner_id
+    ]
+    covered = assigned_lessons(assignments)
+    due = earliest_due(
+        ((learner_id, lesson.id), a.due_date) for a in assignments for lesson in covered[a.id]
+    )
+    by_id = {lesson.id: lesson for lessons in covered.values() for lesson in lessons}
+    order = by_due_date(list(by_id), due)
+    progress = _progress([learner_id], order)
+    return LearnerWork(
+        learner, [by_id[i] for i in order], build_matrix([learner_id], due, progress, today)
+    )

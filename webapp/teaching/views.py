@@ -190,6 +190,30 @@ def gradebook_csv(group_id: int) -> Response:
     )
 
 
+@bp.route("/groups/<int:group_id>/learners/<int:learner_id>")
+@roles(*VIEWERS)
+def learner_work(group_id: int, learner_id: int) -> str:
+    """A learner's row opened: every lesson assigned to them in the group, and their texts."""
+    group = services.get_group_or_404(current_user, group_id)
+    work = services.learner_work(group, learner_id, oslo_today())
+    if work is None:
+        abort(404)
+    texts = db.session.scalars(
+        services.writing_visible_to(current_user)
+        .where(WritingSubmission.learner_id == learner_id)
+        .limit(PER_PAGE)
+    ).all()
+    return render_template(
+        "teaching/learner_work.html",
+        group=group,
+        work=work,
+        rows=matrix_rows([learner_id], [lesson.id for lesson in work.lessons], work.cells),
+        texts=texts,
+        lessons=services.lessons_by_id({text.lesson_id for text in texts}),
+        may_change=current_user.role in TEACHERS,
+    )
+
+
 @bp.route("/groups/<int:group_id>/members", methods=["POST"])
 @roles(*TEACHERS)
 def add_member(group_id: int):
