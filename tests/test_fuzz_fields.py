@@ -987,9 +987,26 @@ def teaching_cases(e: Env) -> list[Case]:
 
         return build
 
+    def message(role: str):
+        def build(n: int) -> Request:
+            group = e.group(e.w.learner_a)
+            return _post(
+                "/messages/new",
+                {"audience": f"group:{group.id}", "body": f"I kveld er vi i rom 3.\nHilsen {n}"},
+                e.user(role),
+            )
+
+        return build
+
     cases = []
     for role in RUNNERS:
         cases += [
+            Case(
+                "teaching.message_form",
+                role,
+                message(role),
+                extra={"audience": ("group:0", "series:x", "session:", "nothing")},
+            ),
             Case(
                 "teaching.group_list",
                 role,

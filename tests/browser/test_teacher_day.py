@@ -150,6 +150,11 @@ def test_a_teachers_day_register_reply_and_message(page):
     shot(page, "07-gradebook")
     no_sideways_scroll(page)
     no_serious_violations(page)
+    page.locator("table.gradebook tbody th a").first.click()
+    page.wait_for_url("**/learners/*")
+    shot(page, "07b-learner-work")
+    no_sideways_scroll(page)
+    no_serious_violations(page)
 
     # the booked learner sees it on their dashboard and opens it
     page.context.clear_cookies()
