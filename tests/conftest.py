@@ -10,7 +10,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -274,3 +274,17 @@ def synced_lesson(tmp_path: Path) -> Path:
     copy_fixture_lesson(tmp_path)
     sync_lessons_in(tmp_path)
     return tmp_path
+
+
+def backdate_bookings(series_id: int, days: int = 60) -> None:
+    """Move a series' bookings ``days`` back, as if made before its past sessions (a session's
+    register only counts learners who booked before it started)."""
+    from sqlalchemy import select
+
+    from webapp.classes.models import Booking
+
+    for booking in db.session.scalars(select(Booking).where(Booking.series_id == series_id)):
+        booking.created_at -= timedelta(days=days)
+        if booking.confirmed_at is not None:
+            booking.confirmed_at -= timedelta(days=days)
+    db.session.commit()

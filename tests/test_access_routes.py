@@ -320,6 +320,26 @@ def _fresh_assignment(w: World, own: bool) -> int:
     return assignment.id
 
 
+def _message_url(w: World, own: bool) -> str:
+    """A message per provider to its group, received by that provider's learner (made once)."""
+    from webapp.teaching.models import MessageRecipient, TeacherMessage
+
+    ids = _teaching_world(w)
+    if "message_a" not in ids:
+        for key, provider in (("a", w.prov_a), ("b", w.prov_b)):
+            message = TeacherMessage(
+                provider_id=provider.id, group_id=ids[f"group_{key}"], body="Hei"
+            )
+            db.session.add(message)
+            db.session.flush()
+            db.session.add(
+                MessageRecipient(message_id=message.id, learner_id=ids[f"learner_{key}"])
+            )
+            ids[f"message_{key}"] = message.id
+        db.session.commit()
+    return f"/messages/{ids['message_a' if own else 'message_b']}"
+
+
 def _group_url(w: World, own: bool, suffix: str = "") -> str:
     return f"/groups/{_teaching_world(w)['group_a' if own else 'group_b']}{suffix}"
 
@@ -327,6 +347,11 @@ def _group_url(w: World, own: bool, suffix: str = "") -> str:
 TEACHING_ROUTES = {
     "teaching.group_list": lambda w, r, own: ("GET", "/groups"),
     "teaching.group_page": lambda w, r, own: ("GET", _group_url(w, own)),
+    "teaching.gradebook_csv": lambda w, r, own: ("GET", _group_url(w, own, "/gradebook.csv")),
+    "teaching.learner_work": lambda w, r, own: (
+        "GET",
+        _group_url(w, own, f"/learners/{_teaching_world(w)['learner_a' if own else 'learner_b']}"),
+    ),
     "teaching.add_member": lambda w, r, own: ("POST", _group_url(w, own, "/members")),
     "teaching.remove_member": lambda w, r, own: (
         "POST",
@@ -343,6 +368,12 @@ TEACHING_ROUTES = {
     "teaching.reply": lambda w, r, own: (
         "POST",
         f"/writing/{_teaching_world(w)['text_a' if own else 'text_b']}/reply",
+    ),
+    "teaching.message_form": lambda w, r, own: ("GET", "/messages/new"),
+    "teaching.message_page": lambda w, r, own: ("GET", _message_url(w, own)),
+    "teaching.all_present": lambda w, r, own: (
+        "POST",
+        f"/sessions/{_series_world(w)['session_a' if own else 'session_b']}/all-present",
     ),
 }
 
@@ -777,11 +808,25 @@ TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             **dict.fromkeys((*RUNNERS, "admin"), (200, 200)),
         },
     ),
-    "teaching.group_page": {
+    **dict.fromkeys(
+        ("teaching.group_page", "teaching.gradebook_csv", "teaching.learner_work"),
+        {
+            "anonymous": (LOGIN, LOGIN),
+            **dict.fromkeys(("learner", "coordinator"), (403, 403)),
+            **dict.fromkeys(RUNNERS, (200, 404)),
+            "admin": (200, 200),
+        },
+    ),
+    "teaching.message_form": {
         "anonymous": (LOGIN, LOGIN),
-        **dict.fromkeys(("learner", "coordinator"), (403, 403)),
-        **dict.fromkeys(RUNNERS, (200, 404)),
-        "admin": (200, 200),
+        **dict.fromkeys(("learner", "coordinator", "admin"), (403, 403)),
+        **dict.fromkeys(RUNNERS, (200, 200)),
+    },
+    # a learner opens only a message sent to them
+    "teaching.message_page": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (200, 404),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
     },
     # Empty forms come back with errors (400); removing and withdrawing work (302).
     **{
@@ -796,6 +841,8 @@ TEACHING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
             ("teaching.add_assignment", 400),
             ("teaching.delete_assignment", 302),
             ("teaching.reply", 400),
+            # the session has not started: back to the dashboard with the reason
+            ("teaching.all_present", 302),
         )
     },
 }

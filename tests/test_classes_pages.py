@@ -10,7 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from scheduling import availability as free_time
-from tests.conftest import login_as
+from tests.conftest import backdate_bookings, login_as
 from webapp.accounts.models import Role, User
 from webapp.classes import services
 from webapp.classes.models import (
@@ -249,6 +249,7 @@ def test_the_teacher_takes_attendance_and_it_counts_as_study_time(client, factor
     learner = factory.learner(email="ola@example.org")
     services.book_series(learner, series, now=utcnow() - timedelta(days=3))
     db.session.commit()
+    backdate_bookings(series.id)
     session = series.sessions[0]
     login_as(client, teacher)
     url = f"/classes/{series.id}/sessions/{session.id}/attendance"
@@ -321,6 +322,7 @@ def test_saving_attendance_costs_the_same_statements_for_4_and_40_learners(
         for learner in learners:
             services.book_series(learner, series, now=utcnow() - timedelta(days=3))
         db.session.commit()
+        backdate_bookings(series.id)
         session = series.sessions[0]
         url = f"/classes/{series.id}/sessions/{session.id}/attendance"
         return url, [learner.id for learner in learners], session.local_date

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from scheduling import availability as free_time
+from tests.conftest import backdate_bookings
 from webapp.accounts.models import Role
 from webapp.classes import fit, services
 from webapp.classes.models import (
@@ -299,6 +300,7 @@ def test_attendance_counts_as_study_time_and_corrections_take_it_back(factory, t
     learner = factory.learner()
     booking = services.book_series(learner, series, now=utcnow() - timedelta(days=4))
     db.session.commit()
+    backdate_bookings(series.id)
     assert booking.status is BookingStatus.CONFIRMED
     past = next(s for s in series.sessions if s.ends_at < utcnow())
 

@@ -27,6 +27,7 @@ from tests.conftest import (
     PASSWORD,
     TEST_SECRET,
     Factory,
+    backdate_bookings,
     copy_fixture_lesson,
     sync_lessons_in,
 )
@@ -155,6 +156,7 @@ class Env:
         )
         db.session.add(session)
         db.session.commit()
+        backdate_bookings(series_id)
         return session.id
 
     def offering(self, **kwargs) -> Offering:
@@ -1025,9 +1027,26 @@ def teaching_cases(e: Env) -> list[Case]:
 
         return build
 
+    def message(role: str):
+        def build(n: int) -> Request:
+            group = e.group(e.w.learner_a)
+            return _post(
+                "/messages/new",
+                {"audience": f"group:{group.id}", "body": f"I kveld er vi i rom 3.\nHilsen {n}"},
+                e.user(role),
+            )
+
+        return build
+
     cases = []
     for role in RUNNERS:
         cases += [
+            Case(
+                "teaching.message_form",
+                role,
+                message(role),
+                extra={"audience": ("group:0", "series:x", "session:", "nothing")},
+            ),
             Case(
                 "teaching.group_list",
                 role,

@@ -225,7 +225,7 @@ def series_recurrence(series: ClassSeries) -> Recurrence:
 
 def expected_learners(session: ClassSession) -> list[User]:
     """Learners with a confirmed place at a session: the series' and the session's drop-ins,
-    leaving out those whose place was confirmed only after the session had ended."""
+    confirmed before it started (a learner who booked later was not expected there)."""
     return list(
         db.session.scalars(
             select(User)
@@ -234,7 +234,7 @@ def expected_learners(session: ClassSession) -> list[User]:
                 Booking.series_id == session.series_id,
                 Booking.status == BookingStatus.CONFIRMED,
                 or_(Booking.session_id.is_(None), Booking.session_id == session.id),
-                func.coalesce(Booking.confirmed_at, Booking.created_at) <= session.ends_at,
+                func.coalesce(Booking.confirmed_at, Booking.created_at) < session.starts_at,
             )
             .order_by(User.name, User.id)
         )

@@ -19,7 +19,9 @@ from webapp.lessons import services as lesson_services
 from webapp.pages.services import database_problem, staff_summary
 from webapp.recordings import services as recording_services
 from webapp.studytime import services as studytime
+from webapp.teaching import messages as teacher_messages
 from webapp.teaching import services as teaching_services
+from webapp.teaching import today as teacher_day
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -54,13 +56,34 @@ def dashboard() -> str:
             today=today,
             feedback=teaching_services.learner_feedback(current_user, limit=3),
             spoken_replies=recording_services.latest_replies(current_user, limit=3),
+            messages=teacher_messages.inbox(current_user),
         )
-    flagged = flagged_learners(current_user, today, entitlement_services.flag_settings(), limit=10)
+    teaching = current_user.role in teaching_services.TEACHING_ROLES
+    flagged = flagged_learners(
+        current_user, today, entitlement_services.flag_settings(), limit=5 if teaching else 10
+    )
+    day = {}
+    if teaching:
+        waiting = teacher_day.writing_waiting(current_user)
+        overdue = teacher_day.overdue_by_group(current_user, today)
+        lesson_ids = {item.lesson_id for item, _name in waiting}
+        lesson_ids |= {a.lesson_id for g in overdue for a in g.assignments if a.lesson_id}
+        day = {
+            "sessions": teacher_day.sessions_today(current_user, today),
+            "waiting": waiting,
+            "waiting_count": teacher_day.writing_waiting_count(current_user),
+            "overdue": overdue,
+            "lessons": teaching_services.lessons_by_id(lesson_ids),
+            "now": utcnow(),
+        }
     return render_template(
         "pages/dashboard_staff.html",
         summary=staff_summary(current_user),
         flagged=flagged,
         spoken_waiting=recording_services.waiting_count(current_user),
+        teaching=teaching,
+        today=today,
+        day=day,
     )
 
 

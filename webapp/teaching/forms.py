@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _pl
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -59,3 +60,21 @@ class ReplyForm(Form):
         ],
     )
     submit = SubmitField(_l("Send the reply"))
+
+
+class MessageForm(Form):
+    """A message to a class series, one session's booked learners or a group."""
+
+    audience = SelectField(
+        _pl("message recipients", "To"),
+        validators=[InputRequired(message=_l("Choose who gets it."))],
+    )
+    body = TextAreaField(
+        _l("Message"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(message=_l("Write a message.")),
+            Length(max=2000, message=_l("Keep it under 2,000 characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Send the message"))

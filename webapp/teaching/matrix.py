@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +16,8 @@ class Progress:
     """What the platform knows of one learner's work on one lesson."""
 
     completed: bool
-    best_score: int
+    best_score: int  # the first-try score
+    attempts: int = 0  # answers given, every try of every exercise
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Cell:
     score: int | None
     due: date
     overdue: bool
+    attempts: int = 0
 
 
 def cell_for(progress: Progress | None, due: date, today: date) -> Cell:
@@ -37,7 +39,8 @@ def cell_for(progress: Progress | None, due: date, today: date) -> Cell:
         status, score = COMPLETED, progress.best_score
     else:
         status, score = STARTED, progress.best_score
-    return Cell(status, score, due, overdue=status != COMPLETED and today > due)
+    attempts = progress.attempts if progress is not None else 0
+    return Cell(status, score, due, status != COMPLETED and today > due, attempts)
 
 
 def build_matrix(
@@ -68,16 +71,18 @@ def cell_text(cell: Cell | None) -> str | None:
 
 def matrix_rows(
     learner_ids: Iterable[int], lesson_ids: Iterable[str], cells: Mapping[tuple[int, str], Cell]
-) -> dict[int, list[tuple[str | None, bool]]]:
-    """Per learner, each lesson's cell text and whether it is overdue, in the lessons' order:
-    what the page's rows show, worked out once instead of cell by cell in the template."""
+) -> dict[int, list[tuple[str | None, bool, int]]]:
+    """Per learner, each lesson's cell text, whether it is overdue and the answers given, in the
+    lessons' order: what the page's rows show, worked out once instead of cell by cell."""
     lessons = list(lesson_ids)
     rows = {}
     for learner_id in learner_ids:
         row = []
         for lesson_id in lessons:
             cell = cells.get((learner_id, lesson_id))
-            row.append((cell_text(cell), cell is not None and cell.overdue))
+            row.append(
+                (cell_text(cell), cell is not None and cell.overdue, cell.attempts if cell else 0)
+            )
         rows[learner_id] = row
     return rows
 
@@ -89,3 +94,29 @@ def earliest_due(pairs: Iterable[tuple[tuple[int, str], date]]) -> dict[tuple[in
         if key not in due or day < due[key]:
             due[key] = day
     return due
+
+
+def by_due_date(lesson_ids: Sequence[str], due: Mapping[tuple[int, str], date]) -> list[str]:
+    """The lessons as the gradebook's columns: soonest due first (a lesson's earliest day over
+    its learners), then in the order given, so adding work never reorders the others' columns
+    among themselves."""
+    first_due: dict[str, date] = {}
+    for (_learner, lesson_id), day in due.items():
+        if lesson_id not in first_due or day < first_due[lesson_id]:
+            first_due[lesson_id] = day
+    place = {lesson_id: n for n, lesson_id in enumerate(lesson_ids)}
+    return sorted(
+        lesson_ids, key=lambda lesson_id: (first_due.get(lesson_id, date.max), place[lesson_id])
+    )
+
+
+def abbreviate(title: str, limit: int = 18) -> str:
+    """A column heading short enough for a narrow column: whole words up to ``limit`` characters,
+    then an ellipsis; a title that fits stays as it is."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1]
+    if " " in cut and title[limit - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.:;-–") + "…"

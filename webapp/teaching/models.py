@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db_types import UTCDateTime, utcnow
@@ -85,3 +85,52 @@ class Assignment(db.Model):
 
     group: Mapped[TeachingGroup | None] = relationship()
     learner: Mapped[User | None] = relationship(foreign_keys=[learner_id])
+
+
+class TeacherMessage(db.Model):
+    """A teacher's message to a class series, one session's booked learners or a group."""
+
+    __tablename__ = "teacher_messages"
+    __table_args__ = (
+        CheckConstraint("length(body) > 0", name="message_not_empty"),
+        CheckConstraint(
+            "(CASE WHEN series_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN session_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN group_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="message_to_one_audience",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("class_series.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("class_sessions.id", ondelete="CASCADE")
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teaching_groups.id", ondelete="CASCADE")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class MessageRecipient(db.Model):
+    """A learner a message went to, and when they opened it."""
+
+    __tablename__ = "teacher_message_recipients"
+    __table_args__ = (Index("ix_teacher_message_recipients_learner", "learner_id", "message_id"),)
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("teacher_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    message: Mapped[TeacherMessage] = relationship()

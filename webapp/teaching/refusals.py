@@ -17,5 +17,8 @@ def refusal_message(code: str) -> str:
         "not_in_group": _("That learner is not in the group."),
         "not_yours": _("This belongs to another organisation."),
         "empty_reply": _("Write a reply."),
+        "empty_message": _("Write a message."),
+        "unknown_audience": _("Choose a class, a session or a group of your organisation."),
+        "no_recipients": _("No learner is booked there yet, so no one would get the message."),
     }
     return messages.get(code, _("The change was refused."))

@@ -27,10 +27,10 @@ from webapp.classes.models import (
 )
 from webapp.db_types import utcnow
 from webapp.extensions import db
-from webapp.lessons.models import Lesson, LessonProgress, WritingSubmission
+from webapp.lessons.models import ExerciseAnswer, Lesson, LessonProgress, WritingSubmission
 from webapp.pages.listing import RowPage, cut_page
 from webapp.studytime.models import StudyDay
-from webapp.teaching.matrix import Cell, Progress, build_matrix, earliest_due
+from webapp.teaching.matrix import Cell, Progress, build_matrix, by_due_date, earliest_due
 from webapp.teaching.models import Assignment, GroupMember, TeachingGroup
 
 TEACHING_ROLES = (Role.TEACHER, Role.PROVIDER_ADMIN)
@@ -291,29 +291,56 @@ def active_lessons() -> list[Lesson]:
     return list(db.session.scalars(_ACTIVE_LESSONS))
 
 
-_PROGRESS = select(
-    LessonProgress.learner_id,
-    LessonProgress.lesson_id,
-    LessonProgress.completed_at,
-    LessonProgress.best_score,
-).where(
-    LessonProgress.learner_id.in_(bindparam("learners", expanding=True)),
-    LessonProgress.lesson_id.in_(bindparam("lessons", expanding=True)),
-)
+def _progress_statement() -> Select[Any]:
+    learners = bindparam("learners", expanding=True)
+    lessons = bindparam("lessons", expanding=True)
+    tries = (
+        select(
+            ExerciseAnswer.learner_id,
+            ExerciseAnswer.lesson_id,
+            func.sum(ExerciseAnswer.attempts).label("attempts"),
+        )
+        .where(ExerciseAnswer.learner_id.in_(learners), ExerciseAnswer.lesson_id.in_(lessons))
+        .group_by(ExerciseAnswer.learner_id, ExerciseAnswer.lesson_id)
+        .subquery()
+    )
+    return (
+        select(
+            LessonProgress.learner_id,
+            LessonProgress.lesson_id,
+            LessonProgress.completed_at,
+            LessonProgress.best_score,
+            tries.c.attempts,
+        )
+        .outerjoin(
+            tries,
+            and_(
+                tries.c.learner_id == LessonProgress.learner_id,
+                tries.c.lesson_id == LessonProgress.lesson_id,
+            ),
+        )
+        .where(LessonProgress.learner_id.in_(learners), LessonProgress.lesson_id.in_(lessons))
+    )
+
+
+_PROGRESS = _progress_statement()
 
 
 def _progress(learner_ids: list[int], lesson_ids: list[str]) -> dict[tuple[int, str], Progress]:
+    """Each learner's progress on each lesson: completion, first-try score and answers given."""
     if not learner_ids or not lesson_ids:
         return {}
     rows = db.session.execute(_PROGRESS, {"learners": learner_ids, "lessons": lesson_ids})
     return {
-        (learner_id, lesson_id): Progress(completed is not None, score or 0)
-        for learner_id, lesson_id, completed, score in rows
+        (learner_id, lesson_id): Progress(completed is not None, score or 0, int(tries or 0))
+        for learner_id, lesson_id, completed, score, tries in rows
     }
 
 
 # The matrix shows this many learners a page: a class's whole roster can be hundreds.
 LEARNERS_PER_PAGE = 50
+# The spreadsheet export holds every learner of a group up to this many.
+CSV_LEARNERS = 2000
 # The hours column counts the last four weeks, today included.
 HOURS_DAYS = 28
 
@@ -356,7 +383,12 @@ def progress_matrix(
             pairs.extend(((learner_id, lesson.id), a.due_date) for learner_id in targets)
     due = earliest_due(pairs)
     assigned = {lesson.id for lessons in covered.values() for lesson in lessons}
-    lessons = [lesson for lesson in catalogue if lesson.id in assigned]
+    in_catalogue = {lesson.id: lesson for lesson in catalogue if lesson.id in assigned}
+    # By due date over every learner, not only this page's: the same columns on every page.
+    group_due = earliest_due(
+        ((0, lesson.id), a.due_date) for a in assignments for lesson in covered[a.id]
+    )
+    lessons = [in_catalogue[lesson_id] for lesson_id in by_due_date(list(in_catalogue), group_due)]
     progress = _progress(shown_ids, [lesson.id for lesson in lessons])
     hours, attendance = hours_and_attendance(
         shown_ids, today - timedelta(days=HOURS_DAYS - 1), group.series_id
@@ -548,3 +580,35 @@ def lessons_by_id(ids: set[str]) -> dict[str, Lesson]:
     return {
         lesson.id: lesson for lesson in db.session.scalars(select(Lesson).where(Lesson.id.in_(ids)))
     }
+
+
+@dataclass(frozen=True)
+class LearnerWork:
+    """One learner's work in a group: each assigned lesson's cell, soonest due first."""
+
+    learner: GroupLearner
+    lessons: list[Lesson]
+    cells: dict[tuple[int, str], Cell]
+
+
+def learner_work(group: TeachingGroup, learner_id: int, today: date) -> LearnerWork | None:
+    """The work assigned in the group to one of its learners, with their progress; None when
+    the learner is not in the group."""
+    learner = next((item for item in group_roster(group) if item.id == learner_id), None)
+    if learner is None:
+        return None
+    assignments = [
+        a
+        for a in group_assignments(group, [learner_id])
+        if a.learner_id is None or a.learner_id == learner_id
+    ]
+    covered = assigned_lessons(assignments)
+    due = earliest_due(
+        ((learner_id, lesson.id), a.due_date) for a in assignments for lesson in covered[a.id]
+    )
+    by_id = {lesson.id: lesson for lessons in covered.values() for lesson in lessons}
+    order = by_due_date(list(by_id), due)
+    progress = _progress([learner_id], order)
+    return LearnerWork(
+        learner, [by_id[i] for i in order], build_matrix([learner_id], due, progress, today)
+    )

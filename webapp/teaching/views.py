@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from werkzeug.wrappers import Response
 
 from lessons.schema import LEVELS, TRACKS
 from webapp.access.rules import roles
 from webapp.accounts.models import Role, User
 from webapp.classes.forms import ConfirmForm
 from webapp.classes.models import ClassSeries
+from webapp.classes.refusals import refusal_message as class_refusal
+from webapp.classes.services import ClassError
 from webapp.clock import oslo_today
+from webapp.csv_files import safe_cell
+from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.forms import whole_number
 from webapp.i18n.labels import track_label
 from webapp.lessons.models import WritingSubmission
 from webapp.pages.form_ids import with_id_prefix
 from webapp.pages.listing import page_number
-from webapp.teaching import services
-from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, ReplyForm
-from webapp.teaching.matrix import matrix_rows
+from webapp.teaching import messages, services, today
+from webapp.teaching.forms import AssignmentForm, GroupForm, MemberForm, MessageForm, ReplyForm
+from webapp.teaching.matrix import abbreviate, matrix_rows
 from webapp.teaching.models import Assignment
 from webapp.teaching.refusals import refusal_message
 
@@ -32,6 +39,8 @@ bp = Blueprint("teaching", __name__, template_folder="templates")
 TEACHERS = (Role.TEACHER, Role.PROVIDER_ADMIN)
 VIEWERS = (Role.TEACHER, Role.PROVIDER_ADMIN, Role.ADMIN)
 PER_PAGE = 20
+
+bp.add_app_template_filter(abbreviate, "abbreviate")
 
 
 def _group_form(provider_id: int | None) -> GroupForm:
@@ -136,6 +145,73 @@ def _group_page(group, forms: dict | None = None, status: int = 200):
 @roles(*VIEWERS)
 def group_page(group_id: int):
     return _group_page(services.get_group_or_404(current_user, group_id))
+
+
+@bp.route("/groups/<int:group_id>/gradebook.csv")
+@roles(*VIEWERS)
+def gradebook_csv(group_id: int) -> Response:
+    """The whole group's progress matrix as a spreadsheet (every learner, not one page)."""
+    group = services.get_group_or_404(current_user, group_id)
+    matrix = services.progress_matrix(group, oslo_today(), 1, per_page=services.CSV_LEARNERS)
+    rows = matrix_rows(
+        [learner.id for learner in matrix.learners],
+        [lesson.id for lesson in matrix.lessons],
+        matrix.cells,
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    header = [_("Learner"), *(safe_cell(lesson.title_nb) for lesson in matrix.lessons)]
+    header.append(_("Hours, last 4 weeks"))
+    if group.series_id:
+        header += [_("Present"), _("Absent"), _("Excused")]
+    writer.writerow(header)
+    overdue = _("overdue")
+    for learner in matrix.learners:
+        line = [safe_cell(learner.name)]
+        for text, late, attempts in rows[learner.id]:
+            parts = [text] if text else []
+            if attempts:
+                parts.append(ngettext("%(num)d answer", "%(num)d answers", attempts))
+            if late:
+                parts.append(overdue)
+            line.append(" · ".join(parts))
+        line.append(format_decimal(matrix.hours.get(learner.id, 0), "0.0"))
+        if group.series_id:
+            marks = matrix.attendance.get(learner.id, {})
+            line += [marks.get(mark, 0) for mark in ("present", "absent", "excused")]
+        writer.writerow(line)
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="norskvei-group-{group.id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/groups/<int:group_id>/learners/<int:learner_id>")
+@roles(*VIEWERS)
+def learner_work(group_id: int, learner_id: int) -> str:
+    """A learner's row opened: every lesson assigned to them in the group, and their texts."""
+    group = services.get_group_or_404(current_user, group_id)
+    work = services.learner_work(group, learner_id, oslo_today())
+    if work is None:
+        abort(404)
+    texts = db.session.scalars(
+        services.writing_visible_to(current_user)
+        .where(WritingSubmission.learner_id == learner_id)
+        .limit(PER_PAGE)
+    ).all()
+    return render_template(
+        "teaching/learner_work.html",
+        group=group,
+        work=work,
+        rows=matrix_rows([learner_id], [lesson.id for lesson in work.lessons], work.cells),
+        texts=texts,
+        lessons=services.lessons_by_id({text.lesson_id for text in texts}),
+        may_change=current_user.role in TEACHERS,
+    )
 
 
 @bp.route("/groups/<int:group_id>/members", methods=["POST"])
@@ -262,6 +338,8 @@ def reply(submission_id: int):
         else:
             db.session.commit()
             flash(_("Your reply is sent."), "success")
+            if request.form.get("back") == "dashboard":
+                return redirect(url_for("pages.dashboard", _anchor="writing-queue"))
             return redirect(url_for("teaching.writing_list", page=request.args.get("page", 1)))
     return render_template(
         "teaching/writing.html",
@@ -272,3 +350,96 @@ def reply(submission_id: int):
         form=form,
         may_reply=True,
     ), 400
+
+
+# The teacher's day ------------------------------------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>/all-present", methods=["POST"])
+@roles(*TEACHERS)
+def all_present(session_id: int) -> Response:
+    """The one-tap register; the exceptions are then marked on the session's attendance page."""
+    session = today.session_taught_by(current_user, session_id)
+    if session is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        count = today.register_all_present(current_user, session)
+    except ClassError as refusal:
+        db.session.rollback()
+        flash(class_refusal(refusal.code), "error")
+        return redirect(url_for("pages.dashboard"))
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d learner marked present. Mark anyone who did not come below.",
+            "%(num)d learners marked present. Mark anyone who did not come below.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(
+        url_for("classes.attendance", series_id=session.series_id, session_id=session.id)
+    )
+
+
+# Messages to a class or group ---------------------------------------------------------------------
+
+
+@bp.route("/messages/new", methods=["GET", "POST"])
+@roles(*TEACHERS)
+def message_form():
+    """Write to a series, a session's booked learners or a group (preselected from the link)."""
+    form = MessageForm()
+    choices = messages.audiences(current_user, utcnow())
+    labels = {"series": _("Classes"), "session": _("Sessions"), "group": _("Groups")}
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for item in choices:
+        grouped.setdefault(labels[item.kind], []).append((f"{item.kind}:{item.id}", item.label))
+    form.audience.choices = grouped
+    if request.method == "GET":
+        for kind in ("session", "series", "group"):
+            wanted = whole_number(request.args.get(kind))
+            if wanted:
+                form.audience.data = f"{kind}:{wanted}"
+                break
+    if form.validate_on_submit():
+        kind, _sep, value = form.audience.data.partition(":")
+        try:
+            count = messages.send_message(
+                current_user, kind, whole_number(value) or 0, form.body.data
+            )
+        except services.TeachingError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal_message(refusal.code))
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "The message is sent to %(num)d learner.",
+                    "The message is sent to %(num)d learners.",
+                    count,
+                ),
+                "success",
+            )
+            return redirect(url_for("pages.dashboard"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("teaching/message_form.html", form=form), status
+
+
+@bp.route("/messages/<int:message_id>")
+@roles(Role.LEARNER)
+def message_page(message_id: int) -> str:
+    """One of the learner's messages, marked read as it opens."""
+    item = messages.open_message(current_user, message_id)
+    if item is None:
+        abort(404)
+    db.session.commit()
+    return render_template("teaching/message.html", item=item)
+
+
+@bp.app_context_processor
+def writing_count_helper() -> dict:
+    """``writing_waiting_count()`` for the menu: asked only where the menu shows it."""
+    return {"writing_waiting_count": lambda: today.writing_waiting_count(current_user)}
