@@ -7,33 +7,50 @@ import sqlite3
 
 from tests.browser.conftest import BROWSER_DATABASE
 
-# Each journey and language has its own slot among the generated learners (counted from the
-# tenth, so the first ones stay for the support-language question; the placement tests take
-# theirs from the other end).
-SLOTS = {
-    ("lesson_player", "uk"): 10,
-    ("lesson_player", "ru"): 11,
-    ("evening", "uk"): 12,
-    ("evening", "ru"): 13,
-    ("review", "uk"): 14,
-    ("review", "ru"): 15,
-    ("every_page", "uk"): 16,
-    ("every_page", "ru"): 17,
+# Every journey and language that needs a learner of its own, and whether that learner must
+# have study time logged (for a statement with figures). Add new journeys at the end.
+JOURNEYS = {
+    ("lesson_player", "uk"): False,
+    ("lesson_player", "ru"): False,
+    ("evening", "uk"): True,
+    ("evening", "ru"): True,
+    ("review", "uk"): False,
+    ("review", "ru"): False,
+    ("every_page", "uk"): False,
+    ("every_page", "ru"): False,
 }
+# The first generated learners stay for the support-language question; the placement tests
+# take theirs from the other end.
+SKIP = 10
+_ASSIGNED: dict[tuple[str, str], str] = {}  # worked out once a test run, before journeys add data
+
+
+def _assigned() -> dict[tuple[str, str], str]:
+    """Each journey's learner: the first one not yet taken that meets its need, in order."""
+    if _ASSIGNED:
+        return _ASSIGNED
+    with sqlite3.connect(BROWSER_DATABASE["path"]) as db:
+        rows = db.execute(
+            "SELECT email, id IN (SELECT learner_id FROM study_days) FROM users"
+            " WHERE role = 'learner' AND email != 'learner@example.org' ORDER BY id"
+        ).fetchall()[SKIP:]
+    taken: set[str] = set()
+    for journey, studied in JOURNEYS.items():
+        email = next(e for e, has_time in rows if e not in taken and (has_time or not studied))
+        taken.add(email)
+        _ASSIGNED[journey] = email
+    return _ASSIGNED
 
 
 def journey_learner(journey: str, language: str) -> str:
     """The e-mail of the journey's own demo learner, with interface and support language set to
     ``language`` (straight in the live server's database), so no first-log-in question comes."""
+    email = _assigned()[(journey, language)]
     with sqlite3.connect(BROWSER_DATABASE["path"]) as db:
-        user_id, email = db.execute(
-            "SELECT id, email FROM users WHERE role = 'learner'"
-            " AND email != 'learner@example.org' ORDER BY id LIMIT 1 OFFSET ?",
-            (SLOTS[(journey, language)],),
-        ).fetchone()
-        db.execute("UPDATE users SET locale = ? WHERE id = ?", (language, user_id))
+        db.execute("UPDATE users SET locale = ? WHERE email = ?", (language, email))
         db.execute(
-            "UPDATE learner_profiles SET support_language = ? WHERE user_id = ?",
-            (language, user_id),
+            "UPDATE learner_profiles SET support_language = ?"
+            " WHERE user_id = (SELECT id FROM users WHERE email = ?)",
+            (language, email),
         )
     return email
