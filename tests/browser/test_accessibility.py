@@ -1,12 +1,15 @@
 """Accessibility in Chromium: axe-core on every main page of each role in Bokmål and Ukrainian
-(no serious or critical violation), and a lesson completed with the keyboard alone."""
+(no serious or critical violation), every learner page at 390 and 1366 px and within 360 px in
+Ukrainian and Russian, and a lesson completed with the keyboard alone."""
 
 from __future__ import annotations
+
+import sqlite3
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import BROWSER_DATABASE, log_in
 from tests.browser.test_journeys import LESSON_ID, lesson_data
 
 PAGES = {
@@ -186,3 +189,81 @@ def test_a_lesson_can_be_completed_with_the_keyboard_alone(page):
     assert page.locator("#result-title").count() == 1
     page.goto("/lessons")
     assert page.locator(f"a[href='/lessons/{lesson_id}']").count() >= 1
+
+
+# The innermost elements reaching past the right edge of a 360 px screen (for the message).
+WIDEST = """Array.from(document.querySelectorAll("body *"))
+  .filter(e => e.getBoundingClientRect().right > 361
+    && !Array.from(e.children).some(c => c.getBoundingClientRect().right > 361))
+  .slice(0, 4).map(e => e.tagName.toLowerCase() + "." + e.className + " "
+    + Math.round(e.getBoundingClientRect().right) + ": " + e.textContent.trim().slice(0, 40))"""
+
+
+def learner_pages(lesson_id: str, booking_id: int, series_id: int) -> list[str]:
+    """Every page a learner reaches from the menu and the dashboard (add a new one here)."""
+    steps = len(lesson_data(lesson_id)["exercises"]) + 2  # goals, text, exercises, result
+    return [
+        "/dashboard",
+        "/lessons",  # the catalogue
+        f"/lessons/{lesson_id}",
+        *(f"/lessons/{lesson_id}/step/{step}" for step in range(1, steps + 1)),
+        "/review",
+        "/review?reveal=1",
+        "/placement",
+        "/classes",  # the classes that fit
+        f"/classes/{series_id}",
+        "/my/free-time",
+        f"/bookings/{booking_id}/cancel",
+        "/calendar",
+        "/my/entitlement",
+        "/my/study-hours",
+        "/my/study-hours?lang=nb",
+        "/profile",
+        "/support-language",
+    ]
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru"])
+def test_every_learner_page_is_accessible_and_fits_360_px(page, lang):
+    """axe-core finds nothing serious or critical at 390 and at 1366 px, and nothing scrolls
+    sideways at 360 px, on every learner page, with a class booked and words due."""
+    from tests.browser.learners import journey_learner
+    from tests.browser.test_learner_evening import book_a_class_tonight
+    from tests.browser.test_review import words_due
+
+    email = journey_learner("every_page", lang)
+    book_a_class_tonight(email)
+    words_due(email, lang)
+    with sqlite3.connect(BROWSER_DATABASE["path"]) as db:
+        booking_id, series_id = db.execute(
+            "SELECT b.id, b.series_id FROM class_bookings b JOIN users u ON u.id = b.learner_id"
+            " WHERE u.email = ? AND b.status = 'confirmed' ORDER BY b.id DESC LIMIT 1",
+            (email,),
+        ).fetchone()
+    axe = Axe()
+    log_in(page, email)
+    page.goto("/calendar")
+    if page.locator("a.subscribe-link").count() == 0:  # make the subscribe address first
+        page.click("main form [type=submit]")
+    problems: list[str] = []
+    checked = []
+    for path in learner_pages(LESSON_ID, booking_id, series_id):
+        for width in (390, 1366):
+            page.set_viewport_size({"width": width, "height": 844})
+            response = page.goto(path)
+            assert response is not None, path
+            assert response.status == 200, path
+            assert page.get_attribute("html", "lang") == lang, path
+            for violation in axe.run(page).response["violations"]:
+                if violation["impact"] in SERIOUS:
+                    nodes = "; ".join(node["html"][:120] for node in violation["nodes"][:3])
+                    problems.append(f"{path} @{width} {violation['id']}: {nodes}")
+        page.set_viewport_size({"width": 360, "height": 740})
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            wide = page.evaluate(WIDEST)
+            problems.append(f"{path}: {width} px wide at 360 px, by {wide}")
+        checked.append(path)
+    assert not problems, "\n".join(problems)
+    assert len(checked) >= 20

@@ -1,6 +1,7 @@
-"""A learner's evening on a 390 × 844 phone, in Ukrainian: tonight's class at the top of the
-dashboard, the calendar subscribe link, the study-hours statement within 360 px and on one A4
-page. A screenshot of every step is saved under tests/browser/artifacts/evening/."""
+"""A learner's evening on a 390 × 844 phone, in Ukrainian and in Russian (interface and support
+language alike): tonight's class at the top of the dashboard, the calendar subscribe link, the
+study-hours statement within 360 px and on one A4 page. A screenshot of every step is saved as
+tests/browser/artifacts/evening/<lang>-<n>-<step>.png."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from scheduling.recurrence import OSLO
 from tests.browser.conftest import ARTIFACTS, BROWSER_DATABASE, log_in
+from tests.browser.learners import journey_learner
 
 PHONE = {"width": 390, "height": 844}
 SHOTS = ARTIFACTS / "evening"
 STAMP = "%Y-%m-%d %H:%M:%S.%f"
+COPIED = {"uk": "Адресу скопійовано.", "ru": "Адрес скопирован."}
 
 
 def shot(page, name: str, full_page: bool = False) -> None:
@@ -34,8 +38,9 @@ def book_a_class_tonight(email: str) -> tuple[str, str]:
         series_id, title = db.execute(
             "SELECT id, title FROM class_series WHERE modality != 'online' ORDER BY id LIMIT 1"
         ).fetchone()
-        cursor = db.execute(
-            "INSERT INTO class_sessions (series_id, local_date, start_local, end_local,"
+        # the same session for every learner booked in the same minute
+        db.execute(
+            "INSERT OR IGNORE INTO class_sessions (series_id, local_date, start_local, end_local,"
             " starts_at, ends_at, status, is_extra, sequence)"
             " VALUES (?, ?, ?, ?, ?, ?, 'scheduled', 1, 0)",
             (
@@ -47,21 +52,26 @@ def book_a_class_tonight(email: str) -> tuple[str, str]:
                 end.replace(tzinfo=None).strftime(STAMP),
             ),
         )
+        (session_id,) = db.execute(
+            "SELECT id FROM class_sessions WHERE series_id = ? AND starts_at = ?",
+            (series_id, start.replace(tzinfo=None).strftime(STAMP)),
+        ).fetchone()
         now = datetime.now(UTC).replace(tzinfo=None).strftime(STAMP)
         db.execute(
             "INSERT INTO class_bookings (learner_id, series_id, session_id, status, created_at,"
             " confirmed_at, seat_held) VALUES (?, ?, ?, 'confirmed', ?, ?, 0)",
-            (learner_id, series_id, cursor.lastrowid, now, now),
+            (learner_id, series_id, session_id, now, now),
         )
     return title, local.strftime("%H:%M")
 
 
-def test_a_learners_evening_on_a_phone_in_ukrainian(page):
-    email = "learner@example.org"  # the demo learner, Ukrainian interface
+@pytest.mark.parametrize("lang", ["uk", "ru"])
+def test_a_learners_evening_on_a_phone(page, lang):
+    email = journey_learner("evening", lang)  # one with study time to state
     title, start = book_a_class_tonight(email)
     page.set_viewport_size(PHONE)
     log_in(page, email)
-    assert page.get_attribute("html", "lang") == "uk"
+    assert page.get_attribute("html", "lang") == lang
 
     # 1. The dashboard: the class tonight comes first, within the first screen.
     next_class = page.locator(".do-now .next-class")
@@ -75,7 +85,7 @@ def test_a_learners_evening_on_a_phone_in_ukrainian(page):
     assert continue_box["y"] + continue_box["height"] <= PHONE["height"]
     assert page.locator(".deadline-card h2").bounding_box()["y"] < PHONE["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    shot(page, "1-dashboard")
+    shot(page, f"{lang}-1-dashboard")
 
     # 2. The calendar: a webcal:// subscribe link on the same host, and a copy button.
     page.goto("/calendar")
@@ -87,25 +97,25 @@ def test_a_learners_evening_on_a_phone_in_ukrainian(page):
     assert webcal.endswith(".ics")
     assert page.input_value("#feed-url") == "http://" + webcal.removeprefix("webcal://")
     page.click(".copy-button")
-    expect(page.locator("#feed-url-status")).to_have_text("Адресу скопійовано.")
+    expect(page.locator("#feed-url-status")).to_have_text(COPIED[lang])
     assert "Android:" in page.inner_text(".how-to")
     assert "iPhone:" in page.inner_text(".how-to")
-    shot(page, "2-calendar")
+    shot(page, f"{lang}-2-calendar")
 
     # 3. The statement: no wider than a 360 px screen, the totals in view; one A4 page.
     page.set_viewport_size({"width": 360, "height": 740})
     for address, name in (
-        ("/my/study-hours", "3-statement"),
-        ("/my/study-hours?lang=nb", "4-statement-nb"),
+        ("/my/study-hours", f"{lang}-3-statement"),
+        ("/my/study-hours?lang=nb", f"{lang}-4-statement-nb"),
     ):
         page.goto(address)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         total = page.locator(".grand-total")
-        if total.count():
-            right = total.bounding_box()
-            assert right["x"] + right["width"] <= 360
+        assert total.count() == 1  # the learner has study time: the totals are there
+        right = total.bounding_box()
+        assert right["x"] + right["width"] <= 360
         shot(page, name, full_page=True)
-    assert page.locator("article.statement[lang=nb] .second[lang=uk]").count() > 0
+    assert page.locator(f"article.statement[lang=nb] .second[lang={lang}]").count() > 0
     page.emulate_media(media="print")
     pdf = page.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) == 1, "more than one A4 page"
@@ -163,6 +173,7 @@ def test_the_new_pages_are_accessible_and_fit_360_px(page, browser, live_server)
 
     axe = Axe()
     email = "learner@example.org"
+    book_a_class_tonight(email)  # a booking to cancel, whichever journeys ran before
     learner_id, booking_id, session_id = _ids(email)
     token = URLSafeSerializer(LIVE_SECRET, salt=CANT_COME_SALT).dumps([learner_id, session_id])
     problems: list[str] = []

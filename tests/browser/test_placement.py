@@ -1,6 +1,7 @@
-"""The placement test on a phone (390 × 844) in Russian, from the first question to the result.
+"""The placement test on a phone (390 × 844) in Ukrainian and in Russian (interface and support
+language alike), from the first question to the result.
 
-A screenshot of every step is saved under the artifacts folder (artifacts/placement/). Headless
+A screenshot of every step is saved as artifacts/placement/<lang>-<n>-<step>.png. Headless
 Chromium usually has no Norwegian voice: then each listening question says so and is skipped,
 and the text it would read aloud is never shown.
 """
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from lessons.placement import load_bank
 from tests.browser.conftest import ARTIFACTS, BROWSER_DATABASE, log_in
+from tests.browser.learners import journey_learner
 from tests.browser.test_journeys import assert_translated, choose_language
 
 BANK = {item["id"]: item for item in load_bank()}
@@ -87,30 +90,52 @@ def fits_the_phone(page) -> None:
     assert width <= 390, f"{page.url}: {width} px wide on a 390 px screen"
 
 
-def test_placement_on_a_phone_in_russian(page, live_server):
+SAYS = {
+    "uk": {
+        "intro": "Дайте відповіді на запитання норвезькою",
+        "level": "Ваш рівень",
+        "no_voice": "немає норвезького голосу",
+        "reading": "Читання",
+        "grammar": "Граматика й лексика",
+        "not_measured": "не визначено",
+    },
+    "ru": {
+        "intro": "Ответьте на вопросы на норвежском",
+        "level": "Ваш уровень",
+        "no_voice": "нет норвежского голоса",
+        "reading": "Чтение",
+        "grammar": "Грамматика и лексика",
+        "not_measured": "не определено",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru"])
+def test_placement_on_a_phone(page, live_server, lang):
+    says = SAYS[lang]
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, untested_learner())
-    choose_language(page, "ru")
+    log_in(page, journey_learner("placement", lang))  # one with no placement result
+    choose_language(page, lang)
     page.goto("/placement")
-    assert "Ответьте на вопросы на норвежском" in page.inner_text("main")
+    assert says["intro"] in page.inner_text("main")
     skipped = answered = 0
     axe_checked: set[str] = set()
     problems: list[str] = []
     for step in range(1, len(BANK) + 2):
-        if page.locator("h1", has_text="Ваш уровень").count():
+        if page.locator("h1", has_text=says["level"]).count():
             break
         item_id = page.locator("input[name=item]").first.input_value()
         item = BANK[item_id]
         assert_translated(page)
         fits_the_phone(page)
-        page.screenshot(path=str(SHOTS / f"{step:02d}-{item_id}.png"))
+        page.screenshot(path=str(SHOTS / f"{lang}-{step:02d}-{item_id}.png"))
         if item["skill"] not in axe_checked:  # one item of each kind through axe-core
             axe_checked.add(item["skill"])
             problems += serious_violations(page)
         if item["skill"] == "listening" and page.locator(".placement-no-voice").is_visible():
             notice = page.inner_text(".placement-no-voice")
-            assert "нет норвежского голоса" in notice
+            assert says["no_voice"] in notice
             assert item["audio"] not in page.inner_text("body")  # never shown as text
             page.click(".placement-no-voice [type=submit]")
             skipped += 1
@@ -128,15 +153,15 @@ def test_placement_on_a_phone_in_russian(page, live_server):
         raise AssertionError("the placement test never ended")
 
     # The result: the overall level, the level per skill, and the writing task.
-    assert "Ваш уровень: A2" in page.inner_text("h1")
+    assert f"{says['level']}: A2" in page.inner_text("h1")
     main = page.inner_text("main")
-    assert "Чтение" in main
-    assert "Грамматика и лексика" in main
+    assert says["reading"] in main
+    assert says["grammar"] in main
     if skipped:
-        assert "не определено" in main  # listening could not be measured on this device
+        assert says["not_measured"] in main  # listening could not be measured on this device
     assert_translated(page)
     fits_the_phone(page)
-    page.screenshot(path=str(SHOTS / f"{step:02d}-result.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{lang}-{step:02d}-result.png"), full_page=True)
     problems += serious_violations(page)
     page.set_viewport_size({"width": 1366, "height": 900})
     problems += serious_violations(page)
@@ -151,7 +176,8 @@ def test_placement_on_a_phone_in_russian(page, live_server):
     # refused before sending (minlength; the server refuses it too, see test_placement_pages)
     assert page.locator(".flash-success").count() == 0
     assert page.locator("textarea[name=text]").input_value() == "Jeg heter Olena."
-    page.screenshot(path=str(SHOTS / f"{step + 1:02d}-writing-too-short.png"), full_page=True)
+    too_short = SHOTS / f"{lang}-{step + 1:02d}-writing-too-short.png"
+    page.screenshot(path=str(too_short), full_page=True)
     text = "Jeg heter Olena. Jeg har jobbet som kokk i Odesa, og nå vil jeg jobbe på et hotell."
     page.locator("textarea[name=text]").fill(text)
     page.click("section.card form [type=submit]")
@@ -159,5 +185,5 @@ def test_placement_on_a_phone_in_russian(page, live_server):
     assert page.locator(".flash-success").count() == 1
     assert text in page.inner_text(".placement-writing")
     fits_the_phone(page)
-    page.screenshot(path=str(SHOTS / f"{step + 2:02d}-writing-saved.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{lang}-{step + 2:02d}-writing-saved.png"), full_page=True)
     assert answered >= 15
