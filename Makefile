@@ -83,26 +83,7 @@ $(OIDC_SERVER): tests/oidc_server/package-lock.json
 	fi
 
 test: translations lint $(VNU_JAR) $(OIDC_SERVER)
-	@if [ -x "$(CHROMIUM)" ]; then \
-		echo "== tests on SQLite, with the browser journeys in $(CHROMIUM) =="; \
-		$(PY) -m pytest || exit $$?; \
-	else \
-		echo "== Chromium not found at $(CHROMIUM): the browser journeys did NOT run =="; \
-		if [ -n "$$NORSKVEI_REQUIRE_BROWSER" ]; then echo "   (NORSKVEI_REQUIRE_BROWSER is set: failing)"; exit 1; fi; \
-		echo "== tests on SQLite, without the browser journeys =="; \
-		$(PY) -m pytest -m "not browser" || exit $$?; \
-	fi
-	@if pg_isready -h $(PG_HOST) -q 2>/dev/null; then \
-		db=norskvei_test_$$$$; \
-		echo "== tests on PostgreSQL (database $$db) =="; \
-		psql -h $(PG_HOST) -U $(PG_USER) -d postgres -q -c "CREATE DATABASE $$db" || exit 1; \
-		TEST_DATABASE_URL=postgresql+psycopg://$(PG_USER)@$(PG_HOST)/$$db $(PY) -m pytest -m "not browser"; \
-		status=$$?; \
-		psql -h $(PG_HOST) -U $(PG_USER) -d postgres -q -c "DROP DATABASE IF EXISTS $$db WITH (FORCE)"; \
-		exit $$status; \
-	else \
-		echo "== PostgreSQL is not reachable at $(PG_HOST): the PostgreSQL run was SKIPPED =="; \
-	fi
+	@PY=$(PY) CHROMIUM=$(CHROMIUM) PG_HOST=$(PG_HOST) PG_USER=$(PG_USER) .ci/test-suites
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis translations/*/LC_MESSAGES/*.mo
