@@ -116,3 +116,44 @@ def test_the_grants_download_as_csv_with_empty_unregistered_amounts(
     lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Year;")
     assert lines[1:] == ["2023;0;0;1;6;27450;27450", "2022;1;;0;0;0;"]
+
+
+def test_the_report_draws_one_grant_bar_per_year_with_a_registered_rate(
+    client, factory, municipality, coordinator
+):
+    started(factory, municipality, coordinator, "2022-09-01", decisions=[(6, "2023-08-01")])
+    started(factory, municipality, coordinator, "2023-05-01", decisions=[(6, "2024-04-01")])
+    login_as(client, coordinator)
+
+    def chart() -> str:
+        page = html.unescape(client.get("/seats/report").get_data(as_text=True))
+        assert "<table>" in page[page.index('id="grants"') :]  # the table stays the source
+        start = page.index('<svg xmlns="http://www.w3.org/2000/svg"', page.index('id="grants"'))
+        return page[start : page.index("</svg>", start)]
+
+    drawn = chart()  # 2024 and 2022 have no registered rate, 2023 has
+    assert 'role="img"' in drawn
+    assert 'aria-labelledby="grant-chart-title"' in drawn
+    assert "Expected grants per year: 2024: rate not registered; 2023: NOK" in drawn
+    assert "2022: rate not registered</title>" in drawn
+    assert drawn.count('class="grant-bar"') == 1
+    assert "<script" not in drawn
+    assert "href" not in drawn
+
+    admin = factory.user(Role.ADMIN, locale="en")
+    login_as(client, admin)
+    registered = client.post(
+        "/admin/grant-rates",
+        data={
+            "year": "2024",
+            "per_person_nok": "46500",
+            "per_extension_nok": "28400",
+            "source": "Prop. 1 S (2023-2024)",
+        },
+    )
+    assert registered.status_code == 302
+    login_as(client, coordinator)
+    drawn = chart()
+    assert drawn.count('class="grant-bar"') == 2
+    assert "2024: NOK" in drawn
+    assert "28,400" in drawn

@@ -60,3 +60,44 @@ def seat_use_svg(
     )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+GRANT_WIDTH, GRANT_ROW = 360, 26
+GRANT_LEFT, GRANT_TEXT = 44, 110
+
+
+def grant_svg(years: Sequence[tuple[int, int | None, str]], title: str) -> Markup:
+    """Horizontal bars of expected grants, one per year with a registered rate.
+
+    Each entry is (year, total in NOK or None when the rate is not registered, the amount's
+    text); a year without a rate gets its text and no bar, never a bar at another year's rate.
+    """
+    peak = max([total for _y, total, _t in years if total] + [1])
+    inner_w = GRANT_WIDTH - GRANT_LEFT - GRANT_TEXT
+    height = GRANT_ROW * len(years) + 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {GRANT_WIDTH} {height}" '
+        f'role="img" aria-labelledby="grant-chart-title" class="chart grant-chart">',
+        f'<title id="grant-chart-title">{escape(title)}</title>',
+    ]
+    for index, (year, total, text) in enumerate(years):
+        top = 4 + index * GRANT_ROW
+        middle = top + GRANT_ROW / 2 + 4
+        parts.append(
+            f'<text x="{GRANT_LEFT - 6}" y="{middle:.1f}" text-anchor="end" '
+            f'font-size="12">{year}</text>'
+        )
+        width = 0.0
+        if total is not None:
+            width = inner_w * total / peak
+            parts.append(
+                f'<rect class="grant-bar" x="{GRANT_LEFT}" y="{top + 4}" width="{width:.1f}" '
+                f'height="{GRANT_ROW - 8}" fill="#0b4f6c"/>'
+            )
+        style = "" if total is not None else ' font-style="italic"'
+        parts.append(
+            f'<text x="{GRANT_LEFT + width + 6:.1f}" y="{middle:.1f}" font-size="12"{style}>'
+            f"{escape(text)}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

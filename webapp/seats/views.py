@@ -36,7 +36,7 @@ from webapp.forms import whole_number
 from webapp.i18n.labels import status_label
 from webapp.pages.listing import page_number
 from webapp.seats import giving, services
-from webapp.seats.chart import seat_use_svg
+from webapp.seats.chart import grant_svg, seat_use_svg
 from webapp.seats.forms import AssignSeatForm, OfferingForm, OrderForm
 from webapp.seats.models import (
     Offering,
@@ -511,6 +511,18 @@ def report() -> str:
         _("Bought"),
         _("Used"),
     )
+    grants = grant_income(municipality)
+    amounts = [
+        (g.year, g.total_nok, _("rate not registered") if g.total_nok is None else nok(g.total_nok))
+        for g in grants
+    ]
+    grant_chart = grant_svg(
+        amounts,
+        _(
+            "Expected grants per year: %(years)s",
+            years="; ".join(f"{year}: {text}" for year, _total, text in amounts),
+        ),
+    )
     return render_template(
         "seats/report.html",
         year=year,
@@ -518,7 +530,8 @@ def report() -> str:
         result=result,
         months=months,
         chart=chart,
-        grants=grant_income(municipality),
+        grants=grants,
+        grant_chart=grant_chart,
         own_places=services.own_places_by_month(municipality, result.months),
         statuses=[(status_label(status), count) for status, count in status_counts(current_user)],
     )
