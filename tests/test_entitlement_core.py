@@ -224,7 +224,7 @@ def test_the_sweep_notifies_each_crossing_once(factory, town, runner):
     learner.learner_profile.current_level = Level.C1
     record_study_time(learner.id, TODAY, StudySource.LESSON, 4 * 3600)
     db.session.commit()
-    first = run_daily_sweep(TODAY)
+    first = run_daily_sweep(TODAY, silent=False)  # told although it is the first sweep ever
     db.session.commit()
     state = db.session.get(LearnerFlagState, learner.id)
     assert state.pending == 0

@@ -463,7 +463,21 @@ def world(app, factory, municipality, coordinator):
     return w
 
 
-def test_the_sweep_stores_flags_and_notifies_each_crossing_once(world):
+LAUNCH = D("2024-12-01")  # before any of the world's learners started: no flags raised
+
+
+@pytest.fixture
+def swept_before(world):
+    """The first sweep ever, at launch: silent, it stores the baseline and tells nobody."""
+    first = run_daily_sweep(LAUNCH)
+    db.session.commit()
+    assert first.notifications == 0
+    assert count(OutboxMessage) == 0
+    return world
+
+
+def test_the_sweep_stores_flags_and_notifies_each_crossing_once(swept_before):
+    world = swept_before
     run = run_daily_sweep(TODAY)
     db.session.commit()
 
@@ -545,14 +559,16 @@ def test_the_sweep_stores_flags_and_notifies_each_crossing_once(world):
     db.session.commit()
     assert (again.learners_changed, again.notifications) == (0, 0)
     assert count(OutboxMessage) == 6
-    assert count(SweepRun) == 2
+    assert count(SweepRun) == 3
     assert {state[1] for state in stored_flags().values()} == {0}
 
 
-def test_a_flag_that_no_longer_holds_is_cleared_and_not_told(world):
+def test_a_flag_that_no_longer_holds_is_cleared_and_not_told(swept_before):
+    world = swept_before
     run_daily_sweep(TODAY)
     db.session.commit()
     messages = count(OutboxMessage)
+    assert messages == 6
 
     later = D("2026-01-21")  # the leave ended yesterday
     study(world["on_leave"], later, 3600)  # studying again, so not idle either
@@ -571,10 +587,12 @@ def test_a_flag_that_no_longer_holds_is_cleared_and_not_told(world):
     assert count(OutboxMessage) == messages
 
 
-def test_a_new_crossing_is_told_once_more(world):
+def test_a_new_crossing_is_told_once_more(swept_before):
+    world = swept_before
     run_daily_sweep(TODAY)
     db.session.commit()
     before = len(mail_to(world["near"].email))
+    assert before == 1
 
     crossing = D("2026-01-25")  # the last day is 2026-02-23: 30 days left
     study(world["near"], crossing, 3600)
@@ -607,16 +625,16 @@ def test_a_new_crossing_is_told_once_more(world):
 # --- Commands -------------------------------------------------------------------------------
 
 
-def test_flask_entitlement_sweep_command(runner, world):
-    db.session.commit()
+def test_flask_entitlement_sweep_command(runner, swept_before):
+    world = swept_before
     result = runner.invoke(args=["entitlement", "sweep", "--today", "2026-01-10"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
         "sweep 2026-01-10: 5 learners, 4 with changed flags, 6 notification(s)"
     )
     db.session.rollback()
-    [run] = db.session.scalars(select(SweepRun)).all()
-    assert run.run_for == TODAY
+    runs = db.session.scalars(select(SweepRun).order_by(SweepRun.id)).all()
+    assert [run.run_for for run in runs] == [LAUNCH, TODAY]
     assert stored_flags()[world["expired"].id] == (mask(EXPIRED), 0, TODAY)
     assert count(OutboxMessage) == 6
 
@@ -756,9 +774,9 @@ def test_the_overview_query_count_does_not_grow_with_the_learners(
     assert large == small
 
 
-def test_a_silent_first_sweep_stores_the_flags_and_tells_only_later_crossings(runner, world):
+def test_the_first_sweep_is_silent_and_tells_only_later_crossings(runner, world):
     db.session.commit()
-    result = runner.invoke(args=["entitlement", "sweep", "--today", "2026-01-10", "--silent"])
+    result = runner.invoke(args=["entitlement", "sweep", "--today", "2026-01-10"])
     assert result.exit_code == 0, result.output
     assert "4 with changed flags, 0 notification(s)" in result.stdout
     assert count(OutboxMessage) == 0
@@ -773,3 +791,45 @@ def test_a_silent_first_sweep_stores_the_flags_and_tells_only_later_crossings(ru
     db.session.commit()
     assert run.notifications >= 1
     assert mail_to(world["near"].email)
+
+
+def test_the_first_sweep_on_fifty_learners_queues_nothing_and_the_next_day_one_crossing(
+    municipality, coordinator, factory
+):
+    # An existing population: most of them already past a threshold the first sweep would tell.
+    starts = ("2025-02-24", "2025-01-10", "2025-03-22", "2025-09-01", "2025-01-30")
+    population = [
+        make_learner(factory, municipality, coordinator, starts[i % len(starts)], locale="en")
+        for i in range(49)
+    ]
+    # Last day 2026-02-09: 31 days left today, 30 tomorrow.
+    crossing = make_learner(factory, municipality, coordinator, "2025-02-10", locale="en")
+    population.append(crossing)
+    for learner in population:
+        study(learner, YESTERDAY, 3600)
+    assert len(population) == 50
+
+    first = run_daily_sweep(TODAY)
+    db.session.commit()
+    assert first.learners == 50
+    assert first.learners_changed == 40  # every learner but the ten far from their end
+    assert first.notifications == 0
+    assert count(OutboxMessage) == 0
+    assert {state[1] for state in stored_flags().values()} == {0}  # nothing left pending
+    assert stored_flags()[crossing.id] == (mask(D90, EXT), 0, TODAY)
+
+    tomorrow = TODAY + timedelta(days=1)
+    second = run_daily_sweep(tomorrow)
+    db.session.commit()
+    assert second.learners_changed == 1
+    assert stored_flags()[crossing.id] == (mask(D90, D30, EXT), 0, tomorrow)
+    learner_addresses = {learner.email for learner in population}
+    queued = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.to_address for m in queued if m.to_address in learner_addresses] == [crossing.email]
+    [notice] = mail_to(crossing.email)
+    assert "You have 30 days or fewer left" in notice.body_text
+    assert "90 days or fewer" not in notice.body_text  # already true at the baseline
+    [digest] = mail_to(coordinator.email)  # the coordinator hears of that one learner only
+    lines = [line for line in digest.body_text.splitlines() if line.startswith("- ")]
+    assert lines == [f"- {crossing.name}: 30 days or fewer left"]
+    assert second.notifications == len(queued) == 2

@@ -72,19 +72,29 @@ def seeded(tmp_path_factory) -> str:
     database = f"sqlite:///{tmp_path_factory.mktemp('crash') / 'crash.sqlite3'}"
     done = run_python(
         """
+        from datetime import timedelta
+        from webapp.clock import oslo_today
         from webapp.demo.services import seed_demo
+        from webapp.entitlement.sweep import run_daily_sweep
         with app.app_context():
             db.create_all()
             seed_demo()
             db.session.commit()
+            # The first sweep ever, two years ago before the demo's periods ran out: silent.
+            baseline = run_daily_sweep(oslo_today() - timedelta(days=730))
+            db.session.commit()
+            print("baseline notifications", baseline.notifications, flush=True)
         """,
         database,
     )
     assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["baseline", "notifications", "0"]
+    assert scalar(database, "SELECT count(*) FROM sweep_runs") == 1
     return database
 
 
 def test_a_sweep_killed_before_its_commit_leaves_nothing_and_the_rerun_notifies_once(seeded):
+    # Since the silent baseline sweep, the demo's learners have crossed their thresholds.
     before = scalar(seeded, "SELECT count(*) FROM outbox_messages")
     killed = run_python(
         """
@@ -102,7 +112,7 @@ def test_a_sweep_killed_before_its_commit_leaves_nothing_and_the_rerun_notifies_
     written = int(killed.stdout.split()[-1])
     assert written > 10  # the demo has learners near their deadline
     assert scalar(seeded, "SELECT count(*) FROM outbox_messages") == before
-    assert scalar(seeded, "SELECT count(*) FROM sweep_runs") == 0
+    assert scalar(seeded, "SELECT count(*) FROM sweep_runs") == 1  # only the baseline
 
     first = run_scheduler_once(seeded)
     assert first.returncode == 0, first.stderr

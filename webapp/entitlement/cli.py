@@ -237,12 +237,12 @@ def _print_result(rule_set: RuleSet, result: EntitlementResult, as_json: bool) -
 @entitlement_cli.command("sweep")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Sweep as of this day.")
 @click.option(
-    "--silent",
-    is_flag=True,
-    help="Store the flags as they stand and notify nobody (the first sweep on an existing "
-    "population).",
+    "--silent/--notify",
+    default=None,
+    help="Store the flags as they stand and notify nobody, or notify even on the first sweep "
+    "(default: the first sweep ever is silent, later ones notify).",
 )
-def sweep(today_text: str | None, silent: bool) -> None:
+def sweep(today_text: str | None, silent: bool | None) -> None:
     """Run the daily sweep now: store flags and notify new crossings (safe to repeat)."""
     try:
         today = _parse_date("--today", today_text) if today_text else oslo_today()

@@ -6,7 +6,8 @@ single pass and writes the rows that changed (``overview_rows.refresh_all``), so
 move learners on. The second compares each learner's flags with those last told about
 (``learner_flag_states``) and writes only the learners whose flags changed (an upsert), adding
 newly raised flags to ``pending``. Notices for pending flags are queued and ``pending`` cleared
-in the same transaction, so a crash repeats nothing and loses nothing.
+in the same transaction, so a crash repeats nothing and loses nothing. The first sweep ever
+only stores the baseline: nobody hears about flags that were already raised before it.
 """
 
 from __future__ import annotations
@@ -136,14 +137,22 @@ def notify_pending_flags() -> int:
     return sent
 
 
-def run_daily_sweep(today: date, silent: bool = False) -> SweepRun:
+def never_swept() -> bool:
+    """Whether no sweep was ever recorded (a crashed one was rolled back: it does not count)."""
+    return db.session.scalar(select(SweepRun.id).limit(1)) is None
+
+
+def run_daily_sweep(today: date, silent: bool | None = None) -> SweepRun:
     """Recompute and store every learner's flags for ``today``, notify crossings, record the run.
 
-    ``silent`` stores the flags as they stand and tells nobody: the first sweep on a population
-    that already exists (an import, a new deployment) sets the baseline instead of sending every
+    The first sweep ever (no recorded run: a new deployment, an imported population) is silent:
+    it stores the flags as they stand as the baseline and tells nobody, instead of sending every
     learner and coordinator a notice at once; later sweeps send only what changes after it.
-    Everything happens in the caller's transaction: a crash leaves no half-notified state.
+    ``silent`` True or False overrides that choice. Everything happens in the caller's
+    transaction: a crash leaves no half-notified state and no recorded run.
     """
+    if silent is None:
+        silent = never_swept()
     run = SweepRun(run_for=today)
     db.session.add(run)
     run.learners_changed = store_flags(today)
