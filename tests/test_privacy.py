@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Enum, String, Text, select
 
+from tests.audio_samples import webm_opus
 from tests.conftest import login_as
 from tests.test_payers import buy_seats, publish
 from webapp.accounts.models import Role
@@ -27,6 +28,9 @@ from webapp.lessons.models import ExerciseAnswer, Lesson, WritingSubmission
 from webapp.mail.models import OutboxMessage
 from webapp.organisations.models import OrganisationKind
 from webapp.privacy import services
+from webapp.recordings import services as recording_services
+from webapp.recordings.models import SpeakingAnswer
+from webapp.recordings.storage import storage
 from webapp.seats import services as seat_services
 from webapp.studytime.models import StudyDay, StudySource
 
@@ -168,6 +172,25 @@ def test_erasure_leaves_no_trace_and_keeps_the_totals(
     buy_seats(seller, coordinator, series)
     class_services.book_series(learner, series)
     db.session.commit()
+    # Two spoken answers, one with a teacher's recorded reply; a classmate's answer stays.
+    lesson = db.session.get(Lesson, "privacy-test")
+    teacher = factory.user(Role.TEACHER, locale="en")
+    answered = recording_services.submit_answer(learner, lesson, webm_opus(2))
+    recording_services.submit_answer(learner, lesson, webm_opus(3))
+    recording_services.reply(teacher, answered, "Bra uttale!", webm_opus(1))
+    classmate = factory.learner(home=rollag, locale="en")
+    theirs = recording_services.submit_answer(classmate, lesson, webm_opus(2))
+    db.session.commit()
+    their_files = [
+        key
+        for answer in db.session.scalars(
+            select(SpeakingAnswer).where(SpeakingAnswer.learner_id == learner.id)
+        )
+        for key in (answer.storage_key, answer.reply_key)
+        if key
+    ]
+    assert len(their_files) == 3
+    assert all(storage().exists(key) for key in their_files)
     year = oslo_today().year
     seats_before = seat_services.seat_report(rollag.id, year).totals_by_month()
     grants_before = grant_income(rollag.id)
@@ -206,6 +229,10 @@ def test_erasure_leaves_no_trace_and_keeps_the_totals(
         assert _found_anywhere(needle) == [], needle
     assert db.session.scalar(select(WritingSubmission)) is None
     assert db.session.scalar(select(ExerciseAnswer)) is None
+    # No spoken answer, reply or audio file of theirs remains; the classmate's is untouched.
+    assert db.session.scalars(select(SpeakingAnswer.id)).all() == [theirs.id]
+    assert not any(storage().exists(key) for key in their_files)
+    assert storage().exists(theirs.storage_key)
     assert learner.learner_profile.birth_date == date(1987, 1, 1)
     assert not learner.active
     # The totals the municipality's books are built on are unchanged.

@@ -538,3 +538,25 @@ def test_recording_defaults(tmp_path):
     assert config["RECORDINGS_MAX_BYTES"] == 5 * 1024 * 1024
     assert config["RECORDINGS_MAX_SECONDS"] == 90
     assert config["RECORDINGS_RETENTION_DAYS"] == 365
+
+
+def test_a_learner_s_answers_and_replies_go_with_their_files_only_once_committed(app, people):
+    answer = send_answer(app, people["learner"])
+    services.reply(people["teacher"], answer, "", webm_opus(1))
+    other = send_answer(app, people["classmate"])
+    db.session.commit()
+    store = services.storage()
+    keys = [answer.storage_key, answer.reply_key]
+    learner_id = people["learner"].id
+
+    services.remove_files_after_commit(services.delete_learners_answers(learner_id))
+    db.session.rollback()  # rolled back: the rows stay, and so do their files
+    assert db.session.get(SpeakingAnswer, answer.id) is not None
+    assert all(store.exists(key) for key in keys)
+
+    services.remove_files_after_commit(services.delete_learners_answers(learner_id))
+    assert all(store.exists(key) for key in keys)  # not before the commit
+    db.session.commit()
+    assert db.session.scalars(select(SpeakingAnswer.id)).all() == [other.id]
+    assert not any(store.exists(key) for key in keys)
+    assert store.exists(other.storage_key)

@@ -8,8 +8,10 @@ without touching this module; secrets (password and token hashes) are left out.
 municipality's statistics and books need (study time, attendance, bookings, seats, the
 entitlement record and its audit rows) under the same id, without identity: the name and
 e-mail address are replaced, the birth date is cut to 1 January of its year, free text
-(working hours, phone, reasons and notes) is emptied, submissions, answers, cards, free time,
-sessions and messages to them are deleted. The erasure itself is logged without personal data.
+(working hours, phone, reasons and notes) is emptied, submissions, answers, spoken answers (with
+their audio files and the teachers' replies to them), cards, free time, sessions and messages to
+them are deleted; the audio files go once the erasure is committed. The erasure itself is
+logged without personal data.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from webapp.entitlement.models import (
 from webapp.entitlement.rules import add_months
 from webapp.extensions import db
 from webapp.learners.models import ImportJob, LearnerProfile
+from webapp.recordings.services import delete_learners_answers, remove_files_after_commit
 from webapp.studytime.models import StudyDay
 
 logger = logging.getLogger(__name__)
@@ -248,7 +251,8 @@ def _erase(learner: User, actor_id: int | None) -> None:
     learner_id = learner.id
     tables = db.metadata.tables
 
-    # Deleted: what they wrote and practised, their free time, sessions and tokens.
+    # Deleted: what they wrote, said and practised, their free time, sessions and tokens.
+    remove_files_after_commit(delete_learners_answers(learner_id))
     cards = tables["vocab_cards"]
     reviews = tables["vocab_reviews"]
     db.session.execute(

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, event, false, func, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from webapp.accounts.models import Role, User
 from webapp.db_types import utcnow
@@ -99,6 +100,29 @@ def remove_files(keys: list[str]) -> None:
             store.delete(key)
         except OSError:
             logger.exception("could not delete recording %s", key)
+
+
+_FILES_AFTER_COMMIT = "recording_files_after_commit"
+
+
+def remove_files_after_commit(keys: list[str]) -> None:
+    """Delete stored files once the transaction that deleted their rows commits (never if it is
+    rolled back), for callers that do not commit themselves."""
+    if keys:
+        db.session.info.setdefault(_FILES_AFTER_COMMIT, []).extend(keys)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_files_after_commit(session: Session) -> None:
+    keys = session.info.pop(_FILES_AFTER_COMMIT, None)
+    if keys:
+        remove_files(keys)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_files_after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:  # the whole transaction: the rows stay, so do their files
+        session.info.pop(_FILES_AFTER_COMMIT, None)
 
 
 # Teachers' recordings -------------------------------------------------------------------------
@@ -340,6 +364,17 @@ def delete_answer(answer: SpeakingAnswer) -> list[str]:
     keys = [answer.storage_key] + ([answer.reply_key] if answer.reply_key else [])
     db.session.delete(answer)
     db.session.flush()
+    return keys
+
+
+def delete_learners_answers(learner_id: int) -> list[str]:
+    """Delete every answer of a learner and the replies to them (the erasure); return the files
+    to remove after the commit."""
+    keys: list[str] = []
+    for answer in db.session.scalars(
+        select(SpeakingAnswer).where(SpeakingAnswer.learner_id == learner_id)
+    ).all():
+        keys += delete_answer(answer)
     return keys
 
 
