@@ -833,3 +833,18 @@ def test_the_first_sweep_on_fifty_learners_queues_nothing_and_the_next_day_one_c
     lines = [line for line in digest.body_text.splitlines() if line.startswith("- ")]
     assert lines == [f"- {crossing.name}: 30 days or fewer left"]
     assert second.notifications == len(queued) == 2
+
+
+def test_notify_tells_even_the_first_sweep_and_silent_even_a_later_one(runner, world):
+    db.session.commit()
+    result = runner.invoke(args=["entitlement", "sweep", "--today", "2026-01-10", "--notify"])
+    assert result.exit_code == 0, result.output
+    assert "4 with changed flags, 6 notification(s)" in result.stdout
+    crossing = D("2026-01-25")  # the near learner crosses 30 days left
+    study(world["near"], crossing, 3600)
+    later = runner.invoke(args=["entitlement", "sweep", "--today", "2026-01-25", "--silent"])
+    assert later.exit_code == 0, later.output
+    assert "0 notification(s)" in later.stdout
+    db.session.rollback()
+    assert count(OutboxMessage) == 6
+    assert stored_flags()[world["near"].id] == (mask(D90, D30, EXT), 0, crossing)
