@@ -17,6 +17,7 @@ import sqlite3
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, BROWSER_DATABASE, log_in
 from tests.browser.test_journeys import assert_translated, choose_language, html_lang
@@ -123,13 +124,14 @@ def test_a_coordinator_gives_two_seats_by_searching_names(browser, live_server, 
         action = seller_page.locator("form[action$='/accept']").first.get_attribute("action")
         order_id = re.search(r"/orders/(\d+)/accept", action).group(1)
         seller_page.locator(f"form[action='{action}'] [type=submit]").click()
-        assert seller_page.locator(".flash-success").count() == 1
+        expect(seller_page.locator(".flash-success")).to_have_count(1)
         seller.close()
 
         # The coordinator finds the new seats and opens the page for giving them by name.
         page.goto("/seats")
         journey.check("seat_pool")
         page.click(f"a[href='/seats/orders/{order_id}']")
+        page.wait_for_url(f"**/seats/orders/{order_id}")
         free = plural(locale, "%(num)s free seat", "%(num)s free seats", 2)
         assert free in page.inner_text("main")
         journey.check("give_page")
@@ -141,7 +143,8 @@ def test_a_coordinator_gives_two_seats_by_searching_names(browser, live_server, 
         page.check(f"#found-{first_id}")
         journey.check("first_found")
         page.fill("input[name=q]", second_name)
-        page.press("input[name=q]", "Enter")  # Enter searches, it does not give the seats
+        with page.expect_navigation():
+            page.press("input[name=q]", "Enter")  # Enter searches, it does not give the seats
         assert page.is_checked(f"#chosen-{first_id}")
         page.check(f"#found-{second_id}")
         journey.check("second_found")
