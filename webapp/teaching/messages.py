@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import format_date
 from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
 
@@ -72,7 +73,8 @@ def audiences(actor: User, now: datetime) -> list[Audience]:
             Audience(
                 "session",
                 s.id,
-                f"{s.series.title} {s.local_date.isoformat()} {s.start_local.strftime('%H:%M')}",
+                f"{s.series.title}, {format_date(s.local_date, 'medium')}"
+                f" {s.start_local.strftime('%H:%M')}",
             )
             for s in sessions
         ]
