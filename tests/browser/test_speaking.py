@@ -18,16 +18,14 @@ FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-medi
 
 
 @pytest.fixture(scope="module")
-def media_browser(live_server):
-    """Chromium whose microphone is a generated tone, allowed without asking."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=ARGS + FAKE_MICROPHONE
-        )
-        yield chromium
-        chromium.close()
+def media_browser(playwright_driver, live_server):
+    """Chromium whose microphone is a generated tone, allowed without asking (launched by the
+    run's one Playwright driver)."""
+    chromium = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=ARGS + FAKE_MICROPHONE
+    )
+    yield chromium
+    chromium.close()
 
 
 def new_page(browser, base: str, locale: str, viewport: dict | None = None):

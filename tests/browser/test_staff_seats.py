@@ -2,9 +2,9 @@
 and confirms the total, and, once the provider has accepted, gives two of them by searching the
 learners' names.
 
-Each language has its own municipality, so the runs cannot meet: the Bokmål run is Flesberg's
-coordinator giving seats to Flesberg learners, the Ukrainian run Rollag's to Rollag learners;
-each orders its own seats. Rollag's coordinator gets Bokmål back when the run ends.
+Each language has its own municipality, so the runs cannot meet: the Bokmål run is Drammen's
+coordinator giving seats to Drammen learners (Flesberg's few are the coordinator journey's), the
+Ukrainian run Rollag's to Rollag learners; each orders its own seats. Rollag's coordinator gets Bokmål back when the run ends.
 
 Every step leaves a screenshot in the artifacts folder, named by language; no page scrolls
 sideways, and axe-core finds no serious or critical problem on the pages this journey changed.
@@ -29,7 +29,7 @@ SERIOUS = ("serious", "critical")
 CURRENCY = {"nb": "kr", "uk": "NOK"}  # Norwegian kroner as each locale writes them (CLDR)
 # Each language's coordinator and municipality.
 COORDINATORS = {
-    "nb": ("flesberg@example.org", "Flesberg kommune"),
+    "nb": ("coordinator@example.org", "Drammen kommune"),
     "uk": ("rollag@example.org", "Rollag kommune"),
 }
 
