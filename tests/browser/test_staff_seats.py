@@ -4,7 +4,8 @@ learners' names.
 
 Each language has its own municipality, so the runs cannot meet: the Bokmål run is Drammen's
 coordinator giving seats to Drammen learners (Flesberg's few are the coordinator journey's), the
-Ukrainian run Rollag's to Rollag learners; each orders its own seats. Rollag's coordinator gets Bokmål back when the run ends.
+Ukrainian run Rollag's to Rollag learners; each orders its own seats. Rollag's coordinator gets
+Bokmål back when the run ends.
 
 Every step leaves a screenshot in the artifacts folder, named by language; no page scrolls
 sideways, and axe-core finds no serious or critical problem on the pages this journey changed.
