@@ -172,7 +172,7 @@ def test_a_teacher_of_another_provider_neither_sees_nor_registers(client, factor
 def text_from(learner, minutes_ago: int, text: str) -> WritingSubmission:
     item = WritingSubmission(
         learner_id=learner.id,
-        lesson_id="none",
+        lesson_id="fixture-first-day",  # a lesson that exists (PostgreSQL checks the key)
         exercise_id="e1",
         text=text,
         submitted_at=utcnow() - timedelta(minutes=minutes_ago),
@@ -183,7 +183,7 @@ def text_from(learner, minutes_ago: int, text: str) -> WritingSubmission:
 
 
 def test_texts_wait_oldest_first_with_their_count_in_the_menu_and_get_a_reply_there(
-    client, factory, teacher, provider
+    client, factory, teacher, provider, synced_lesson
 ):
     learner = factory.learner(organisation=provider)
     newer = text_from(learner, 5, "Jeg liker jobben min.")
@@ -250,7 +250,7 @@ def _statements(client, url: str) -> int:
 
 
 def test_the_dashboard_costs_the_same_statements_for_one_class_and_for_five(
-    client, factory, teacher, provider
+    client, factory, teacher, provider, synced_lesson
 ):
     login_as(client, teacher)
     teacher_id, provider_id = teacher.id, provider.id

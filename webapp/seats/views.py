@@ -47,6 +47,7 @@ from webapp.seats.models import (
     SeatRequest,
 )
 from webapp.seats.refusals import refusal_message
+from webapp.text_rules import without_hidden_characters
 
 bp = Blueprint("seats", __name__, template_folder="templates")
 
@@ -374,7 +375,7 @@ def give_page(order_id: int):
     """Find the municipality's learners by name, birth date or e-mail, see whom the seats fit,
     and tick the ones to give a seat (those ticked before a search stay ticked)."""
     order = _accepted_order_or_404(order_id)
-    query = (request.args.get("q") or "").strip()[:100]
+    query = _search_text(request.args.get("q"))
     return _give_page(order, _ids(request.args.getlist("chosen")), query)
 
 
@@ -385,7 +386,7 @@ def give_seats(order_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     chosen = _ids(request.form.getlist("learner"))
-    query = (request.form.get("q") or "").strip()[:100]
+    query = _search_text(request.form.get("q"))
     if "search" in request.form:  # a search keeps what is ticked, and leaves no token in the URL
         return redirect(
             url_for("seats.give_page", order_id=order.id, q=query or None, chosen=chosen)
@@ -406,6 +407,11 @@ def give_seats(order_id: int):
         "success",
     )
     return redirect(url_for("seats.seat_pool"))
+
+
+def _search_text(raw: str | None) -> str:
+    """What a learner search looks for: typed text without hidden characters, at most 100."""
+    return without_hidden_characters(raw or "")[:100]
 
 
 def _giving_message(refusal: giving.GivingRefused) -> str:
