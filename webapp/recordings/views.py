@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     Flask,
@@ -14,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -31,7 +28,7 @@ from webapp.recordings.audio import AudioRefused
 from webapp.recordings.forms import ActionForm, AnswerForm, ReplyForm, TakeForm
 from webapp.recordings.models import RecordingStatus, SpeakingAnswer, VoiceRecording
 from webapp.recordings.refusals import refusal_message
-from webapp.recordings.storage import LocalStorage, storage
+from webapp.recordings.storage import storage
 
 bp = Blueprint("recordings", __name__, template_folder="templates")
 
@@ -71,15 +68,13 @@ def _send_audio(key: str, mime_type: str, public: bool) -> Response:
     store = storage()
     if not store.exists(key):
         abort(404)
-    if isinstance(store, LocalStorage):
-        response = send_file(
-            Path(store.path(key)), mimetype=mime_type, conditional=True, etag=True, max_age=0
-        )
-    else:
-        with store.open(key) as handle:
-            data = handle.read()
-        response = Response(data, mimetype=mime_type)
-        response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    # Recordings are small (RECORDINGS_MAX_BYTES): read them whole, so no file handle stays
+    # open when a player drops its connection halfway through a range.
+    with store.open(key) as handle:
+        data = handle.read()
+    response = Response(data, mimetype=mime_type)
+    response.add_etag()
+    response.make_conditional(request, accept_ranges=True, complete_length=len(data))
     response.cache_control.max_age = None
     if public:
         # Each take has its own address and never changes: cache it for a year.
