@@ -79,7 +79,13 @@ LESSON_CONTENT = {
     "title": {"nb": "Tilgang", "uk": "Доступ", "ru": "Доступ", "en": "Access"},
     "goals": {"nb": ["Mål"], "uk": ["Мета"], "ru": ["Цель"], "en": ["Goal"]},
     "vocabulary": [],
-    "blocks": [{"nb": "<p>Hei</p>", "uk": "<p>Привіт</p>", "ru": "<p>Привет</p>"}],
+    "blocks": [
+        {
+            "nb": "<p>Hei. Jeg heter Per.</p>",
+            "uk": "<p>Привіт. Мене звати Пер.</p>",
+            "ru": "<p>Привет. Меня зовут Пер.</p>",
+        }
+    ],
     "exercises": [
         {"id": "e1", "type": "choice", "question": "?", "options": ["a", "b"], "answer": "a"}
     ],
@@ -594,6 +600,22 @@ def _recordings_world(w: World) -> dict[str, int]:
         db.session.add(recording)
         db.session.flush()
         ids[f"recording_{key}"] = recording.id
+    # A recorded sentence of three words gives the lesson a dictation (listening practice).
+    store.save("lessons/access-lesson/c.webm", webm_opus(1))
+    db.session.add(
+        VoiceRecording(
+            lesson_id="access-lesson",
+            kind="sentence",
+            text="Jeg heter Per.",
+            text_key=text_key("Jeg heter Per."),
+            storage_key="lessons/access-lesson/c.webm",
+            mime_type="audio/webm",
+            seconds=1,
+            size=1,
+            status=RecordingStatus.PUBLISHED,
+            published_at=utcnow(),
+        )
+    )
     for key, learner in (("a", w.learner_a), ("b", w.learner_b)):
         store.save(f"answers/{key}.webm", webm_opus(2))
         store.save(f"replies/{key}.webm", webm_opus(1))
@@ -619,6 +641,18 @@ def _recording_url(w: World, own: bool, suffix: str) -> str:
     return f"/recordings/{_recordings_world(w)['recording_a' if own else 'recording_b']}{suffix}"
 
 
+def _listening_url(w: World, suffix: str = "") -> str:
+    """The access lesson's listening practice (lessons are shared: no other organisation's)."""
+    _recordings_world(w)
+    return f"/lessons/access-lesson/listening{suffix}"
+
+
+def _dictation_key() -> str:
+    from webapp.listening.rules import item_key_of_text
+
+    return item_key_of_text("Jeg heter Per.")
+
+
 def _answer_url(w: World, own: bool, suffix: str) -> str:
     return f"/speaking/{_recordings_world(w)['answer_a' if own else 'answer_b']}{suffix}"
 
@@ -637,6 +671,8 @@ RECORDING_ROUTES = {
     "recordings.delete_answer": lambda w, r, own: ("POST", _answer_url(w, own, "/delete")),
     "recordings.queue": lambda w, r, own: ("GET", "/speaking/queue"),
     "recordings.reply": lambda w, r, own: ("POST", _answer_url(w, own, "/reply")),
+    "listening.practice": lambda w, r, own: ("GET", _listening_url(w)),
+    "listening.answer": lambda w, r, own: ("POST", _listening_url(w, "/" + _dictation_key())),
 }
 
 ROUTES = {
@@ -955,6 +991,12 @@ RECORDING_EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "anonymous": (LOGIN, LOGIN),
         **dict.fromkeys(NOT_VOICE, (200, 404)),
         "teacher": (200, 200),
+    },
+    "listening.practice": {"anonymous": (LOGIN, LOGIN), **dict.fromkeys(ROLES[1:], (200, 200))},
+    "listening.answer": {
+        "anonymous": (LOGIN, LOGIN),
+        "learner": (302, 302),
+        **dict.fromkeys(("teacher", "coordinator", "provider_admin", "admin"), (403, 403)),
     },
     "recordings.speaking_page": {
         "anonymous": (LOGIN, LOGIN),

@@ -110,13 +110,17 @@ def test_sentences_leave_out_the_speaker_and_split_at_the_end_marks() -> None:
 def test_spoken_texts_cover_text_dialogue_words_and_model_once_each() -> None:
     content = {
         "blocks": [{"nb": "<p><strong>Per:</strong> Hei! Hei!</p>"}],
-        "exercises": [{"type": "dialogue", "lines": [{"text": "Hvor er du?"}, {"gap": True}]}],
+        "exercises": [
+            {"type": "listen", "audio": "Pausen er  klokka elleve."},
+            {"type": "dialogue", "lines": [{"text": "Hvor er du?"}, {"gap": True}]},
+        ],
         "vocabulary": [{"nb": "en kollega"}],
         "speaking": {"model": "Jeg er ny."},
     }
     found = [(t.kind, t.text) for t in spoken_texts(content)]
     assert found == [
         ("sentence", "Hei!"),
+        ("listen", "Pausen er klokka elleve."),
         ("line", "Hvor er du?"),
         ("word", "en kollega"),
         ("model", "Jeg er ny."),
@@ -150,7 +154,7 @@ def test_a_teacher_records_publishes_and_learners_hear_it_with_ranges(app, peopl
     assert recording.status is RecordingStatus.PUBLISHED
     assert (folder / recording.storage_key).is_file()
     with app.test_request_context():
-        url = services.published_recording_url(LESSON, "  Hei,   Olena! ")
+        url = services.published_playback(LESSON, "  Hei,   Olena! ").url
     assert url == f"/recordings/{recording.id}/audio"
 
     learner = client_for(app, people["learner"])
@@ -191,7 +195,7 @@ def test_a_draft_is_heard_only_by_staff_who_record(app, people):
         == 404
     )
     with app.test_request_context():
-        assert services.published_recording_url(LESSON, first_sentence()) is None
+        assert services.published_playback(LESSON, first_sentence()) is None
 
 
 @pytest.mark.parametrize(
@@ -254,7 +258,7 @@ def test_another_teacher_approves_and_anyone_who_records_can_withdraw(app, peopl
     db.session.refresh(recording)
     assert recording.status is RecordingStatus.WITHDRAWN
     with app.test_request_context():
-        assert services.published_recording_url(LESSON, first_sentence()) is None
+        assert services.published_playback(LESSON, first_sentence()) is None
 
 
 def test_publishing_a_new_take_withdraws_the_old_one(app, people):

@@ -87,6 +87,7 @@ def _register_features(app: Flask) -> None:
     from webapp.learners.views import bp as learners_bp
     from webapp.lessons import cli as lessons_cli
     from webapp.lessons.views import bp as lessons_bp
+    from webapp.listening.views import bp as listening_bp
     from webapp.mail import cli as mail_cli
     from webapp.organisations.views import bp as organisations_bp
     from webapp.pages import errors, security_headers, static_files
@@ -121,6 +122,7 @@ def _register_features(app: Flask) -> None:
         organisations_bp,
         entitlement_bp,
         lessons_bp,
+        listening_bp,
         practice_bp,
         classes_bp,
         teaching_bp,

@@ -5,6 +5,7 @@ from webapp.classes import models as classes_models  # noqa: F401
 from webapp.entitlement import models as entitlement_models  # noqa: F401
 from webapp.learners import models as learners_models  # noqa: F401
 from webapp.lessons import models as lessons_models  # noqa: F401
+from webapp.listening import models as listening_models  # noqa: F401
 from webapp.mail import models as mail_models  # noqa: F401
 from webapp.organisations import models as organisations_models  # noqa: F401
 from webapp.practice import models as practice_models  # noqa: F401

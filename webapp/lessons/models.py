@@ -88,6 +88,9 @@ class ExerciseAnswer(db.Model):
     right_again: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A listening exercise heard (True) or read because the device had no Norwegian voice and
+    # no teacher's recording (False); None for the other types.
+    by_ear: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class WritingSubmission(db.Model):

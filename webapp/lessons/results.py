@@ -26,6 +26,7 @@ class LessonResult:
     right_again: int
     minutes: int | None
     words: int
+    read_not_heard: int = 0  # listening exercises read because the device had no voice
 
 
 def lesson_result(learner: User, visit: LessonVisit) -> LessonResult:
@@ -52,6 +53,7 @@ def lesson_result(learner: User, visit: LessonVisit) -> LessonResult:
         right_again=right_again,
         minutes=minutes,
         words=words or 0,
+        read_not_heard=sum(1 for answer in answers.values() if answer.by_ear is False),
     )
 
 

@@ -171,6 +171,7 @@ class StoredAnswer:
     attempts: int = 1
     first_try_correct: bool | None = None
     right_again: bool = False
+    by_ear: bool | None = None  # a listening exercise heard (True) or read (False)
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ _VISIT = (
         ExerciseAnswer.attempts,
         ExerciseAnswer.first_try_correct,
         ExerciseAnswer.right_again,
+        ExerciseAnswer.by_ear,
     )
     .outerjoin(
         LessonProgress,
@@ -250,6 +252,7 @@ def lesson_visit(user: User, lesson_id: str) -> LessonVisit | None:
                 row.attempts or 1,
                 row.first_try_correct,
                 bool(row.right_again),
+                row.by_ear,
             )
             for row in rows
             if row.exercise_id is not None
@@ -306,8 +309,12 @@ class AnswerOutcome:
     words_added: int = 0  # words put into review by completing the lesson now
 
 
-def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any) -> AnswerOutcome:
+def answer_exercise(
+    learner: User, lesson: Lesson, exercise_id: str, answer: Any, by_ear: bool = True
+) -> AnswerOutcome:
     """Grade and store an answer, update progress, and make review cards on completion.
+
+    ``by_ear`` False records that a listening exercise was read (no voice on the device).
 
     The first try of each exercise makes the score; a later right answer counts for a second
     pass once every gradable exercise has had its first try.
@@ -345,6 +352,8 @@ def answer_exercise(learner: User, lesson: Lesson, exercise_id: str, answer: Any
     stored.correct = result.correct
     stored.attempts += 1
     stored.answered_at = utcnow()
+    if exercise["type"] == "listen":
+        stored.by_ear = by_ear
     if stored.attempts == 1:
         stored.first_try_correct = result.correct
     elif first_pass_over and result.correct:

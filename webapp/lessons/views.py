@@ -38,6 +38,8 @@ from webapp.lessons.forms import (
     SupportLanguageForm,
 )
 from webapp.lessons.models import Lesson, PlacementResult
+from webapp.listening.rules import listening_items
+from webapp.recordings.services import published_playbacks
 from webapp.studytime.models import StudySource
 from webapp.text_rules import without_hidden_characters
 
@@ -132,7 +134,11 @@ def _player(
         "steps": result_step,  # the steps before the result screen
         "result_step": result_step,
         "minutes": lesson.measured_minutes or lesson.minutes,
+        # Teachers' published recordings of the lesson's texts, played instead of a voice.
+        "recordings": published_playbacks(lesson.id),
     }
+    context["recorded_urls"] = {text: play.url for text, play in context["recordings"].items()}
+    context["listening_items"] = len(listening_items(content, set(context["recordings"])))
     if step in (0, 1):
         context["intro"] = services.lesson_intro(
             lesson, locale, language, "start" if step == 0 else "text"
@@ -187,7 +193,8 @@ def answer(lesson_id: str, exercise_id: str) -> Response | tuple[Response | str,
         abort(400)
     exercise = exercises[index]
     value = _read_answer(exercise)
-    outcome = services.answer_exercise(current_user, lesson, exercise_id, value)
+    by_ear = request.form.get("listening") != "0"  # 0: no voice and no recording, so it was read
+    outcome = services.answer_exercise(current_user, lesson, exercise_id, value, by_ear=by_ear)
     db.session.commit()
     step = index + 2
     if outcome.grade.problem:  # free writing too short or too long: the text is kept

@@ -264,6 +264,7 @@ def _erase(learner: User, actor_id: int | None) -> None:
         ("vocab_cards", "learner_id"),
         ("writing_submissions", "learner_id"),
         ("exercise_answers", "learner_id"),
+        ("listening_answers", "learner_id"),
         ("learner_availability", "learner_id"),
         ("calendar_feeds", "user_id"),
         ("login_sessions", "user_id"),

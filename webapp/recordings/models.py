@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db_types import UTCDateTime, enum_column, utcnow
@@ -46,6 +46,8 @@ class VoiceRecording(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Made by a speech synthesizer for the demo, and labelled so wherever it plays.
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SpeakingAnswer(db.Model):

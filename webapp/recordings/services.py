@@ -232,13 +232,41 @@ def published_recording(lesson_id: str, text: str) -> VoiceRecording | None:
     )
 
 
-def published_recording_url(lesson_id: str, text: str) -> str | None:
-    """The address of the human recording of ``text`` in a lesson, or None (then pages fall
-    back to speech synthesis); for templates: ``recordings/_play.html``."""
+@dataclass(frozen=True)
+class Playback:
+    """A published recording as a player needs it: its address, and whether a speech
+    synthesizer made it for the demo (then labelled so)."""
+
+    url: str
+    synthetic: bool = False
+
+
+def published_playback(lesson_id: str, text: str) -> Playback | None:
+    """The human recording of ``text`` in a lesson to play, or None (then pages fall back to
+    speech synthesis); for templates: ``recordings/_play.html``."""
     recording = published_recording(lesson_id, text)
     if recording is None:
         return None
-    return url_for("recordings.recording_audio", recording_id=recording.id)
+    return Playback(
+        url_for("recordings.recording_audio", recording_id=recording.id),
+        recording.synthetic,
+    )
+
+
+def published_playbacks(lesson_id: str) -> dict[str, Playback]:
+    """Each text of a lesson (normalised) with its newest published recording, in one query."""
+    rows = db.session.execute(
+        select(VoiceRecording.id, VoiceRecording.text, VoiceRecording.synthetic)
+        .where(
+            VoiceRecording.lesson_id == lesson_id,
+            VoiceRecording.status == RecordingStatus.PUBLISHED,
+        )
+        .order_by(VoiceRecording.published_at, VoiceRecording.id)
+    ).all()
+    return {  # the newest comes last and wins
+        text: Playback(url_for("recordings.recording_audio", recording_id=id_), synthetic)
+        for id_, text, synthetic in rows
+    }
 
 
 @dataclass(frozen=True)

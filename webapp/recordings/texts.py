@@ -12,6 +12,7 @@ SENTENCE = "sentence"
 LINE = "line"
 WORD = "word"
 MODEL = "model"
+LISTEN = "listen"  # the sentence of a listening exercise
 
 _TAG = re.compile(r"<[^>]+>")
 _SPEAKER = re.compile(r"^\s*[\w .'-]{1,40}:\s+")
@@ -22,7 +23,8 @@ _ABBREVIATIONS = {"kl.", "ca.", "nr.", "f.eks.", "bl.a.", "dvs.", "mm.", "osv.",
 
 @dataclass(frozen=True)
 class SpokenText:
-    """One thing to read aloud: a sentence of the text, a dialogue line, a word, a model answer."""
+    """One thing to read aloud: a sentence of the text, a listening exercise's sentence, a
+    dialogue line, a word, a model answer."""
 
     kind: str
     text: str
@@ -67,6 +69,8 @@ def spoken_texts(content: dict[str, Any]) -> list[SpokenText]:
     for block in content.get("blocks") or []:
         found += [SpokenText(SENTENCE, s) for s in sentences(plain(str(block.get("nb", ""))))]
     for exercise in content.get("exercises") or []:
+        if exercise.get("type") == "listen" and exercise.get("audio"):
+            found.append(SpokenText(LISTEN, normalised(str(exercise["audio"]))))
         if exercise.get("type") == "dialogue":
             found += [
                 SpokenText(LINE, normalised(str(line["text"])))

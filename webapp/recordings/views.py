@@ -334,4 +334,4 @@ def init_app(app: Flask) -> None:
     """Register the pages and let uploads of recordings through the size limit."""
     app.register_blueprint(bp)
     app.before_request_funcs.setdefault(None, []).insert(0, allow_audio_uploads)
-    app.jinja_env.globals["published_recording_url"] = services.published_recording_url
+    app.jinja_env.globals["published_playback"] = services.published_playback

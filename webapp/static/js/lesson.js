@@ -1,43 +1,7 @@
-/* Norskvei lesson helpers: listen buttons, æ/ø/å buttons, word chips, study-time heartbeat.
+/* Norskvei lesson helpers: æ/ø/å buttons, word chips, study-time heartbeat.
    Everything works without this file; it only makes the page quicker to use. */
 (function () {
   "use strict";
-
-  // Listen: the browser's speech synthesis with a Norwegian voice, hidden where there is none.
-  function norwegianVoice() {
-    if (!("speechSynthesis" in window)) return null;
-    var voices = window.speechSynthesis.getVoices();
-    for (var i = 0; i < voices.length; i++) {
-      var lang = (voices[i].lang || "").toLowerCase();
-      if (lang.indexOf("nb") === 0 || lang.indexOf("no") === 0 || lang.indexOf("nn") === 0) return voices[i];
-    }
-    return null;
-  }
-  function setUpListening() {
-    var voice = norwegianVoice();
-    var buttons = document.querySelectorAll(".listen-button");
-    for (var i = 0; i < buttons.length; i++) {
-      var button = buttons[i];
-      button.hidden = !voice;
-      if (voice && !button.dataset.ready) {
-        button.dataset.ready = "1";
-        button.addEventListener("click", function (event) {
-          var utterance = new SpeechSynthesisUtterance(event.currentTarget.dataset.say);
-          utterance.lang = "nb-NO";
-          utterance.voice = norwegianVoice();
-          utterance.rate = 0.9;
-          window.speechSynthesis.cancel();
-          window.speechSynthesis.speak(utterance);
-        });
-      }
-    }
-    var fallbacks = document.querySelectorAll(".no-voice");
-    for (var j = 0; j < fallbacks.length; j++) fallbacks[j].hidden = !!voice;
-  }
-  if ("speechSynthesis" in window) {
-    window.speechSynthesis.addEventListener("voiceschanged", setUpListening);
-  }
-  setUpListening();
 
   // æ, ø and å buttons insert the letter where the cursor is; word tiles add their word to the
   // sentence being built. Delegated, so they work in an exercise the player swapped in.
@@ -115,7 +79,7 @@
       section.parentNode.replaceChild(fresh, section);
       showHelpers(fresh);
       countWords(fresh);
-      setUpListening();
+      if (window.norskveiPlayers) window.norskveiPlayers(fresh);
       var focus = fresh.querySelector("#feedback") || fresh.querySelector(".next");
       if (focus) focus.focus();
     }).catch(function () {

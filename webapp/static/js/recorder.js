@@ -1,5 +1,5 @@
-/* Norskvei recordings: record with the microphone (MediaRecorder) into a form's file input, and
-   play lesson texts (a teacher's recording, else the browser's Norwegian voice) slower or again.
+/* Norskvei recordings: record with the microphone (MediaRecorder) into a form's file input
+   (play.js plays lesson texts).
    Without this file the forms still work: the file input opens the phone's sound recorder. */
 (function () {
   "use strict";
@@ -67,75 +67,4 @@
     var boxes = document.querySelectorAll(".recorder");
     for (var i = 0; i < boxes.length; i++) setUpRecorder(boxes[i]);
   }
-
-  // Playback: a teacher's recording, else speech synthesis with a Norwegian voice.
-  function norwegianVoice() {
-    if (!("speechSynthesis" in window)) return null;
-    var voices = window.speechSynthesis.getVoices();
-    for (var i = 0; i < voices.length; i++) {
-      var lang = (voices[i].lang || "").toLowerCase();
-      if (lang.indexOf("nb") === 0 || lang.indexOf("no") === 0) return voices[i];
-    }
-    return null;
-  }
-
-  function setUpPlayer(box) {
-    var audio = box.querySelector(".play-audio");
-    var say = box.querySelector(".play-say");
-    var controls = box.querySelector(".play-controls");
-    var slow = box.querySelector(".play-slow");
-    var again = box.querySelector(".play-again");
-    var notice = box.querySelector(".no-voice");
-    var rate = 1;
-    function speak() {
-      var utterance = new SpeechSynthesisUtterance(box.dataset.say);
-      utterance.lang = "nb-NO";
-      utterance.voice = norwegianVoice();
-      utterance.rate = 0.9 * rate;
-      window.speechSynthesis.cancel();
-      window.speechSynthesis.speak(utterance);
-    }
-    function play() {
-      if (audio) {
-        audio.playbackRate = rate;
-        audio.currentTime = 0;
-        audio.play();
-      } else if (norwegianVoice()) {
-        speak();
-      }
-    }
-    function refresh() {
-      var usable = !!audio || !!norwegianVoice();
-      if (say) say.hidden = !usable;
-      if (notice) notice.hidden = usable;
-      controls.hidden = !usable;
-      box.dataset.listening = usable ? "yes" : "no";
-      var form = box.closest("form");
-      if (form && !usable && !form.querySelector('input[name="listening"]')) {
-        var field = document.createElement("input");
-        field.type = "hidden";
-        field.name = "listening";
-        field.value = "0";
-        form.appendChild(field);
-      }
-    }
-    if (say && !box.dataset.ready) say.addEventListener("click", play);
-    if (!box.dataset.ready) {
-      slow.addEventListener("click", function () {
-        rate = rate === 1 ? 0.75 : 1;
-        slow.setAttribute("aria-pressed", rate === 1 ? "false" : "true");
-        if (audio) audio.playbackRate = rate;
-      });
-      again.addEventListener("click", play);
-    }
-    box.dataset.ready = "1";
-    refresh();
-  }
-
-  function setUpPlayers() {
-    var boxes = document.querySelectorAll(".play");
-    for (var i = 0; i < boxes.length; i++) setUpPlayer(boxes[i]);
-  }
-  if ("speechSynthesis" in window) window.speechSynthesis.addEventListener("voiceschanged", setUpPlayers);
-  setUpPlayers();
 })();

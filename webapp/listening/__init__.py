@@ -1,0 +1,1 @@
+"""Listening practice: dictation and questions on recorded dialogues, from teachers' recordings."""
