@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from tests.conftest import login
@@ -67,3 +68,36 @@ def test_fixed_demo_accounts_log_in(app, runner):
         "coordinator@example.org": Role.COORDINATOR,
         "admin@example.org": Role.ADMIN,
     }
+
+
+def test_the_demo_lesson_is_voiced_by_a_synthesizer_and_says_so(app, runner, tmp_path):
+    from lessons.loader import CONTENT_DIR
+    from webapp.demo.recordings import DEMO_LESSON, FOLDER, demo_texts
+    from webapp.lessons.models import Lesson
+    from webapp.recordings.models import RecordingStatus, VoiceRecording
+
+    app.config["RECORDINGS_FOLDER"] = str(tmp_path / "recordings")
+    working_life = CONTENT_DIR / "working-life"
+    synced = runner.invoke(args=["lessons", "sync", str(working_life)])
+    assert synced.exit_code == 0, synced.output
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    texts = demo_texts(db.session.get(Lesson, DEMO_LESSON))
+    assert len(texts) >= 10
+    assert {f"{t.key}.webm" for t in texts} <= {p.name for p in FOLDER.iterdir()}
+    published = db.session.scalars(
+        select(VoiceRecording).where(VoiceRecording.status == RecordingStatus.PUBLISHED)
+    ).all()
+    assert len(published) == len(texts)
+    assert all(r.synthetic for r in published)
+    again = runner.invoke(args=["demo", "seed"])
+    assert "0 synthesized recording(s)" in again.output
+
+    learner = app.test_client()
+    login(learner, "learner@example.org", DEMO_PASSWORD)
+    page = learner.get(f"/lessons/{DEMO_LESSON}/listening")
+    assert page.status_code == 200
+    user = db.session.scalar(select(User).where(User.email == "learner@example.org"))
+    with app.test_request_context(), force_locale(user.locale):
+        label = gettext("A demo recording made by a speech synthesizer, not by a teacher.")
+    assert label in page.get_data(as_text=True)

@@ -14,6 +14,7 @@ from webapp.accounts.passwords import hash_password
 from webapp.clock import oslo_today
 from webapp.demo import data
 from webapp.demo.classes import seed_classes
+from webapp.demo.recordings import seed_demo_recordings
 from webapp.demo.seats import seed_seats
 from webapp.demo.teaching import seed_teaching
 from webapp.entitlement import services as entitlement_services
@@ -35,6 +36,7 @@ class SeedReport:
     staff: int = 0
     learners: int = 0
     classes: int = 0
+    recordings: int = 0
 
 
 def _slug(text: str) -> str:
@@ -259,4 +261,5 @@ def seed_demo() -> SeedReport:
     seed_seats(today)
     db.session.flush()
     refresh_all(today)  # the study time and attendance just seeded count in the flags at once
+    report.recordings = seed_demo_recordings()
     return report
