@@ -421,9 +421,12 @@ def _attempts(rng, total: int, lessons: list[_Lesson], now: datetime, progress) 
     """``total`` stored answers to real exercises, skewed over learners (a quarter never
     studied, a few study a lot), each learner working through a track in order; the progress
     rows, scores and completions follow from the answers as the app computes them."""
-    learner_ids = list(
-        db.session.scalars(select(User.id).where(User.role == Role.LEARNER).order_by(User.id))
+    provider_of = dict(
+        db.session.execute(
+            select(User.id, User.organisation_id).where(User.role == Role.LEARNER).order_by(User.id)
+        ).all()
     )
+    learner_ids = list(provider_of)
     weights = [
         0.0 if rng.random() < 0.25 else min(rng.paretovariate(1.1), 40.0) for _ in learner_ids
     ]
@@ -480,6 +483,7 @@ def _attempts(rng, total: int, lessons: list[_Lesson], now: datetime, progress) 
                     writing.append(
                         {
                             "learner_id": learner_id,
+                            "provider_id": provider_of[learner_id],
                             "lesson_id": lesson.id,
                             "exercise_id": exercise_id,
                             "text": json.loads(good),

@@ -213,6 +213,24 @@ def test_texts_wait_oldest_first_with_their_count_in_the_menu_and_get_a_reply_th
     assert re.search(r'>Texts <span class="count">1<', menu)
 
 
+def test_a_text_belongs_to_the_provider_its_writer_learns_with(
+    client, factory, teacher, provider, synced_lesson
+):
+    from webapp.teaching.today import writing_waiting, writing_waiting_count
+
+    ours = text_from(factory.learner(organisation=provider), 10, "Hei fra oss.")
+    other_provider = factory.organisation(OrganisationKind.PROVIDER)
+    theirs = text_from(factory.learner(organisation=other_provider), 20, "Hei fra dem.")
+    assert (ours.provider_id, theirs.provider_id) == (provider.id, other_provider.id)
+    assert writing_waiting_count(teacher) == 1
+    assert [item.id for item, _name in writing_waiting(teacher)] == [ours.id]
+    stranger = factory.user(Role.TEACHER, other_provider)
+    assert [item.id for item, _name in writing_waiting(stranger)] == [theirs.id]
+    ours.replied_at, ours.reply = utcnow(), "Fint!"
+    db.session.commit()
+    assert writing_waiting_count(teacher) == 0
+
+
 def test_overdue_work_is_listed_by_group_and_deadline_flags_take_a_smaller_card(
     client, factory, teacher, provider
 ):

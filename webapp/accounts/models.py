@@ -15,7 +15,9 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.config import LOCALES
@@ -184,3 +186,9 @@ class OidcIdentity(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+def organisation_of(connection: Connection, user_id: int) -> int | None:
+    """A user's organisation, read on ``connection`` (for insert events that stamp a row with
+    the provider its learner belongs to)."""
+    return connection.scalar(select(User.organisation_id).where(User.id == user_id))

@@ -55,6 +55,13 @@ def _next_session_statement() -> Select[tuple[ClassSession]]:
         .join(ClassSeries, ClassSeries.id == ClassSession.series_id)
         .options(contains_eager(ClassSession.series))
         .where(
+            # Driven by the learner's few booked series, not by every future session.
+            ClassSession.series_id.in_(
+                select(Booking.series_id).where(
+                    Booking.learner_id == bindparam("learner"),
+                    Booking.status == BookingStatus.CONFIRMED,
+                )
+            ),
             ClassSession.status == SessionStatus.SCHEDULED,
             ClassSession.ends_at > bindparam("now"),
             and_(booked_for(), ~excused()),

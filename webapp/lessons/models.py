@@ -16,10 +16,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.accounts.models import organisation_of
 from webapp.db_types import UTCDateTime, utcnow
 from webapp.extensions import db
 
@@ -100,11 +103,25 @@ class WritingSubmission(db.Model):
     __tablename__ = "writing_submissions"
     __table_args__ = (
         Index("ix_writing_submissions_learner", "learner_id", "submitted_at"),
+        Index("ix_writing_submissions_provider", "provider_id", "submitted_at"),
+        # The teachers' queue and its count in the menu: only the texts still waiting.
+        Index(
+            "ix_writing_submissions_waiting",
+            "provider_id",
+            "submitted_at",
+            "id",
+            postgresql_where=text("replied_at IS NULL"),
+            sqlite_where=text("replied_at IS NULL"),
+        ),
         CheckConstraint("(lesson_id IS NULL) <> (practice_set IS NULL)", name="lesson_or_practice"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The learner's provider when they wrote it: whose teachers answer it (set on insert).
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
     lesson_id: Mapped[str | None] = mapped_column(ForeignKey("lessons.id", ondelete="RESTRICT"))
     practice_set: Mapped[str | None] = mapped_column(String(20))
     exercise_id: Mapped[str] = mapped_column(String(40))
@@ -113,6 +130,13 @@ class WritingSubmission(db.Model):
     reply: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+@event.listens_for(WritingSubmission, "before_insert")
+def _provider_of_the_writer(_mapper, connection, target: WritingSubmission) -> None:
+    """A text goes to the teachers of the provider its writer learns with."""
+    if target.provider_id is None:
+        target.provider_id = organisation_of(connection, target.learner_id)
 
 
 class VocabCard(db.Model):

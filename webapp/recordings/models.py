@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, event, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.accounts.models import organisation_of
 from webapp.db_types import UTCDateTime, enum_column, utcnow
 from webapp.extensions import db
 
@@ -58,10 +59,25 @@ class SpeakingAnswer(db.Model):
     """
 
     __tablename__ = "speaking_answers"
-    __table_args__ = (Index("ix_speaking_answers_queue", "replied_at", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_speaking_answers_queue", "replied_at", "submitted_at"),
+        # The teachers' queue and its count: only the answers still waiting, per provider.
+        Index(
+            "ix_speaking_answers_waiting",
+            "provider_id",
+            "submitted_at",
+            "id",
+            postgresql_where=text("replied_at IS NULL"),
+            sqlite_where=text("replied_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The learner's provider when they recorded it: whose teachers answer it (set on insert).
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
     lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="RESTRICT"))
     storage_key: Mapped[str] = mapped_column(String(200), unique=True)
     mime_type: Mapped[str] = mapped_column(String(20))
@@ -84,3 +100,10 @@ class VoicePermission(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+@event.listens_for(SpeakingAnswer, "before_insert")
+def _provider_of_the_speaker(_mapper, connection, target: SpeakingAnswer) -> None:
+    """An answer goes to the teachers of the provider its speaker learns with."""
+    if target.provider_id is None:
+        target.provider_id = organisation_of(connection, target.learner_id)

@@ -342,13 +342,13 @@ def own_answers(learner: User, lesson_id: str) -> list[SpeakingAnswer]:
 def answers_visible_to(actor: User) -> Select[tuple[SpeakingAnswer]]:
     """Spoken answers ``actor`` may hear: their own, their organisation's learners' for a
     teacher, all for an administrator, none for anyone else."""
-    stmt = select(SpeakingAnswer).join(User, User.id == SpeakingAnswer.learner_id)
+    stmt = select(SpeakingAnswer)
     if actor.role is Role.ADMIN:
         return stmt
     if actor.role is Role.LEARNER:
         return stmt.where(SpeakingAnswer.learner_id == actor.id)
     if actor.role is Role.TEACHER and actor.organisation_id is not None:
-        return stmt.where(User.organisation_id == actor.organisation_id)
+        return stmt.where(SpeakingAnswer.provider_id == actor.organisation_id)
     return stmt.where(false())
 
 
@@ -365,7 +365,8 @@ def waiting_count(actor: User) -> int:
     """How many answers wait for a reply (the number on the teacher's dashboard)."""
     if actor.role not in (Role.TEACHER, Role.ADMIN):
         return 0
-    return db.session.scalar(select(func.count()).select_from(queue(actor).subquery())) or 0
+    waiting = queue(actor).order_by(None).with_only_columns(func.count(SpeakingAnswer.id))
+    return db.session.scalar(waiting) or 0
 
 
 def reply(actor: User, answer: SpeakingAnswer, text: str, data: bytes | None) -> list[str]:

@@ -530,12 +530,13 @@ def learner_assignments(learner: User, today: date) -> list[LearnerAssignment]:
 
 
 def writing_visible_to(actor: User) -> Select[tuple[WritingSubmission]]:
-    """Free-writing answers of the learners the actor follows, unanswered first."""
-    stmt = select(WritingSubmission).join(User, User.id == WritingSubmission.learner_id)
+    """Free-writing answers of the learners the actor follows (written while learning with the
+    actor's provider), unanswered first."""
+    stmt = select(WritingSubmission)
     if actor.role is Role.ADMIN:
         pass
     elif actor.role in TEACHING_ROLES:
-        stmt = stmt.where(User.organisation_id == actor.organisation_id)
+        stmt = stmt.where(WritingSubmission.provider_id == actor.organisation_id)
     else:
         stmt = stmt.where(false())
     return stmt.order_by(

@@ -127,6 +127,7 @@ def writing_waiting(actor: User, limit: int = QUEUE_SHOWN) -> list[tuple[Writing
         .where(WritingSubmission.replied_at.is_(None))
         .order_by(None)
         .order_by(WritingSubmission.submitted_at, WritingSubmission.id)
+        .join(User, User.id == WritingSubmission.learner_id)
         .add_columns(User.name)
         .limit(limit)
     )
@@ -135,8 +136,9 @@ def writing_waiting(actor: User, limit: int = QUEUE_SHOWN) -> list[tuple[Writing
 
 def writing_waiting_count(actor: User) -> int:
     """How many texts wait for a reply from the actor's provider (for the menu)."""
-    stmt = writing_visible_to(actor).where(WritingSubmission.replied_at.is_(None)).order_by(None)
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    waiting = writing_visible_to(actor).where(WritingSubmission.replied_at.is_(None))
+    stmt = waiting.order_by(None).with_only_columns(func.count(WritingSubmission.id))
+    return db.session.scalar(stmt) or 0
 
 
 @dataclass(frozen=True)
