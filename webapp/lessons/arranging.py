@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from cachetools import LRUCache, cached
@@ -27,7 +28,7 @@ def norwegian_texts(content: dict[str, Any]) -> list[str]:
     return texts
 
 
-@cached(NAMES_CACHE, key=lambda lesson: (lesson.id, lesson.digest))
+@cached(NAMES_CACHE, key=lambda lesson: (lesson.id, lesson.digest), lock=threading.Lock())
 def lesson_names(lesson: Lesson) -> frozenset[str]:
     """The names in all the Norwegian texts of a lesson: they keep their capital on tiles."""
     return frozenset(names_in(norwegian_texts(lesson_content(lesson))))

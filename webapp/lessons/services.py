@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -129,7 +130,9 @@ CONTENT_CACHE: LRUCache[tuple[str, str], dict[str, Any]] = LRUCache(maxsize=1024
 INTRO_CACHE: LRUCache[tuple[str, str, str, str], Markup] = LRUCache(maxsize=2048)
 
 
-@cached(CONTENT_CACHE, key=lambda lesson: (lesson.id, lesson.digest), info=True)
+@cached(
+    CONTENT_CACHE, key=lambda lesson: (lesson.id, lesson.digest), lock=threading.Lock(), info=True
+)
 def lesson_content(lesson: Lesson) -> dict[str, Any]:
     """The rendered lesson, decoded once per version and process (keyed by its digest)."""
     return json.loads(lesson.content)
@@ -137,6 +140,7 @@ def lesson_content(lesson: Lesson) -> dict[str, Any]:
 
 @cached(
     INTRO_CACHE,
+    lock=threading.Lock(),
     key=lambda lesson, locale, language, part="start": (
         lesson.digest,
         lesson.id,
