@@ -2,7 +2,7 @@
 
 For each database: generate the national data set (BENCH_LEARNERS learners, 100,000 by
 default), time the daily entitlement sweep, count the SQL statements of every action, then serve
-it with gunicorn (2 workers, 4 threads each) and measure /healthz with wrk and the mixed load of
+it with gunicorn (2 sync workers) and measure /healthz with wrk and the mixed load of
 hundreds of logged-in users with Locust (bench/evening.py), the offered rate stepped up until
 the goals are missed. Then the statement counts again on 200 learners, and the older figures
 (bookings at once, statements at two sizes of a matrix and a seat report). bench/results.md

@@ -1,5 +1,4 @@
-"""Serve the app with gunicorn (2 workers of 4 threads each, as in production) and measure
-/healthz with wrk."""
+"""Serve the app with gunicorn (2 sync workers, as in production) and measure /healthz with wrk."""
 
 from __future__ import annotations
 
@@ -20,8 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = Path(__file__).with_name("gunicorn_conf.py")
 SECRET = "bench-secret-key-0123456789abcdef"
 WORKERS = 2
-# Threads let a worker serve another request while one waits for the database.
-THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -53,8 +50,6 @@ def served(database_url: str, settings: dict[str, str] | None = None) -> Iterato
             str(CONFIG),
             "--workers",
             str(WORKERS),
-            "--threads",
-            str(THREADS),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
