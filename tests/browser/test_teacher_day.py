@@ -152,10 +152,11 @@ def session_under_way(locale: str) -> tuple[int, int, list[int], int]:
             "SELECT lesson_id FROM writing_submissions ORDER BY id LIMIT 1"
         ).fetchone()[0]
         old = datetime(2024, 1, 2 if locale == "nb" else 3, 12).strftime(STAMP)
-        cursor = db.execute(
-            "INSERT INTO writing_submissions (learner_id, lesson_id, exercise_id, text,"
-            " submitted_at) VALUES (?, ?, 'writing', ?, ?)",
-            (others[0], lesson_id, "Jeg heter Anna. Jeg jobber i en barnehage.", old),
+        cursor = db.execute(  # as the app writes it: to the writer's provider
+            "INSERT INTO writing_submissions (learner_id, provider_id, lesson_id, exercise_id,"
+            " text, submitted_at) SELECT id, organisation_id, ?, 'writing', ?, ? FROM users"
+            " WHERE id = ?",
+            (lesson_id, "Jeg heter Anna. Jeg jobber i en barnehage.", old, others[0]),
         )
         text_id = cursor.lastrowid
     return series_id, session_id, learners, text_id
