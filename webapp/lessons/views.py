@@ -66,7 +66,9 @@ def _visible_or_404(lesson: Lesson | None) -> Lesson:
     return lesson
 
 
-def _lesson_or_404(lesson_id: str) -> Lesson:
+def lesson_or_404(lesson_id: str) -> Lesson:
+    """The lesson a page names, as the current user may see it (else 404); for every feature
+    with pages on a lesson."""
     return _visible_or_404(db.session.get(Lesson, lesson_id[:80]))
 
 
@@ -184,7 +186,7 @@ def _wants_json() -> bool:
 @bp.route("/lessons/<lesson_id>/exercises/<exercise_id>", methods=["POST"])
 @roles(Role.LEARNER)
 def answer(lesson_id: str, exercise_id: str) -> Response | tuple[Response | str, int]:
-    lesson = _lesson_or_404(lesson_id)
+    lesson = lesson_or_404(lesson_id)
     exercises = services.lesson_content(lesson)["exercises"]
     index = next((n for n, e in enumerate(exercises) if e["id"] == exercise_id), None)
     if index is None:

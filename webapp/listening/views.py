@@ -14,7 +14,7 @@ from webapp.access.rules import logged_in, roles
 from webapp.accounts.models import Role
 from webapp.extensions import db
 from webapp.lessons.forms import MAX_ANSWER_LENGTH, AnswerForm
-from webapp.lessons.models import Lesson
+from webapp.lessons.views import lesson_or_404
 from webapp.listening import services
 from webapp.listening.rules import DICTATION
 from webapp.recordings.services import published_playbacks
@@ -23,17 +23,10 @@ from webapp.text_rules import without_hidden_characters
 bp = Blueprint("listening", __name__, template_folder="templates")
 
 
-def _lesson_or_404(lesson_id: str) -> Lesson:
-    lesson = db.session.get(Lesson, lesson_id[:80])
-    if lesson is None or (lesson.archived_at is not None and current_user.role is not Role.LEARNER):
-        abort(404)
-    return lesson
-
-
 @bp.route("/lessons/<lesson_id>/listening")
 @logged_in
 def practice(lesson_id: str) -> str:
-    lesson = _lesson_or_404(lesson_id)
+    lesson = lesson_or_404(lesson_id)
     recordings = published_playbacks(lesson.id)
     items = services.practice_items(lesson, recordings)
     if not items:
@@ -70,7 +63,7 @@ def practice(lesson_id: str) -> str:
 @bp.route("/lessons/<lesson_id>/listening/<item_key>", methods=["POST"])
 @roles(Role.LEARNER)
 def answer(lesson_id: str, item_key: str) -> Response:
-    lesson = _lesson_or_404(lesson_id)
+    lesson = lesson_or_404(lesson_id)
     items = services.practice_items(lesson, published_playbacks(lesson.id))
     index = next((n for n, item in enumerate(items) if item.key == item_key), None)
     if index is None:

@@ -23,6 +23,7 @@ from webapp.accounts.models import Role, User
 from webapp.extensions import db
 from webapp.lessons.models import Lesson
 from webapp.lessons.services import lesson_content, support_language
+from webapp.lessons.views import lesson_or_404
 from webapp.recordings import services
 from webapp.recordings.audio import AudioRefused
 from webapp.recordings.forms import ActionForm, AnswerForm, ReplyForm, TakeForm
@@ -38,13 +39,6 @@ LISTENERS = (Role.LEARNER, Role.TEACHER, Role.ADMIN)
 # Pages that record: the microphone is allowed there (and nowhere else).
 MICROPHONE_POLICY = "camera=(), microphone=(self), geolocation=()"
 UPLOADS = {"recordings.save_take", "recordings.speaking_page", "recordings.reply"}
-
-
-def _lesson_or_404(lesson_id: str) -> Lesson:
-    lesson = db.session.get(Lesson, lesson_id[:80])
-    if lesson is None or (lesson.archived_at is not None and current_user.role is not Role.LEARNER):
-        abort(404)
-    return lesson
 
 
 def _require_voice() -> None:
@@ -106,14 +100,14 @@ def _lesson_page(lesson: Lesson, form: TakeForm | None = None, status: int = 200
 @roles(*STAFF)
 def lesson_recordings(lesson_id: str):
     _require_voice()
-    return _lesson_page(_lesson_or_404(lesson_id))
+    return _lesson_page(lesson_or_404(lesson_id))
 
 
 @bp.route("/lessons/<lesson_id>/recordings", methods=["POST"])
 @roles(*STAFF)
 def save_take(lesson_id: str):
     _require_voice()
-    lesson = _lesson_or_404(lesson_id)
+    lesson = lesson_or_404(lesson_id)
     form = TakeForm()
     if form.validate_on_submit():
         data = _uploaded(request.files.get("audio"))
@@ -220,7 +214,7 @@ def _speaking_page(lesson: Lesson, form: AnswerForm | None = None, status: int =
 @bp.route("/lessons/<lesson_id>/speaking", methods=["GET", "POST"])
 @roles(Role.LEARNER)
 def speaking_page(lesson_id: str):
-    lesson = _lesson_or_404(lesson_id)
+    lesson = lesson_or_404(lesson_id)
     form = AnswerForm()
     if request.method == "GET":
         return _speaking_page(lesson)
