@@ -25,7 +25,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# A request's session ends with the request, so what it loaded is never read again in a later
+# request: objects are not expired at commit, and a view that reads them after committing (the
+# answer's lesson for the redirect, the user for the page) needs no second round trip for them.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
