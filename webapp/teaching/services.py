@@ -539,8 +539,9 @@ def writing_visible_to(actor: User) -> Select[tuple[WritingSubmission]]:
         stmt = stmt.where(WritingSubmission.provider_id == actor.organisation_id)
     else:
         stmt = stmt.where(false())
+    # The order of ix_writing_submissions_queue read backwards.
     return stmt.order_by(
-        WritingSubmission.replied_at.is_not(None),
+        WritingSubmission.waiting.desc(),
         WritingSubmission.submitted_at.desc(),
         WritingSubmission.id.desc(),
     )
