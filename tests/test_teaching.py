@@ -28,6 +28,7 @@ from webapp.teaching.matrix import (
     STARTED,
     Progress,
     cell_for,
+    due_by_learner,
     matrix_rows,
 )
 from webapp.teaching.models import Assignment
@@ -320,6 +321,24 @@ def test_matrix_rows_show_each_assigned_lesson_in_order_with_overdue_marked():
         1: [("✓ 90 %", False, 0), ("◐ 40 %", True, 0)],
         2: [(None, False, 0), ("–", False, 0)],
     }
+
+
+def test_each_learner_gets_the_groups_day_or_their_own_earlier_one():
+    march, april, may = date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)
+    due = due_by_learner(
+        [1, 2],
+        {"a": april, "b": may},
+        {(1, "a"): march, (2, "b"): date(2026, 6, 1), (2, "c"): april, (3, "a"): march},
+    )
+    assert due == {
+        (1, "a"): march,  # assigned to them alone, earlier than the group's day
+        (1, "b"): may,
+        (2, "a"): april,
+        (2, "b"): may,  # their own day is later: the group's counts
+        (2, "c"): april,  # only theirs
+        (3, "a"): march,  # a learner of another page keeps their own work
+    }
+    assert due_by_learner([], {"a": april}, {}) == {}
 
 
 def test_the_group_list_costs_the_same_statements_for_2_and_12_teachers(

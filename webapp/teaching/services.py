@@ -30,7 +30,14 @@ from webapp.extensions import db
 from webapp.lessons.models import ExerciseAnswer, Lesson, LessonProgress, WritingSubmission
 from webapp.pages.listing import RowPage, cut_page
 from webapp.studytime.models import StudyDay
-from webapp.teaching.matrix import Cell, Progress, build_matrix, by_due_date, earliest_due
+from webapp.teaching.matrix import (
+    Cell,
+    Progress,
+    build_matrix,
+    by_due_date,
+    due_by_learner,
+    earliest_due,
+)
 from webapp.teaching.models import Assignment, GroupMember, TeachingGroup
 
 TEACHING_ROLES = (Role.TEACHER, Role.PROVIDER_ADMIN)
@@ -257,13 +264,17 @@ def covered_lessons(
     assignments: list[Assignment], lessons: list[Lesson]
 ) -> dict[int, list[Lesson]]:
     """Which of ``lessons`` (in their order) each assignment covers: its lesson, track or level."""
+    # Each attribute read once: the catalogue has over a hundred lessons.
+    keys = [(lesson, lesson.id, lesson.track, lesson.level) for lesson in lessons]
     return {
         a.id: [
             lesson
-            for lesson in lessons
-            if lesson.id == a.lesson_id or lesson.track == a.track or lesson.level == a.level
+            for lesson, lesson_id, track, level in keys
+            if lesson_id == wanted_id or track == wanted_track or level == wanted_level
         ]
-        for a in assignments
+        for a, (wanted_id, wanted_track, wanted_level) in (
+            (a, (a.lesson_id, a.track, a.level)) for a in assignments
+        )
     }
 
 
@@ -376,18 +387,17 @@ def progress_matrix(
     assignments = group_assignments(group, [learner.id for learner in everyone])
     catalogue = active_lessons()
     covered = covered_lessons(assignments, catalogue)
-    pairs = []
-    for a in assignments:
-        targets = [a.learner_id] if a.learner_id is not None else shown_ids
-        for lesson in covered[a.id]:
-            pairs.extend(((learner_id, lesson.id), a.due_date) for learner_id in targets)
-    due = earliest_due(pairs)
-    assigned = {lesson.id for lessons in covered.values() for lesson in lessons}
-    in_catalogue = {lesson.id: lesson for lesson in catalogue if lesson.id in assigned}
-    # By due date over every learner, not only this page's: the same columns on every page.
-    group_due = earliest_due(
-        ((0, lesson.id), a.due_date) for a in assignments for lesson in covered[a.id]
+    work = [
+        (a.learner_id, a.due_date, [lesson.id for lesson in covered[a.id]]) for a in assignments
+    ]
+    everyones = earliest_due((i, day) for learner, day, ids in work if learner is None for i in ids)
+    own = earliest_due(
+        ((learner, i), day) for learner, day, ids in work if learner is not None for i in ids
     )
+    due = due_by_learner(shown_ids, everyones, own)
+    # By due date over every learner, not only this page's: the same columns on every page.
+    group_due = earliest_due(((0, i), day) for _learner, day, ids in work for i in ids)
+    in_catalogue = {lesson.id: lesson for lesson in catalogue if (0, lesson.id) in group_due}
     lessons = [in_catalogue[lesson_id] for lesson_id in by_due_date(list(in_catalogue), group_due)]
     progress = _progress(shown_ids, [lesson.id for lesson in lessons])
     hours, attendance = hours_and_attendance(
