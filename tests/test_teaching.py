@@ -533,3 +533,26 @@ def test_hours_in_the_matrix_use_the_interface_languages_decimal_comma(
     client.post("/language", data={"locale": "en"})
     page = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert re.search(r'<td class="number[^"]*">23.7</td>', page)
+
+
+def test_work_assigned_to_one_learner_names_them_in_the_list_of_work(
+    client, factory, teacher, provider
+):
+    lessons = make_lessons(2)
+    ada = factory.learner(organisation=provider, name="Ada Lovelace")
+    bo = factory.learner(organisation=provider, name="Bo Berg")
+    group = group_with(teacher, [ada, bo])
+    services.assign(teacher, group, due=TODAY, lesson_id=lessons[0].id)
+    services.assign(teacher, group, due=TODAY, learner_id=bo.id, lesson_id=lessons[1].id)
+    db.session.commit()
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    work = page[page.index("Assigned work") : page.index("Assign work")]
+    items = re.findall(r"<li>(.*?)</li>", work, re.S)
+    assert len(items) == 2
+    assert "Leksjon 0" in items[0]
+    assert "the whole group" in items[0]
+    assert "Leksjon 1" in items[1]
+    assert "Bo Berg" in items[1]
+    assert "Ada Lovelace" not in work

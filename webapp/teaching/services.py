@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 from flask import abort
@@ -222,28 +221,27 @@ def delete_assignment(actor: User, assignment: Assignment) -> None:
     db.session.flush()
 
 
-@cache
-def _group_assignments_statement() -> Select[tuple[Assignment]]:
-    # Built on first use: loader options configure the mappers (see webapp.lessons.services).
-    return (
-        select(Assignment)
-        .where(
-            or_(
-                Assignment.group_id == bindparam("group"),
-                (Assignment.learner_id.in_(bindparam("learners", expanding=True)))
-                & (Assignment.provider_id == bindparam("provider")),
-            )
+# Built once: the teacher's group page runs it on every visit. Without the learners: their
+# names are in the group's roster already (joining users, their profiles and organisations
+# cost more to plan than to run).
+_GROUP_ASSIGNMENTS = (
+    select(Assignment)
+    .where(
+        or_(
+            Assignment.group_id == bindparam("group"),
+            (Assignment.learner_id.in_(bindparam("learners", expanding=True)))
+            & (Assignment.provider_id == bindparam("provider")),
         )
-        .options(joinedload(Assignment.learner))
-        .order_by(Assignment.due_date, Assignment.id)
     )
+    .order_by(Assignment.due_date, Assignment.id)
+)
 
 
 def group_assignments(group: TeachingGroup, learner_ids: list[int]) -> list[Assignment]:
-    """The group's assignments and those made to its learners one by one by its provider, with
-    those learners (one query)."""
+    """The group's assignments and those made to its learners one by one by its provider
+    (one query)."""
     values = {"group": group.id, "learners": learner_ids, "provider": group.provider_id}
-    return list(db.session.scalars(_group_assignments_statement(), values))
+    return list(db.session.scalars(_GROUP_ASSIGNMENTS, values))
 
 
 _ASSIGNED_LESSONS = (
@@ -374,6 +372,11 @@ class Matrix:
     def learners(self) -> list[GroupLearner]:
         """The learners this page shows."""
         return list(self.page.items)
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Every learner's name by id (work assigned to one learner names them)."""
+        return {learner.id: learner.name for learner in self.everyone}
 
 
 def progress_matrix(
