@@ -387,3 +387,42 @@ def test_first_tries_and_first_try_scores_are_filled_in_for_answers_already_ther
         assert score == 25  # one of four right the first time, not 100
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_texts_already_answered_stop_waiting(empty_database_url):
+    """0026: a text with a reply is no longer waiting; the others still are."""
+    app = create_app({"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0025_writing_provider")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, name, kind, created_at)"
+                    " VALUES (1, 'Skolen', 'provider', '2030-01-01 08:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, locale, role,"
+                    " organisation_id, active, session_version, created_at) VALUES (7,"
+                    " 'l@example.org', 'Olena', '!', 'uk', 'learner', 1, true, 1,"
+                    " '2030-01-01 08:00:00')"
+                )
+            )
+            for text_id, replied_at in ((1, None), (2, "2030-01-02 09:00:00")):
+                connection.execute(
+                    text(
+                        "INSERT INTO writing_submissions (id, learner_id, provider_id,"
+                        " practice_set, exercise_id, text, submitted_at, replied_at) VALUES"
+                        " (:id, 7, 1, 'p1', 'w', 'Hei', '2030-01-01 08:00:00', :replied_at)"
+                    ),
+                    {"id": text_id, "replied_at": replied_at},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, waiting FROM writing_submissions ORDER BY id")
+            ).all()
+        assert [(row[0], bool(row[1])) for row in rows] == [(1, True), (2, False)]
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -289,3 +289,25 @@ def test_the_dashboard_costs_the_same_statements_for_one_class_and_for_five(
     big = _statements(client, "/dashboard")
     assert big == small
     assert db.session.scalar(select(db.func.count(ClassSession.id))) > 10
+
+
+def test_a_text_waits_until_its_first_reply_and_the_list_shows_waiting_texts_first(
+    client, factory, teacher, provider, synced_lesson
+):
+    learner = factory.learner(organisation=provider)
+    old_waiting = text_from(learner, 90, "Gammel tekst.")
+    answered = text_from(learner, 5, "Besvart tekst.")
+    new_waiting = text_from(learner, 30, "Ny tekst.")
+    assert (old_waiting.waiting, answered.waiting, new_waiting.waiting) == (True, True, True)
+    teaching_services.reply_to_writing(teacher, answered, "Bra!")
+    db.session.commit()
+    assert answered.waiting is False
+    teaching_services.reply_to_writing(teacher, answered, "Enda bedre!")  # a changed reply
+    db.session.commit()
+    assert answered.waiting is False
+    stored = dict(db.session.execute(select(WritingSubmission.id, WritingSubmission.waiting)).all())
+    assert stored == {old_waiting.id: True, answered.id: False, new_waiting.id: True}
+    login_as(client, teacher)
+    page = client.get("/writing").get_data(as_text=True)
+    order = [page.index(text) for text in ("Ny tekst.", "Gammel tekst.", "Besvart tekst.")]
+    assert order == sorted(order), "waiting first, each part newest first"

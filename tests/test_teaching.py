@@ -28,6 +28,7 @@ from webapp.teaching.matrix import (
     STARTED,
     Progress,
     cell_for,
+    due_by_learner,
     matrix_rows,
 )
 from webapp.teaching.models import Assignment
@@ -322,6 +323,24 @@ def test_matrix_rows_show_each_assigned_lesson_in_order_with_overdue_marked():
     }
 
 
+def test_each_learner_gets_the_groups_day_or_their_own_earlier_one():
+    march, april, may = date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)
+    due = due_by_learner(
+        [1, 2],
+        {"a": april, "b": may},
+        {(1, "a"): march, (2, "b"): date(2026, 6, 1), (2, "c"): april, (3, "a"): march},
+    )
+    assert due == {
+        (1, "a"): march,  # assigned to them alone, earlier than the group's day
+        (1, "b"): may,
+        (2, "a"): april,
+        (2, "b"): may,  # their own day is later: the group's counts
+        (2, "c"): april,  # only theirs
+        (3, "a"): march,  # a learner of another page keeps their own work
+    }
+    assert due_by_learner([], {"a": april}, {}) == {}
+
+
 def test_the_group_list_costs_the_same_statements_for_2_and_12_teachers(
     client, factory, teacher, provider
 ):
@@ -514,3 +533,26 @@ def test_hours_in_the_matrix_use_the_interface_languages_decimal_comma(
     client.post("/language", data={"locale": "en"})
     page = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert re.search(r'<td class="number[^"]*">23.7</td>', page)
+
+
+def test_work_assigned_to_one_learner_names_them_in_the_list_of_work(
+    client, factory, teacher, provider
+):
+    lessons = make_lessons(2)
+    ada = factory.learner(organisation=provider, name="Ada Lovelace")
+    bo = factory.learner(organisation=provider, name="Bo Berg")
+    group = group_with(teacher, [ada, bo])
+    services.assign(teacher, group, due=TODAY, lesson_id=lessons[0].id)
+    services.assign(teacher, group, due=TODAY, learner_id=bo.id, lesson_id=lessons[1].id)
+    db.session.commit()
+    login_as(client, teacher)
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    work = page[page.index("Assigned work") : page.index("Assign work")]
+    items = re.findall(r"<li>(.*?)</li>", work, re.S)
+    assert len(items) == 2
+    assert "Leksjon 0" in items[0]
+    assert "the whole group" in items[0]
+    assert "Leksjon 1" in items[1]
+    assert "Bo Berg" in items[1]
+    assert "Ada Lovelace" not in work

@@ -19,6 +19,7 @@ from sqlalchemy import (
     event,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,7 +104,9 @@ class WritingSubmission(db.Model):
     __tablename__ = "writing_submissions"
     __table_args__ = (
         Index("ix_writing_submissions_learner", "learner_id", "submitted_at"),
-        Index("ix_writing_submissions_provider", "provider_id", "submitted_at"),
+        # The teachers' list in its order (waiting first, newest first), read backwards: a page
+        # is the next rows of the index instead of a sort of every text of the provider.
+        Index("ix_writing_submissions_queue", "provider_id", "waiting", "submitted_at", "id"),
         # The teachers' queue and its count in the menu: only the texts still waiting.
         Index(
             "ix_writing_submissions_waiting",
@@ -130,6 +133,9 @@ class WritingSubmission(db.Model):
     reply: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # No reply yet: ``replied_at IS NULL`` kept as a column on every write, because the teachers'
+    # list sorts on it and an index on the expression is not portable.
+    waiting: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 @event.listens_for(WritingSubmission, "before_insert")
@@ -137,6 +143,13 @@ def _provider_of_the_writer(_mapper, connection, target: WritingSubmission) -> N
     """A text goes to the teachers of the provider its writer learns with."""
     if target.provider_id is None:
         target.provider_id = organisation_of(connection, target.learner_id)
+
+
+@event.listens_for(WritingSubmission, "before_insert")
+@event.listens_for(WritingSubmission, "before_update")
+def _waiting_until_replied(_mapper, _connection, target: WritingSubmission) -> None:
+    """A text waits for a reply until it has one, whatever wrote it."""
+    target.waiting = target.replied_at is None
 
 
 class VocabCard(db.Model):

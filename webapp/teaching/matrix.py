@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple, TypeVar
 
 NOT_STARTED = "not_started"
 STARTED = "started"
 COMPLETED = "completed"
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -20,9 +23,8 @@ class Progress:
     attempts: int = 0  # answers given, every try of every exercise
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One learner's state on one assigned lesson."""
+class Cell(NamedTuple):
+    """One learner's state on one assigned lesson (a tuple: a page makes thousands)."""
 
     status: str
     score: int | None
@@ -87,10 +89,28 @@ def matrix_rows(
     return rows
 
 
-def earliest_due(pairs: Iterable[tuple[tuple[int, str], date]]) -> dict[tuple[int, str], date]:
+def earliest_due(pairs: Iterable[tuple[K, date]]) -> dict[K, date]:
     """When one lesson is assigned twice (by lesson and by track, say), the earlier day counts."""
-    due: dict[tuple[int, str], date] = {}
+    due: dict[K, date] = {}
     for key, day in pairs:
+        if key not in due or day < due[key]:
+            due[key] = day
+    return due
+
+
+def due_by_learner(
+    learner_ids: Iterable[int],
+    group_due: Mapping[str, date],
+    own_due: Mapping[tuple[int, str], date],
+) -> dict[tuple[int, str], date]:
+    """Each learner's day for each lesson: the group's day for every learner, or the day the
+    lesson was assigned to the learner alone when that is earlier (or the only one)."""
+    due = {
+        (learner_id, lesson_id): day
+        for learner_id in learner_ids
+        for lesson_id, day in group_due.items()
+    }
+    for key, day in own_due.items():
         if key not in due or day < due[key]:
             due[key] = day
     return due

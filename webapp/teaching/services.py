@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 from flask import abort
@@ -30,7 +29,14 @@ from webapp.extensions import db
 from webapp.lessons.models import ExerciseAnswer, Lesson, LessonProgress, WritingSubmission
 from webapp.pages.listing import RowPage, cut_page
 from webapp.studytime.models import StudyDay
-from webapp.teaching.matrix import Cell, Progress, build_matrix, by_due_date, earliest_due
+from webapp.teaching.matrix import (
+    Cell,
+    Progress,
+    build_matrix,
+    by_due_date,
+    due_by_learner,
+    earliest_due,
+)
 from webapp.teaching.models import Assignment, GroupMember, TeachingGroup
 
 TEACHING_ROLES = (Role.TEACHER, Role.PROVIDER_ADMIN)
@@ -215,28 +221,27 @@ def delete_assignment(actor: User, assignment: Assignment) -> None:
     db.session.flush()
 
 
-@cache
-def _group_assignments_statement() -> Select[tuple[Assignment]]:
-    # Built on first use: loader options configure the mappers (see webapp.lessons.services).
-    return (
-        select(Assignment)
-        .where(
-            or_(
-                Assignment.group_id == bindparam("group"),
-                (Assignment.learner_id.in_(bindparam("learners", expanding=True)))
-                & (Assignment.provider_id == bindparam("provider")),
-            )
+# Built once: the teacher's group page runs it on every visit. Without the learners: their
+# names are in the group's roster already (joining users, their profiles and organisations
+# cost more to plan than to run).
+_GROUP_ASSIGNMENTS = (
+    select(Assignment)
+    .where(
+        or_(
+            Assignment.group_id == bindparam("group"),
+            (Assignment.learner_id.in_(bindparam("learners", expanding=True)))
+            & (Assignment.provider_id == bindparam("provider")),
         )
-        .options(joinedload(Assignment.learner))
-        .order_by(Assignment.due_date, Assignment.id)
     )
+    .order_by(Assignment.due_date, Assignment.id)
+)
 
 
 def group_assignments(group: TeachingGroup, learner_ids: list[int]) -> list[Assignment]:
-    """The group's assignments and those made to its learners one by one by its provider, with
-    those learners (one query)."""
+    """The group's assignments and those made to its learners one by one by its provider
+    (one query)."""
     values = {"group": group.id, "learners": learner_ids, "provider": group.provider_id}
-    return list(db.session.scalars(_group_assignments_statement(), values))
+    return list(db.session.scalars(_GROUP_ASSIGNMENTS, values))
 
 
 _ASSIGNED_LESSONS = (
@@ -257,13 +262,17 @@ def covered_lessons(
     assignments: list[Assignment], lessons: list[Lesson]
 ) -> dict[int, list[Lesson]]:
     """Which of ``lessons`` (in their order) each assignment covers: its lesson, track or level."""
+    # Each attribute read once: the catalogue has over a hundred lessons.
+    keys = [(lesson, lesson.id, lesson.track, lesson.level) for lesson in lessons]
     return {
         a.id: [
             lesson
-            for lesson in lessons
-            if lesson.id == a.lesson_id or lesson.track == a.track or lesson.level == a.level
+            for lesson, lesson_id, track, level in keys
+            if lesson_id == wanted_id or track == wanted_track or level == wanted_level
         ]
-        for a in assignments
+        for a, (wanted_id, wanted_track, wanted_level) in (
+            (a, (a.lesson_id, a.track, a.level)) for a in assignments
+        )
     }
 
 
@@ -364,6 +373,11 @@ class Matrix:
         """The learners this page shows."""
         return list(self.page.items)
 
+    @property
+    def names(self) -> dict[int, str]:
+        """Every learner's name by id (work assigned to one learner names them)."""
+        return {learner.id: learner.name for learner in self.everyone}
+
 
 def progress_matrix(
     group: TeachingGroup, today: date, page: int = 1, per_page: int = LEARNERS_PER_PAGE
@@ -376,18 +390,17 @@ def progress_matrix(
     assignments = group_assignments(group, [learner.id for learner in everyone])
     catalogue = active_lessons()
     covered = covered_lessons(assignments, catalogue)
-    pairs = []
-    for a in assignments:
-        targets = [a.learner_id] if a.learner_id is not None else shown_ids
-        for lesson in covered[a.id]:
-            pairs.extend(((learner_id, lesson.id), a.due_date) for learner_id in targets)
-    due = earliest_due(pairs)
-    assigned = {lesson.id for lessons in covered.values() for lesson in lessons}
-    in_catalogue = {lesson.id: lesson for lesson in catalogue if lesson.id in assigned}
-    # By due date over every learner, not only this page's: the same columns on every page.
-    group_due = earliest_due(
-        ((0, lesson.id), a.due_date) for a in assignments for lesson in covered[a.id]
+    work = [
+        (a.learner_id, a.due_date, [lesson.id for lesson in covered[a.id]]) for a in assignments
+    ]
+    everyones = earliest_due((i, day) for learner, day, ids in work if learner is None for i in ids)
+    own = earliest_due(
+        ((learner, i), day) for learner, day, ids in work if learner is not None for i in ids
     )
+    due = due_by_learner(shown_ids, everyones, own)
+    # By due date over every learner, not only this page's: the same columns on every page.
+    group_due = earliest_due(((0, i), day) for _learner, day, ids in work for i in ids)
+    in_catalogue = {lesson.id: lesson for lesson in catalogue if (0, lesson.id) in group_due}
     lessons = [in_catalogue[lesson_id] for lesson_id in by_due_date(list(in_catalogue), group_due)]
     progress = _progress(shown_ids, [lesson.id for lesson in lessons])
     hours, attendance = hours_and_attendance(
@@ -539,8 +552,9 @@ def writing_visible_to(actor: User) -> Select[tuple[WritingSubmission]]:
         stmt = stmt.where(WritingSubmission.provider_id == actor.organisation_id)
     else:
         stmt = stmt.where(false())
+    # The order of ix_writing_submissions_queue read backwards.
     return stmt.order_by(
-        WritingSubmission.replied_at.is_not(None),
+        WritingSubmission.waiting.desc(),
         WritingSubmission.submitted_at.desc(),
         WritingSubmission.id.desc(),
     )
