@@ -30,7 +30,7 @@ from webapp.classes.models import (
     SeriesTimetable,
     SessionStatus,
 )
-from webapp.classes.services import ACTIVE, availability_of, reserved_for_municipalities
+from webapp.classes.services import ACTIVE, availability_of
 from webapp.clock import oslo_day_of
 from webapp.db_types import utcnow
 from webapp.extensions import db
@@ -195,54 +195,58 @@ def _rank(
     return ranked
 
 
-_SERIES_BOOKED = (
-    select(ClassSeries.id, ClassSeries.capacity, func.count(Booking.id))
-    .outerjoin(
-        Booking,
-        and_(
-            Booking.series_id == ClassSeries.id,
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.session_id.is_(None),
-            Booking.seat_held.is_(False),
-        ),
-    )
-    .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
-    .group_by(ClassSeries.id, ClassSeries.capacity)
+_AHEAD = and_(
+    ClassSession.status == SessionStatus.SCHEDULED, ClassSession.starts_at > bindparam("now")
 )
 
 
 @cache
-def _series_with_provider_statement() -> Select[tuple[ClassSeries]]:
-    # Built on first use (loader options).
+def _page_statement() -> Select[Any]:
+    """The series of a page with their provider, next session (the first scheduled one that has
+    not started), sessions ahead, places booked and places held for municipalities: one
+    statement. Built on first use (loader options; the seat models import the classes)."""
+    from webapp.seats.models import HOLDING, Offering, SeatOrder
+
+    first_ahead = (
+        select(ClassSession.id)
+        .where(ClassSession.series_id == ClassSeries.id, _AHEAD)
+        .order_by(ClassSession.starts_at)
+        .limit(1)
+        .correlate(ClassSeries)
+        .scalar_subquery()
+    )
+    ahead = (
+        select(func.count())
+        .where(ClassSession.series_id == ClassSeries.id, _AHEAD)
+        .correlate(ClassSeries)
+        .scalar_subquery()
+    )
+    booked = (
+        select(func.count())
+        .where(
+            Booking.series_id == ClassSeries.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.session_id.is_(None),
+            Booking.seat_held.is_(False),
+        )
+        .correlate(ClassSeries)
+        .scalar_subquery()
+    )
+    held = (
+        select(func.coalesce(func.sum(SeatOrder.seats), 0))
+        .join(Offering, SeatOrder.offering_id == Offering.id)
+        .where(Offering.series_id == ClassSeries.id, SeatOrder.status.in_(HOLDING))
+        .correlate(ClassSeries)
+        .scalar_subquery()
+    )
     return (
-        select(ClassSeries)
+        select(ClassSeries, ClassSession, ahead, booked, held)
+        .outerjoin(ClassSession, ClassSession.id == first_ahead)
         .where(ClassSeries.id.in_(bindparam("series", expanding=True)))
         .options(joinedload(ClassSeries.provider))
     )
 
 
-_AHEAD = and_(
-    ClassSession.status == SessionStatus.SCHEDULED, ClassSession.starts_at > bindparam("now")
-)
-# The next session of each series on the page: the first scheduled one that has not started.
-_FIRST_AHEAD = (
-    select(ClassSession.id)
-    .where(ClassSession.series_id == ClassSeries.id, _AHEAD)
-    .order_by(ClassSession.starts_at)
-    .limit(1)
-    .correlate(ClassSeries)
-    .scalar_subquery()
-)
-_NEXT_SESSIONS = select(ClassSession).where(
-    ClassSession.id.in_(
-        select(_FIRST_AHEAD).where(ClassSeries.id.in_(bindparam("series", expanding=True)))
-    )
-)
-_SESSIONS_AHEAD = (
-    select(ClassSession.series_id, func.count())
-    .where(ClassSession.series_id.in_(bindparam("series", expanding=True)), _AHEAD)
-    .group_by(ClassSession.series_id)
-)
 _MY_SERIES_BOOKINGS = select(Booking).where(
     Booking.learner_id == bindparam("learner"),
     Booking.series_id.in_(bindparam("series", expanding=True)),
@@ -251,44 +255,36 @@ _MY_SERIES_BOOKINGS = select(Booking).where(
 )
 
 
-def _full_series(series_ids: list[int]) -> set[int]:
-    """Which of these series have no place left (bookings and seats held for municipalities)."""
-    taken: dict[int, int] = defaultdict(int, reserved_for_municipalities(series_ids))
-    full = set()
-    for series_id, places, count in db.session.execute(_SERIES_BOOKED, {"series": series_ids}):
-        if taken[series_id] + count >= places:
-            full.add(series_id)
-    return full
-
-
 def _series_fits(learner: User, ranked: Sequence[_Ranked], now: datetime) -> list[SeriesFit]:
     """Load what the page shows of ``ranked`` series, with their sessions ahead counted as of
-    ``now`` (six statements, whatever their number)."""
+    ``now`` (two statements, whatever their number)."""
     if not ranked:
         return []
     ids = [r.series_id for r in ranked]
-    series = {
-        s.id: s for s in db.session.scalars(_series_with_provider_statement(), {"series": ids})
+    shown = {
+        series.id: (series, session, ahead, booked + held >= series.capacity)
+        for series, session, ahead, booked, held in db.session.execute(
+            _page_statement(), {"series": ids, "now": now}
+        )
     }
-    values = {"series": ids, "now": now}
-    sessions = {s.series_id: s for s in db.session.scalars(_NEXT_SESSIONS, values)}
-    ahead = dict(db.session.execute(_SESSIONS_AHEAD, values).tuples().all())
     mine = {
         b.series_id: b
         for b in db.session.scalars(_MY_SERIES_BOOKINGS, {"learner": learner.id, "series": ids})
     }
-    full = _full_series(ids)
-    return [
-        SeriesFit(
-            series=series[r.series_id],
-            fit=r.fit,
-            upcoming=ahead.get(r.series_id, 0),
-            next_session=sessions.get(r.series_id),
-            full=r.series_id in full,
-            booking=mine.get(r.series_id),
+    fits = []
+    for r in ranked:
+        series, session, ahead, full = shown[r.series_id]
+        fits.append(
+            SeriesFit(
+                series=series,
+                fit=r.fit,
+                upcoming=ahead,
+                next_session=session,
+                full=full,
+                booking=mine.get(r.series_id),
+            )
         )
-        for r in ranked
-    ]
+    return fits
 
 
 def classes_for_learner(
