@@ -70,7 +70,13 @@ class ClassSeries(db.Model):
         CheckConstraint("last_date >= first_date", name="last_after_first"),
         CheckConstraint("seat_price_nok >= 0", name="price_not_negative"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
-        Index("ix_class_series_level_last", "level", "last_date"),
+        # Classes that fit read their candidates from this index alone on PostgreSQL.
+        Index(
+            "ix_class_series_level_last",
+            "level",
+            "last_date",
+            postgresql_include=["first_date", "modality", "provider_id"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
