@@ -138,9 +138,15 @@ def learner_counts(app, plan: dict, curriculum: dict) -> dict[str, Counted]:
     counted["classes that fit"] = visitor.twice("classes that fit")
     for _ in range(40):  # the list, classes until one can be booked, book, look, cancel
         request = script.request("booking flow")
+        checking = script.trying.stage == "check"  # the class again, after booking it
         result = visitor.send(request)
         if request.action in ("class page", "booking", "cancel booking"):
             counted.setdefault(request.action, result)
+        if request.action == "class page" and checking:
+            # The class page counted is the booked class's: the same page at every size,
+            # whatever kind of class the learner happened to look at first (a class bought
+            # through the municipality reads the learner's seat too, a free one does not).
+            counted["class page"] = result
         if request.action == "booking" and result.refused:
             script.refused(request)
             del counted["booking"]
