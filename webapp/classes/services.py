@@ -629,11 +629,13 @@ def cancel_booking(learner: User, booking: Booking, now: datetime | None = None)
         raise ClassError("already_cancelled")
     if not may_self_cancel(booking, now):
         raise ClassError("too_late_to_cancel")
-    was_confirmed = booking.status is BookingStatus.CONFIRMED
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     db.session.flush()
-    return promote_waitlist(booking.series, now) if was_confirmed else []
+    # The waitlist is read whether or not a place was freed (a waitlisted booking frees none,
+    # and then nobody is promoted unless a place stood empty): a cancellation costs the same
+    # statements whatever the state of the booking it cancels.
+    return promote_waitlist(booking.series, now)
 
 
 def promote_waitlist(series: ClassSeries, now: datetime | None = None) -> list[Booking]:
