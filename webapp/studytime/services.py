@@ -6,9 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, case, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, case, func, insert, select, text, update
 
 from webapp.extensions import db
 from webapp.studytime.models import StudyDay, StudySource
@@ -75,22 +73,28 @@ def hours_since_and_in_total(learner_id: int, since: date, today: date) -> tuple
     return round((recent or 0) / 3600, 1), round((total or 0) / 3600, 1)
 
 
+# Adding seconds to a learner's day, capped at a full day: one upsert, the same text on SQLite
+# and PostgreSQL. Written as text because SQLAlchemy cannot cache an ON CONFLICT construct: it
+# would compile it again on every heartbeat.
+_ADD_SECONDS = text(
+    "INSERT INTO study_days (learner_id, day, source, seconds)"
+    " VALUES (:learner_id, :day, :source, :seconds)"
+    " ON CONFLICT (learner_id, day, source) DO UPDATE SET seconds = CASE"
+    " WHEN study_days.seconds + excluded.seconds > 86400 THEN 86400"
+    " ELSE study_days.seconds + excluded.seconds END"
+).bindparams(
+    bindparam("day", type_=StudyDay.__table__.c.day.type),
+    bindparam("source", type_=StudyDay.__table__.c.source.type),
+)
+
+
 def record_study_time(learner_id: int, day: date, source: StudySource, seconds: int) -> None:
     """Add seconds to a learner's day (capped at a full day); used by lessons, reviews, classes.
 
     One statement whether or not the day has a row yet (an upsert on the day's key)."""
     seconds = min(86_400, max(0, seconds))
-    dialect = db.session.get_bind().dialect.name
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(StudyDay).values(
-        learner_id=learner_id, day=day, source=source, seconds=seconds
-    )
-    total = StudyDay.seconds + statement.excluded.seconds
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[StudyDay.learner_id, StudyDay.day, StudyDay.source],
-            set_={"seconds": case((total > 86_400, 86_400), else_=total)},
-        )
-    )
+    values = {"learner_id": learner_id, "day": day, "source": source, "seconds": seconds}
+    db.session.execute(_ADD_SECONDS, values)
 
 
 def adjust_study_time(day: date, source: StudySource, deltas: dict[int, int]) -> None:
