@@ -20,6 +20,7 @@ from webapp.db_types import utcnow
 from webapp.extensions import db
 from webapp.learners.levels import Level
 from webapp.organisations.models import Organisation, OrganisationKind
+from webapp.pages.listing import cut_page
 from webapp.seats.models import Offering, OfferingKind, OrderStatus, SeatOrder
 
 EN = {"Accept-Language": "en"}
@@ -246,14 +247,17 @@ def _statements(client, url: str) -> tuple[int, str]:
     return len(seen), response.get_data(as_text=True)
 
 
-def test_the_page_costs_the_same_statements_for_a_few_series_and_for_many(client, factory):
+@pytest.mark.parametrize("weeks", [1, 2])  # ranked by the database; a rota, ranked in Python
+def test_the_page_costs_the_same_statements_for_a_few_series_and_for_many(client, factory, weeks):
     home = organisation("Drammen kommune", OrganisationKind.BOTH, "3301")
     home_id = home.id
     school = factory.organisation(OrganisationKind.PROVIDER, "Skolen")
     learner_id = factory.learner(organisation=school, home=home, locale="en").id
     learner = db.session.get(User, learner_id)
-    rota = free_time.from_cells(oslo_today(), 2, [(0, d, h) for d in range(7) for h in (18, 19)])
-    services.save_availability(learner, rota)
+    free = free_time.from_cells(
+        oslo_today(), weeks, [(0, d, h) for d in range(7) for h in (18, 19)]
+    )
+    services.save_availability(learner, free)
     db.session.commit()
     login_as(client, learner)
     teacher_ids = []
@@ -338,3 +342,48 @@ def test_the_demo_learner_finds_sensible_classes(app, runner):
     ]
     everything = client.get("/classes?level=").get_data(as_text=True)
     assert everything.count('<li class="card">') == 5  # every demo class
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_database_ranks_weekly_free_time_as_the_python_ranking_does(factory, seed):
+    """For a learner whose free hours are the same every week (or not given), the ranking the
+    database does (share of sessions inside free hours, soonest, id; clashing weekdays; pages)
+    is the one the Python ranking of rotas does, series for series."""
+    rng = random.Random(seed)
+    school = factory.organisation(OrganisationKind.PROVIDER, "Skolen")
+    teacher = factory.user(Role.TEACHER, school)
+    learner = factory.learner(organisation=school)
+    today = oslo_today()
+    for n in range(24):
+        first = today + timedelta(days=rng.randint(-20, 70))
+        start = time(rng.randint(6, 21), rng.choice((0, 0, 30)))
+        end = time(min(23, start.hour + rng.randint(1, 3)), rng.choice((0, 15)))
+        series = publish(
+            teacher,
+            f"Kurs {n:02d}",
+            modality=Modality.ONLINE,
+            first=first,
+            last_date=first + timedelta(days=rng.randint(14, 60)),
+            weekdays=frozenset({first.weekday(), *rng.sample(range(7), k=rng.randint(0, 2))}),
+            start_local=start,
+            end_local=end,
+        )
+        if rng.random() < 0.3:  # sessions of another kind too
+            extra = max(first, today) + timedelta(days=rng.randint(1, 20))
+            services.add_session(teacher, series, extra, time(5), time(5, 45))
+            db.session.commit()
+    cells = [(0, day, hour) for day in range(7) for hour in range(24) if rng.random() < 0.4]
+    free = None if seed % 4 == 0 else free_time.from_cells(today, 1, cells)
+    now = utcnow()
+    expected = fit._rank(learner.id, free, "", "", now)
+    _page, everything, total = fit._rank_in_sql(learner.id, free, "", "", now, 1, None)
+    assert len(expected) > 5
+    assert everything == expected
+    assert total == len(expected)
+    for page in (1, 2, 3, 9):
+        number, chosen = cut_page(expected, page, 7)
+        assert fit._rank_in_sql(learner.id, free, "", "", now, page, 7) == (
+            number,
+            chosen,
+            len(expected),
+        )

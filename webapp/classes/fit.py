@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, union
+from sqlalchemy import Float, Select, and_, bindparam, case, cast, func, or_, select, union
 from sqlalchemy.orm import aliased, joinedload
 
 from scheduling import availability as free_time
@@ -195,6 +195,129 @@ def _rank(
     return ranked
 
 
+@cache
+def _ranking_statement(by_level: bool, by_modality: bool) -> Select[Any]:
+    """The candidates ranked by the database for a learner whose free hours are the same every
+    week (masks ``m0`` to ``m6``, Monday first; all 0 when none are given): per series the
+    sessions ahead, those inside the free hours, the weekdays with a clash and the first
+    session's local date and start; best share first, then the soonest, then by id; with the
+    number of series ranked. The rule is scheduling.availability.fits_kind: a session fits when
+    every hour it touches is free. Rotas of several weeks are ranked in Python (_rank)."""
+    timetable = SeriesTimetable
+    free_hours = case({day: bindparam(f"m{day}") for day in range(7)}, value=timetable.weekday)
+    fits = and_(
+        timetable.hours_mask != 0,
+        free_hours.bitwise_and(timetable.hours_mask) == timetable.hours_mask,
+    )
+    rows = (
+        select(
+            timetable.series_id,
+            timetable.weekday,
+            timetable.start_local,
+            timetable.first_date,
+            timetable.sessions,
+            case((fits, 1), else_=0).label("fits"),
+            func.min(timetable.first_date)
+            .over(partition_by=timetable.series_id)
+            .label("first_day"),
+        )
+        .where(
+            timetable.series_id.in_(
+                select(ClassSeries.id).where(*_candidate_conditions(by_level, by_modality))
+            )
+        )
+        .subquery()
+    )
+    fitting = func.sum(rows.c.sessions * rows.c.fits)
+    upcoming = func.sum(rows.c.sessions)
+    clashes = [
+        func.max(case((and_(rows.c.weekday == day, rows.c.fits == 0), 1), else_=0))
+        for day in range(7)
+    ]
+    next_start = func.min(case((rows.c.first_date == rows.c.first_day, rows.c.start_local)))
+    return (
+        select(
+            rows.c.series_id,
+            fitting,
+            upcoming,
+            func.min(rows.c.first_date),
+            next_start,
+            func.count().over(),
+            *clashes,
+        )
+        .group_by(rows.c.series_id)
+        .having(func.min(rows.c.first_date) <= bindparam("last_start"))
+        .order_by(
+            (cast(fitting, Float) / upcoming).desc(),
+            func.min(rows.c.first_date),
+            next_start,
+            rows.c.series_id,
+        )
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _rank_in_sql(
+    learner_id: int,
+    free: free_time.Availability | None,
+    level: str,
+    modality: str,
+    now: datetime,
+    page: int,
+    per_page: int | None,
+) -> tuple[int, list[_Ranked], int]:
+    """Page ``page`` of the series _rank would offer a learner whose free hours are the same
+    every week (or not given), ranked by the database in the same order: (page number, its
+    series, how many in all). A page past the end is the last page. One statement (two for a
+    page past the end)."""
+    today = oslo_day_of(now)
+    week = free.weeks[0] if free is not None else (0,) * 7
+    values: dict[str, Any] = {
+        "learner": learner_id,
+        "today": today,
+        "last_start": today + timedelta(days=START_WITHIN_DAYS),
+        **{f"m{day}": mask for day, mask in enumerate(week)},
+    }
+    if level:
+        values["level"] = level
+    if modality:
+        values["modality"] = modality
+    statement = _ranking_statement(bool(level), bool(modality))
+    connection = db.session.connection()
+    limit = per_page if per_page is not None else -1 if _is_sqlite() else None
+
+    def fetch(number: int) -> list[Any]:
+        offset = (number - 1) * per_page if per_page is not None else 0
+        return connection.execute(statement, {**values, "limit": limit, "offset": offset}).all()
+
+    rows = fetch(page)
+    if not rows and page > 1:  # past the end: the last page
+        counted = fetch(1)
+        total = counted[0][5] if counted else 0
+        page = max(1, -(-total // per_page)) if per_page else 1
+        rows = fetch(page) if total else []
+    total = rows[0][5] if rows else 0
+    ranked = []
+    for series_id, fitting, upcoming, first_day, start, _total, *clashes in rows:
+        weekdays = tuple(day for day, clash in enumerate(clashes) if clash)
+        ranked.append(
+            _Ranked(
+                series_id=series_id,
+                fit=free_time.Fit(fitting, upcoming, weekdays, (0,) if weekdays else ())
+                if free is not None
+                else None,
+                upcoming=upcoming,
+                next_local=(first_day, start),
+            )
+        )
+    return page, ranked, total
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
 _AHEAD = and_(
     ClassSession.status == SessionStatus.SCHEDULED, ClassSession.starts_at > bindparam("now")
 )
@@ -293,9 +416,11 @@ def classes_for_learner(
     """The series offered to the learner (online from anywhere, in person within reach, with a
     session in the next eight weeks), filtered by level and modality, best fit first."""
     now = now or utcnow()
-    return _series_fits(
-        learner, _rank(learner.id, availability_of(learner), level, modality, now), now
-    )
+    free = availability_of(learner)
+    if free is not None and free.cycle_weeks > 1:
+        return _series_fits(learner, _rank(learner.id, free, level, modality, now), now)
+    _page, ranked, _total = _rank_in_sql(learner.id, free, level, modality, now, 1, None)
+    return _series_fits(learner, ranked, now)
 
 
 def classes_for_learner_page(
@@ -310,7 +435,11 @@ def classes_for_learner_page(
     """One page of ``classes_for_learner`` for a learner with ``free`` time; a page past the end
     shows the last one. Only the candidates are scored, and only that page's series loaded."""
     now = now or utcnow()
-    ranked = _rank(learner.id, free, level, modality, now)
-    number, chosen = cut_page(ranked, page, per_page)
+    if free is not None and free.cycle_weeks > 1:  # a rota: ranked in Python
+        ranked = _rank(learner.id, free, level, modality, now)
+        number, chosen = cut_page(ranked, page, per_page)
+        total = len(ranked)
+    else:
+        number, chosen, total = _rank_in_sql(learner.id, free, level, modality, now, page, per_page)
     items = _series_fits(learner, chosen, now)
-    return RowPage(items=items, page=number, per_page=per_page, total=len(ranked))
+    return RowPage(items=items, page=number, per_page=per_page, total=total)

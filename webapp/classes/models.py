@@ -182,6 +182,9 @@ class SeriesTimetable(db.Model):
     sessions: Mapped[int] = mapped_column(Integer)
     # Sessions per week bucket (scheduling.timetable.WEEK_BUCKETS), comma-separated.
     week_counts: Mapped[str] = mapped_column(String(120))
+    # The whole hours the sessions touch (scheduling.availability.hours_mask of the local
+    # times): the database compares it with a learner's free hours to rank the series.
+    hours_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SkippedDate(db.Model):

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 
+from scheduling.availability import hours_mask
 from scheduling.timetable import TimedSession, summarise, week_counts_text
 from webapp.classes.models import ClassSession, SeriesTimetable, SessionStatus
 from webapp.db_types import utcnow
@@ -54,6 +55,7 @@ def refresh_timetables(series_ids: Iterable[int], now: datetime | None = None) -
                 "last_date": kind.last_date,
                 "sessions": kind.sessions,
                 "week_counts": week_counts_text(kind.week_counts),
+                "hours_mask": hours_mask(kind.start_local, kind.end_local),
             }
             for series_id, members in sessions.items()
             for kind in summarise(members)
