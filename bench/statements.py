@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from bench.actions import (
     CSRF_FIELD,
@@ -22,6 +22,8 @@ from bench.actions import (
     TeacherScript,
     flashed_errors,
 )
+from webapp.classes.models import Booking as BookingRow
+from webapp.classes.models import BookingStatus
 from webapp.extensions import db
 
 PASSWORD = "bench-password-0123"
@@ -110,6 +112,24 @@ class Visitor:
         return self.send(self.script.request(action))
 
 
+def _skip_if_others_wait(app, script: LearnerScript) -> None:
+    """Leave a class someone is waiting for and look at the next one: cancelling a booking
+    where others wait also reads the class's sessions and places to promote them, so the
+    cancellation is counted on a class nobody waits for, at every size (the national data set
+    has waiting lists, the smallest has none)."""
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(func.count()).where(
+                BookingRow.series_id == script.trying.series,
+                BookingRow.status == BookingStatus.WAITLISTED,
+            )
+        )
+        db.session.remove()
+    if waiting and script.trying.candidates:
+        script.trying.series = script.trying.candidates.pop()
+        script.trying.stage = "look"
+
+
 def learner_counts(app, plan: dict, curriculum: dict) -> dict[str, Counted]:
     """Every learner action by one learner: pages twice; the same answer twice; a lesson
     completed (with a second pass) so that words come up for review, two ratings; a class booked
@@ -142,6 +162,8 @@ def learner_counts(app, plan: dict, curriculum: dict) -> dict[str, Counted]:
         result = visitor.send(request)
         if request.action in ("class page", "booking", "cancel booking"):
             counted.setdefault(request.action, result)
+        if request.action == "class page" and script.trying.stage == "book":
+            _skip_if_others_wait(app, script)
         if request.action == "class page" and checking:
             # The class page counted is the booked class's: the same page at every size,
             # whatever kind of class the learner happened to look at first (a class bought
