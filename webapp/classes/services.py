@@ -15,14 +15,17 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     Select,
     and_,
     bindparam,
     case,
     func,
     insert,
+    literal,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import contains_eager, joinedload
@@ -370,32 +373,36 @@ def reserved_for_municipalities(series_ids: list[int]) -> dict[int, int]:
     return {series_id: int(total or 0) for series_id, total in rows}
 
 
-def seat_count(series_id: int) -> SeatCount:
-    """Count the taken places of a series: bookings and seats held for municipalities."""
-    rows = db.session.execute(
-        select(Booking.session_id, func.count())
+# What seat_count reads, in one statement: confirmed places by session (none: the whole
+# series), places held by municipalities' seat orders, and places given back for one session.
+_TAKEN, _HELD, _RELEASED = 0, 1, 2
+
+
+@cache
+def _seat_count_statement() -> Any:
+    # Built on first use (the seats feature imports this module) and then reused.
+    from webapp.seats.models import HOLDING, Offering, SeatOrder
+
+    series = bindparam("series")
+    booked = (
+        select(literal(_TAKEN), Booking.session_id, func.count())
         .where(
-            Booking.series_id == series_id,
+            Booking.series_id == series,
             Booking.status == BookingStatus.CONFIRMED,
             Booking.seat_held.is_(False),
         )
         .group_by(Booking.session_id)
     )
-    series_places = reserved_for_municipalities([series_id]).get(series_id, 0)
-    drop_ins: dict[int, int] = {}
-    for session_id, count in rows:
-        if session_id is None:
-            series_places += count
-        else:
-            drop_ins[session_id] = count
-    return SeatCount(series_places, drop_ins, released_places(series_id))
-
-
-def released_places(series_id: int) -> dict[int, int]:
-    """Per session, the series places whose learners said ahead that they cannot come (an
-    excused mark before the start, on a whole-series booking the place is counted for)."""
-    rows = db.session.execute(
-        select(Attendance.session_id, func.count())
+    held = (
+        select(literal(_HELD), literal(None, Integer), func.coalesce(func.sum(SeatOrder.seats), 0))
+        .select_from(Offering)
+        .join(SeatOrder, SeatOrder.offering_id == Offering.id)
+        .where(Offering.series_id == series, SeatOrder.status.in_(HOLDING))
+    )
+    # Per session, the series places whose learners said ahead that they cannot come (an
+    # excused mark before the start, on a whole-series booking the place is counted for).
+    released = (
+        select(literal(_RELEASED), Attendance.session_id, func.count())
         .join(ClassSession, ClassSession.id == Attendance.session_id)
         .join(
             Booking,
@@ -408,13 +415,33 @@ def released_places(series_id: int) -> dict[int, int]:
             ),
         )
         .where(
-            ClassSession.series_id == series_id,
+            ClassSession.series_id == series,
             Attendance.mark == AttendanceMark.EXCUSED,
             Attendance.marked_at < ClassSession.starts_at,
         )
         .group_by(Attendance.session_id)
     )
-    return {session_id: count for session_id, count in rows}
+    return union_all(booked, held, released)
+
+
+def seat_count(series_id: int) -> SeatCount:
+    """Count the taken places of a series: bookings, seats held for municipalities and places
+    given back for one session (one statement)."""
+    series_places = 0
+    drop_ins: dict[int, int] = {}
+    released: dict[int, int] = {}
+    for kind, session_id, count in db.session.execute(
+        _seat_count_statement(), {"series": series_id}
+    ):
+        if kind == _HELD:
+            series_places += int(count or 0)
+        elif kind == _RELEASED:
+            released[session_id] = count
+        elif session_id is None:
+            series_places += count
+        else:
+            drop_ins[session_id] = count
+    return SeatCount(series_places, drop_ins, released)
 
 
 def _confirmed_peak(series_id: int, now: datetime) -> int:
