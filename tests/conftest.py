@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from lessons.loader import lesson_files
 from webapp import create_app
@@ -114,8 +113,12 @@ def clean_database(app: Flask) -> Iterator[None]:
         tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                names = ", ".join(table.name for table in tables)
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                # DELETE, not TRUNCATE: TRUNCATE gives each of the tables and their indexes new
+                # files, 330 ms a test here, where deleting the few rows a test made takes 25 ms.
+                # Every statement in one round trip; the ids start at 1 again, as on SQLite.
+                deletes = "; ".join(f"DELETE FROM {table.name}" for table in tables)
+                restart = "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"
+                connection.exec_driver_sql(f"{deletes}; {restart}")
             else:
                 for table in tables:
                     connection.execute(table.delete())
