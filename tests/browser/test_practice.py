@@ -7,6 +7,7 @@ Screenshots are saved under the artifacts folder (artifacts/practice/).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from lessons import practice
 from tests.browser.conftest import ARTIFACTS, log_in
@@ -44,9 +45,12 @@ def test_listening_with_a_norwegian_voice_is_read_aloud_and_scored(page, live_se
     page.screenshot(path=str(SHOTS / "sets.png"), full_page=True)
     problems = serious_violations(page)
     page.click('a[href="/practice/b1-listening"]')
+    page.wait_for_url("**/practice/b1-listening")
     listening = SETS["b1-listening"]
     first = practice.questions(listening)[0]
-    assert not page.locator(".practice-no-voice").is_visible()
+    # The page's script hides the notice once it has found the voice: wait for it to run.
+    expect(page.locator(".listen-button").first).to_be_visible()
+    expect(page.locator(".practice-no-voice")).to_be_hidden()
     page.locator(".listen-button").first.click()
     assert page.evaluate("window.__said") == [[first["audio"], "nb-NO"]]
     fits_the_phone(page)
@@ -98,6 +102,6 @@ def test_reading_and_oral_on_a_phone(page, live_server):
     page.locator("#prompt-b2o1 summary").click()
     assert SETS["b2-oral"]["prompts"][0]["model"][:40] in page.inner_text("#prompt-b2o1")
     page.click("#prompt-b2o1 [type=submit]")
-    assert page.locator("#prompt-b2o1 .feedback.ok").is_visible()
+    expect(page.locator("#prompt-b2o1 .feedback.ok")).to_be_visible()
     page.screenshot(path=str(SHOTS / "oral.png"), full_page=True)
     assert problems == []
