@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.browser.conftest import BROWSER_DATABASE, log_in
 from tests.browser.test_journeys import LESSON_ID, lesson_data
@@ -186,7 +187,7 @@ def test_a_lesson_can_be_completed_with_the_keyboard_alone(page):
         with page.expect_navigation():
             page.keyboard.press("Enter")
     assert page.url.endswith(f"/step/{len(data['exercises']) + 2}")
-    assert page.locator("#result-title").count() == 1
+    expect(page.locator("#result-title")).to_have_count(1)
     page.goto("/lessons")
     assert page.locator(f"a[href='/lessons/{lesson_id}']").count() >= 1
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.browser.conftest import BROWSER_DATABASE, log_in
 from tests.browser.test_html_validity import _checker
@@ -102,7 +103,7 @@ def test_the_progress_page_follows_the_job_and_shows_the_result(page, small_jobs
     in_norwegian(page)
     upload(page, csv_file("js", 6))
     bar = page.locator("#import-progress progress")
-    assert bar.count() == 1
+    expect(bar).to_have_count(1)
     assert bar.get_attribute("value") is None  # waiting: no amount yet
     assert page.inner_text("#import-progress-text") == "Importen venter på å starte."
     assert serious_violations(page) == []
@@ -128,7 +129,7 @@ def test_without_javascript_the_page_refreshes_itself(browser, live_server, smal
         log_in(page, "coordinator@example.org")
         in_norwegian(page)
         upload(page, csv_file("nojs", 5))
-        assert page.locator("#import-progress progress").count() == 1
+        expect(page.locator("#import-progress progress")).to_have_count(1)
         assert run_the_scheduler_tick() == 1
         page.wait_for_selector(".flash-success", timeout=20_000)  # the <noscript> refresh
         assert "5 deltakere er importert" in page.inner_text("main")

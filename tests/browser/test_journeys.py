@@ -14,6 +14,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 from icalendar import Calendar
+from playwright.sync_api import expect
 
 from lessons.loader import check_all, lesson_files
 from tests.browser.conftest import BROWSER_DATABASE, log_in
@@ -152,10 +153,10 @@ def test_learner_journey_in_ukrainian(page, live_server):
     page.click("form.filters [type=submit]")
     assert_translated(page)
     card = page.locator("li.card", has_text="Norsk A2 på kveldstid")
-    assert card.locator(".feedback").count() == 1
+    expect(card.locator(".feedback")).to_have_count(1)
     card.locator("h2 a").click()
     page.click("main form [type=submit]")  # book the whole class
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
     series_url = page.url
 
     # The calendar file has the booked sessions in Europe/Oslo time.
@@ -184,7 +185,7 @@ def test_learner_journey_in_ukrainian(page, live_server):
     for path in ("/my/entitlement", "/my/study-hours"):
         page.goto(path)
         assert html_lang(page) == "uk"
-        assert page.locator("h1").count() == 1
+        expect(page.locator("h1")).to_have_count(1)
         assert_translated(page)
 
 
@@ -218,7 +219,7 @@ def test_teacher_journey_in_norwegian(page, live_server):
     page.select_option("select[name=content]", "track:health-care")
     page.fill("input[name=due_date]", (date.today() + timedelta(days=10)).isoformat())
     page.click("form[action$='/assignments'] [type=submit]")
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
 
     # Take attendance at a past session of the demo evening class.
     page.goto("/classes")
@@ -226,13 +227,13 @@ def test_teacher_journey_in_norwegian(page, live_server):
     page.locator("a[href$='/attendance']").first.click()
     page.locator("input[type=radio][value=present]").first.check()
     page.click("main form [type=submit]")
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
 
     # Reply to a learner's free writing.
     page.goto("/writing")
     page.locator("textarea[name=reply]").first.fill("Fin melding! Husk stor bokstav etter punktum.")
     page.locator("article form [type=submit]").first.click()
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
 
 
 def free_seat_learner() -> str:
@@ -280,7 +281,7 @@ def test_coordinator_journey_in_russian(page, live_server):
     page.locator("table a", has_text="Selvstudium").first.click()
     page.fill("input[name=seats]", "2")
     page.click("form[action$='/orders'] [type=submit]")
-    assert page.locator("#order-total").count() == 1  # the total is shown before confirming
+    expect(page.locator("#order-total")).to_have_count(1)  # the total is shown before confirming
     assert_translated(page)
     page.click("input[name=confirm]")
     page.wait_for_url("**/orders")
@@ -296,7 +297,7 @@ def test_coordinator_journey_in_russian(page, live_server):
     page.locator("input[id^='found-']").first.check()
     assert_translated(page)
     page.click("button[name=give]")
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
     assert_translated(page)
 
     # Register leave and an extension on an active learner's record: the last day and the
@@ -314,16 +315,16 @@ def test_coordinator_journey_in_russian(page, live_server):
     leave_form.locator("input[name=last_day]").fill((today + timedelta(days=10)).isoformat())
     leave_form.locator("input[name=reason]").fill("Permisjon")
     leave_form.locator("[type=submit]").click()
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
     after_leave = page.inner_text("dl")
     assert after_leave != before  # the last day moved on by the leave
-    assert page.locator(".flag-on_leave").count() == 1  # and the learner is flagged on leave
+    expect(page.locator(".flag-on_leave")).to_have_count(1)  # and the learner is flagged on leave
     page.locator("details:has(form[action$='/entitlement/extension']) > summary").click()
     extension_form = page.locator("form[action$='/entitlement/extension']")
     extension_form.locator("input[name=decided_on]").fill(today.isoformat())
     extension_form.locator("input[name=months]").fill("3")
     extension_form.locator("[type=submit]").click()
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
     assert page.inner_text("dl") != after_leave  # and on again by the extension
     assert_translated(page)
 

@@ -111,7 +111,7 @@ def test_a_learners_evening_on_a_phone(page, lang):
         page.goto(address)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         total = page.locator(".grand-total")
-        assert total.count() == 1  # the learner has study time: the totals are there
+        expect(total).to_have_count(1)  # the learner has study time: the totals are there
         right = total.bounding_box()
         assert right["x"] + right["width"] <= 360
         shot(page, name, full_page=True)

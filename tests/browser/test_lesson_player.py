@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 import pytest
+from playwright.sync_api import expect
 
 from lessons.grading import word_count
 from tests.browser.conftest import ARTIFACTS, log_in
@@ -71,7 +72,7 @@ def test_a_lesson_step_by_step_on_a_phone(page, lang):
 
     page.goto(f"/lessons/{LESSON_ID}")
     assert page.inner_text(".step-progress span") == f"1 / {steps}"
-    assert page.locator("main progress").count() == 1
+    expect(page.locator("main progress")).to_have_count(1)
     main = page.inner_text("main")
     assert data["goals"][lang][0] in main
     assert re.search(says["minutes"], main)
@@ -162,7 +163,7 @@ def test_without_javascript_the_player_is_a_plain_paged_form(browser, live_serve
         with page.expect_navigation():
             page.click("#exercise button[type=submit]")
         assert page.url.endswith("/lessons/working-life-calling-in-sick/step/2#exercise")
-        assert page.locator("#exercise #feedback.ok").count() == 1
+        expect(page.locator("#exercise #feedback.ok")).to_have_count(1)
         check_phone_layout(page, "uk-nojs-feedback")
     finally:
         context.close()

@@ -183,7 +183,7 @@ def test_placement_on_a_phone(page, live_server, lang):
     page.locator("textarea[name=text]").fill(text)
     page.click("section.card form [type=submit]")
     page.wait_for_url("**/placement")
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
     assert text in page.inner_text(".placement-writing")
     fits_the_phone(page)
     page.screenshot(path=str(SHOTS / f"{lang}-{step + 2:02d}-writing-saved.png"), full_page=True)

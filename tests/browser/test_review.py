@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fsrs import Card
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, BROWSER_DATABASE, log_in
 from tests.browser.learners import journey_learner
@@ -102,7 +103,7 @@ def test_a_review_session_on_a_phone(page, lang):
         assert answer.inner_text() == meanings[word]
         assert_translated(page)
         buttons = page.locator(".flashcard form.ratings button")
-        assert buttons.count() == 4
+        expect(buttons).to_have_count(4)
         heights = buttons.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
         assert min(heights) >= 44
         shot(page, f"{lang}-{2 * number + 3:02d}-answer-{number + 1}")

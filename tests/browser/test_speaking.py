@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from lessons.loader import check_all, lesson_files, rendered
 from tests.browser.conftest import ARGS, ARTIFACTS, CHROMIUM, DEMO_PASSWORD
@@ -99,7 +100,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
             saved = teacher.locator(f"#{anchor}")
             # The new draft beside the demo synthesizer's published take, which it replaces.
             assert saved.locator(".take audio").count() >= 1, teacher.content()
-            assert saved.locator("form[action$='/publish']").count() == 1, teacher.content()
+            expect(saved.locator("form[action$='/publish']")).to_have_count(1)
             saved.locator("form[action$='/publish'] button").click()
             teacher.wait_for_url(re.compile(rf"/recordings#{anchor}$"))
             assert teacher.locator(f"#{anchor} form[action$='/publish']").count() == 0
@@ -116,7 +117,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         assert learner.locator("html").get_attribute("lang") == "uk"
         assert learner.locator("p[lang=uk]").first.inner_text().strip()
         human = ".play[data-human] audio.play-audio"
-        assert learner.locator(human).count() == 1
+        expect(learner.locator(human)).to_have_count(1)
         assert playable(learner, human)
         assert learner.locator(".play-controls").is_visible()  # 0.75x and repeat
         shot(learner, "3-learner-speaking-page")
@@ -126,9 +127,9 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         shot(learner, "4-learner-recorded")
         form.locator("button[type=submit]").click()
         learner.wait_for_url(re.compile(rf"/lessons/{LESSON_ID}/speaking$"))
-        assert learner.locator(".flash-success").count() == 1, learner.content()
+        expect(learner.locator(".flash-success")).to_have_count(1)
         sent = learner.locator(".sent-answer").first
-        assert sent.locator("audio").count() == 1
+        expect(sent.locator("audio")).to_have_count(1)
         assert playable(learner, ".sent-answer audio")
         assert not learner.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         shot(learner, "5-learner-sent")
@@ -141,7 +142,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         voiced = {t.text for t in spoken_texts(content)}
         dictation = listening_items(content, voiced)[0]
         learner.goto(f"/lessons/{LESSON_ID}/listening")
-        assert learner.locator(".play[data-human] audio.play-audio").count() == 1
+        expect(learner.locator(".play[data-human] audio.play-audio")).to_have_count(1)
         assert playable(learner, ".play[data-human] audio.play-audio")
         assert dictation.text not in learner.content()
         learner.locator(".play-slow").click()  # 0.75x
@@ -150,7 +151,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         shot(learner, "5b-learner-dictation")
         learner.locator("form button.wide").click()
         learner.wait_for_url(re.compile(rf"/lessons/{LESSON_ID}/listening\?step=0#task$"))
-        assert learner.locator("#feedback.ok").count() == 1, learner.content()
+        expect(learner.locator("#feedback.ok")).to_have_count(1)
         assert not learner.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert serious_violations(learner) == []
         shot(learner, "5c-learner-dictation-right")
@@ -172,7 +173,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         assert serious_violations(teacher) == []
         answer.locator("form.reply-form button[type=submit]").click()
         teacher.wait_for_url(re.compile(r"/speaking/queue$"))
-        assert teacher.locator(".flash-success").count() == 1
+        expect(teacher.locator(".flash-success")).to_have_count(1)
 
         # 4. The learner sees the reply on the dashboard and plays it on the speaking page.
         learner.goto("/dashboard")
@@ -182,7 +183,7 @@ def test_teacher_records_learner_answers_teacher_replies(media_browser, live_ser
         card.locator("a").first.click()
         learner.wait_for_url(re.compile(rf"/lessons/{LESSON_ID}/speaking#answer-\d+$"))
         reply = ".teacher-reply audio"
-        assert learner.locator(reply).count() == 1
+        expect(learner.locator(reply)).to_have_count(1)
         assert playable(learner, reply)
         shot(learner, "8-learner-reply")
 

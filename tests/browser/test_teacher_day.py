@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -99,12 +99,16 @@ def reader_of(locale: str) -> str:
 
 
 def session_under_way(locale: str) -> tuple[int, int, list[int], int]:
-    """A session of the run's teacher's first series that began 30 minutes ago, with three
+    """A session of the run's teacher's first series that began up to 30 minutes ago, with three
     learners (the reader first) booked for it yesterday, and an old text by a learner of the
     teacher's municipality waiting for a reply; returns series, session, learners and text.
     The two runs take different learners: Bokmål from the lowest ids, Ukrainian from the
     highest, the other run's reader left out."""
-    start = (datetime.now(UTC) - timedelta(minutes=30)).replace(second=0, microsecond=0)
+    now = datetime.now(UTC)
+    # Begun 30 minutes ago, or at midnight in Oslo if that was later: the teacher's day is
+    # Oslo's, and just after midnight a session begun 30 minutes ago was yesterday's.
+    midnight = datetime.combine(now.astimezone(OSLO).date(), time(), OSLO).astimezone(UTC)
+    start = max(now - timedelta(minutes=30), midnight).replace(second=0, microsecond=0)
     end = start + timedelta(minutes=90)
     local, local_end = start.astimezone(OSLO), end.astimezone(OSLO)
     yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(tzinfo=None).strftime(STAMP)

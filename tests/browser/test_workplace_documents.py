@@ -5,6 +5,7 @@ scrolls sideways. A screenshot of every document is saved."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, log_in
 from tests.browser.test_journeys import choose_language
@@ -32,7 +33,7 @@ def test_a_document_reads_on_a_phone_without_the_page_scrolling_sideways(page, l
     choose_language(page, "uk")
     page.goto(f"/lessons/{lesson_id}/step/1")
     assert page.locator("main h3").count() >= 1
-    assert page.locator(f"main .table-wrap th:text-is('{header}')").count() == 1
+    expect(page.locator(f"main .table-wrap th:text-is('{header}')")).to_have_count(1)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{lesson_id}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
