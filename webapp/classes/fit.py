@@ -8,6 +8,7 @@ learner's free time; only the page shown loads series, next sessions and booking
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,6 +121,20 @@ def _candidate_conditions(by_level: bool, by_modality: bool) -> list[Any]:
     return conditions
 
 
+def _candidate_values(learner_id: int, level: str, modality: str, today: date) -> dict[str, Any]:
+    """The values _candidate_conditions binds, for a learner looking on ``today``."""
+    values: dict[str, Any] = {
+        "learner": learner_id,
+        "today": today,
+        "last_start": today + timedelta(days=START_WITHIN_DAYS),
+    }
+    if level:
+        values["level"] = level
+    if modality:
+        values["modality"] = modality
+    return values
+
+
 # A session's weekday (Monday 0, as in Python) and, for a rota of several weeks, the week of
 # the learner's cycle it falls in: the rule of scheduling.availability.week_index, worked out
 # by the database so that it can count a series' sessions by kind. The week counts days since
@@ -159,11 +174,7 @@ def _rank(
     most, is still counted there; the page's own figures are exact)."""
     today = oslo_day_of(now)
     last_start = today + timedelta(days=START_WITHIN_DAYS)
-    values: dict[str, Any] = {"learner": learner_id, "today": today, "last_start": last_start}
-    if level:
-        values["level"] = level
-    if modality:
-        values["modality"] = modality
+    values = _candidate_values(learner_id, level, modality, today)
     rota = free is not None and free.cycle_weeks > 1
     statement = _timetable_statement(bool(level), bool(modality))
     counted: dict[int, list[tuple[free_time.SessionKind, int]]] = defaultdict(list)
@@ -271,18 +282,11 @@ def _rank_in_sql(
     every week (or not given), ranked by the database in the same order: (page number, its
     series, how many in all). A page past the end is the last page. One statement (two for a
     page past the end)."""
-    today = oslo_day_of(now)
     week = free.weeks[0] if free is not None else (0,) * 7
-    values: dict[str, Any] = {
-        "learner": learner_id,
-        "today": today,
-        "last_start": today + timedelta(days=START_WITHIN_DAYS),
+    values = {
+        **_candidate_values(learner_id, level, modality, oslo_day_of(now)),
         **{f"m{day}": mask for day, mask in enumerate(week)},
     }
-    if level:
-        values["level"] = level
-    if modality:
-        values["modality"] = modality
     statement = _ranking_statement(bool(level), bool(modality))
     connection = db.session.connection()
     limit = per_page if per_page is not None else -1 if _is_sqlite() else None
@@ -295,7 +299,7 @@ def _rank_in_sql(
     if not rows and page > 1:  # past the end: the last page
         counted = fetch(1)
         total = counted[0][5] if counted else 0
-        page = max(1, -(-total // per_page)) if per_page else 1
+        page = max(1, math.ceil(total / per_page)) if per_page else 1
         rows = fetch(page) if total else []
     total = rows[0][5] if rows else 0
     ranked = []
@@ -312,6 +316,25 @@ def _rank_in_sql(
             )
         )
     return page, ranked, total
+
+
+def _ranked_page(
+    learner_id: int,
+    free: free_time.Availability | None,
+    level: str,
+    modality: str,
+    now: datetime,
+    page: int,
+    per_page: int | None,
+) -> tuple[int, list[_Ranked], int]:
+    """Page ``page`` of the ranked series (every one when ``per_page`` is None): (page number,
+    its series, how many in all). A rota of several weeks is ranked in Python, any other free
+    time (or none) by the database."""
+    if free is None or free.cycle_weeks == 1:
+        return _rank_in_sql(learner_id, free, level, modality, now, page, per_page)
+    ranked = _rank(learner_id, free, level, modality, now)
+    number, chosen = cut_page(ranked, page, per_page or max(1, len(ranked)))
+    return number, chosen, len(ranked)
 
 
 def _is_sqlite() -> bool:
@@ -417,9 +440,7 @@ def classes_for_learner(
     session in the next eight weeks), filtered by level and modality, best fit first."""
     now = now or utcnow()
     free = availability_of(learner)
-    if free is not None and free.cycle_weeks > 1:
-        return _series_fits(learner, _rank(learner.id, free, level, modality, now), now)
-    _page, ranked, _total = _rank_in_sql(learner.id, free, level, modality, now, 1, None)
+    _page, ranked, _total = _ranked_page(learner.id, free, level, modality, now, 1, None)
     return _series_fits(learner, ranked, now)
 
 
@@ -435,11 +456,6 @@ def classes_for_learner_page(
     """One page of ``classes_for_learner`` for a learner with ``free`` time; a page past the end
     shows the last one. Only the candidates are scored, and only that page's series loaded."""
     now = now or utcnow()
-    if free is not None and free.cycle_weeks > 1:  # a rota: ranked in Python
-        ranked = _rank(learner.id, free, level, modality, now)
-        number, chosen = cut_page(ranked, page, per_page)
-        total = len(ranked)
-    else:
-        number, chosen, total = _rank_in_sql(learner.id, free, level, modality, now, page, per_page)
+    number, chosen, total = _ranked_page(learner.id, free, level, modality, now, page, per_page)
     items = _series_fits(learner, chosen, now)
     return RowPage(items=items, page=number, per_page=per_page, total=total)
