@@ -6,7 +6,8 @@ through the real form, each with their own session, and follow their role's scri
 after it has settled: per action the latency percentiles, errors (an answer other than the
 expected status) and refusals (a write the app declined, read from the flashed message), and
 the CPU the generator, the server and the rest of the machine used. The search stops at the
-first step that misses the goals. The figures go to the RESULTS file as JSON.
+first step that misses the goals twice in a row (see ``bench.search``). The figures go to the
+RESULTS file as JSON.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bench.actions import (
     flashed_errors,
     script_for,
 )
+from bench.search import search
 
 PASSWORD = "bench-password-0123"
 LOGINS = Semaphore(4)
@@ -275,6 +277,18 @@ def step_figures(offered: float, seconds: float, cpu: dict[str, float]) -> dict:
     }
 
 
+def measured_step(plan: dict, rate: float) -> dict:
+    """Offer ``rate`` actions/s, let it settle, and measure one step."""
+    settle = max(plan["settle"], 1.2 * State.interval)
+    State.interval = State.users / rate
+    gevent.sleep(settle)
+    State.reset()
+    before = Cpu(plan["server_pid"], plan["database"])
+    gevent.sleep(plan["step_seconds"])
+    after = Cpu(plan["server_pid"], plan["database"])
+    return step_figures(rate, after.moment - before.moment, after.shares(before))
+
+
 def run(plan: dict) -> dict:
     """Log every user in, warm up, then step the offered rate up until a step misses."""
     State.plans = {role: list(plans) for role, plans in plan["users"].items()}
@@ -305,25 +319,7 @@ def run(plan: dict) -> dict:
     EVERYONE_IN.set()
     print(f"  {State.logged_in} users logged in in {logins:.0f} s", file=sys.stderr)
     gevent.sleep(max(plan["warm_up"], 1.5 * State.interval))  # everyone has acted at least once
-    steps = []
-    for rate in rates:
-        settle = max(plan["settle"], 1.2 * State.interval)
-        State.interval = State.users / rate
-        gevent.sleep(settle)
-        State.reset()
-        before = Cpu(plan["server_pid"], plan["database"])
-        gevent.sleep(plan["step_seconds"])
-        after = Cpu(plan["server_pid"], plan["database"])
-        step = step_figures(rate, after.moment - before.moment, after.shares(before))
-        steps.append(step)
-        print(
-            f"  offered {rate:>4} actions/s: achieved {step['achieved']:.0f}, "
-            f"generator {step['cpu']['generator']:.0f} % of the cores"
-            + ("" if step["passed"] else f"; missed: {'; '.join(step['misses'])}"),
-            file=sys.stderr,
-        )
-        if not step["passed"]:
-            break
+    steps = search(rates, lambda rate: measured_step(plan, rate))
     runner.quit()  # waits for the actions under way
     return {
         "users": {role: len(plans) for role, plans in plan["users"].items()},

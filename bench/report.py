@@ -45,10 +45,31 @@ def machine() -> str:
 
 
 def chosen_step(steps: list[dict]) -> tuple[dict | None, dict | None]:
-    """The highest step that met every goal (None when none did), and the first that missed."""
-    passed = [step for step in steps if step["passed"]]
-    missed = next((step for step in steps if not step["passed"]), None)
-    return (passed[-1] if passed else None), missed
+    """The highest step that met every goal (None when none did), and the first that missed
+    after it (a step measured twice is met when either try met the goals)."""
+    passed = [index for index, step in enumerate(steps) if step["passed"]]
+    after = passed[-1] + 1 if passed else 0
+    missed = next((step for step in steps[after:] if not step["passed"]), None)
+    return (steps[passed[-1]] if passed else None), missed
+
+
+def healthz_ceiling(load: dict) -> float:
+    """``/healthz``'s throughput for the ratio: the higher of the figures measured before and
+    after the evening (the machine's speed drifts; the higher one makes the ratio smaller)."""
+    return max(load["healthz"]["rps"], load.get("healthz_after", {}).get("rps", 0.0))
+
+
+def _healthz(load: dict) -> str:
+    before = load["healthz"]
+    text = f"{before['rps']:,.0f} (p50 {before['p50_ms']:.1f} ms)"
+    after = load.get("healthz_after")
+    if after:
+        text += f" before, {after['rps']:,.0f} (p50 {after['p50_ms']:.1f} ms) after"
+    return text
+
+
+def _offered(step: dict) -> str:
+    return f"{step['offered']:.0f}" + (" (again)" if step.get("attempt", 1) > 1 else "")
 
 
 def _worst(step: dict, learner: bool) -> str:
@@ -87,7 +108,7 @@ def summary(figures: dict, kinds: list[str]) -> list[str]:
     for kind in kinds:
         load = figures[kind]["load"]
         best, _missed = chosen_step(load["steps"])
-        ceiling = load["healthz"]["rps"]
+        ceiling = healthz_ceiling(load)
         sizes = [
             a["max_bytes"]
             for step in load["steps"]
@@ -110,13 +131,13 @@ def summary(figures: dict, kinds: list[str]) -> list[str]:
         }
         if best is not None:
             cell = {
-                "rate": f"**{best['achieved']:.0f}** (step {best['offered']:.0f})",
+                "rate": f"**{best['achieved']:.0f}** (step {_offered(best)})",
                 "learner": f"**{best['learner_rate']:.0f}**",
                 "studying": f"**{best['learner_rate'] * STUDY_SECONDS:,.0f}**",
                 "ratio": f"**{best['achieved'] / ceiling:.2f}**",
                 "cpu": _cpu(best["cpu"]),
             }
-        cell["healthz"] = f"{ceiling:,.0f} (p50 {load['healthz']['p50_ms']:.1f} ms)"
+        cell["healthz"] = _healthz(load)
         cell["size"] = f"{max(sizes, default=0) / 1024:.1f}"
         cell["statements"] = "yes" if not differ else "**no**: " + ", ".join(differ)
         cells[kind] = cell
@@ -128,8 +149,12 @@ def summary(figures: dict, kinds: list[str]) -> list[str]:
             "studying",
             "≥ 3,750",
         ),
-        ("`/healthz` alone, requests/s (wrk, same server, same run)", "healthz", ""),
-        ("**rate ÷ `/healthz`**", "ratio", "≥ 0.1"),
+        (
+            "`/healthz` alone, requests/s (wrk, same server, before and after the evening)",
+            "healthz",
+            "",
+        ),
+        ("**rate ÷ `/healthz`** (the higher of the two)", "ratio", "≥ 0.1"),
         (
             "CPU % at that rate: generator / gunicorn / database / rest / idle (of all cores)",
             "cpu",
@@ -150,7 +175,7 @@ def step_table(load: dict) -> list[str]:
     for step in load["steps"]:
         rows.append(
             [
-                f"{step['offered']:.0f}",
+                _offered(step),
                 f"{step['achieved']:.0f}",
                 f"{step['learner_rate']:.0f}",
                 f"{step['staff_rate']:.0f}",
@@ -360,7 +385,9 @@ def report(
         "teachers open a group's progress matrix, take attendance at a class that has met and "
         "reply to free writing; coordinators open the overview and a learner's record and "
         "register leave. Every user acts at the same pace; the offered rate goes up in steps, "
-        "each measured after it settles, until a step misses a goal: p95 under "
+        "each measured after it settles, until a step misses a goal twice in a row (a step "
+        "that misses is measured once more, and both tries are shown: this machine's speed "
+        "varies by two times from minute to minute): p95 under "
         f"{LEARNER_P95_MS} ms for every learner action and under {STAFF_P95_MS} ms for every "
         "staff action, no errors, and at least 90 % of the offered rate achieved. An error is "
         "any answer but the expected one (200 for pages, 302 for forms, 200 for heartbeats); a "
@@ -387,7 +414,7 @@ def report(
                 if load["login_failures"]
                 else ""
             )
-            + f". `/healthz` alone: {load['healthz']['rps']:,.0f} requests/s.",
+            + f". `/healthz` alone: {_healthz(load)} requests/s.",
             "",
             "Steps:",
             "",
@@ -418,10 +445,16 @@ def report(
                 "",
             ]
         if missed is not None and best is not None:
+            tries = [
+                step
+                for step in load["steps"]
+                if step["offered"] == missed["offered"] and not step["passed"]
+            ]
             lines += [
-                f"The next step, {missed['offered']:.0f} actions/s, missed: "
-                + _misses(missed["misses"], shown=6)
-                + ".",
+                f"The next step, {missed['offered']:.0f} actions/s, missed"
+                + (" on both tries" if len(tries) > 1 else "")
+                + ": "
+                + " Then: ".join(_misses(step["misses"], shown=6) + "." for step in tries),
                 "",
             ]
         notes = samples(load) + statement_differences(

@@ -137,8 +137,8 @@ def sweep_figures() -> dict[str, float]:
 
 
 def evening(url: str, cast: dict, lessons: dict) -> dict:
-    """The mixed load on gunicorn, beside /healthz of the same server, and the lesson caches'
-    hit counts its workers report when they stop."""
+    """The mixed load on gunicorn, beside /healthz of the same server (before and after it),
+    and the lesson caches' hit counts its workers report when they stop."""
     with tempfile.TemporaryDirectory() as folder:
         caches = Path(folder, "caches")
         caches.mkdir()
@@ -167,6 +167,8 @@ def evening(url: str, cast: dict, lessons: dict) -> dict:
                 check=True,
             )
             results = json.loads(results_path.read_text(encoding="utf-8"))
+            log("- /healthz under wrk again")
+            after = healthz(server.base)
         totals: dict[str, dict[str, int]] = {}
         for path in caches.glob("*.json"):
             for name, counts in json.loads(path.read_text(encoding="utf-8")).items():
@@ -175,6 +177,7 @@ def evening(url: str, cast: dict, lessons: dict) -> dict:
                 total["misses"] += counts["misses"]
                 total["workers"] += 1
     results["healthz"] = {"rps": ceiling.rps, "p50_ms": ceiling.p50_ms, "p99_ms": ceiling.p99_ms}
+    results["healthz_after"] = {"rps": after.rps, "p50_ms": after.p50_ms, "p99_ms": after.p99_ms}
     results["caches"] = totals
     return results
 
