@@ -250,7 +250,7 @@ def action_table(
             "refused",
             "largest KB",
             "p95 goal",
-            "ms in the app, one visit",
+            "ms in the app (pages: median of 5 visits)",
             f"SQL statements at {least:,} / {learners:,} learners",
         ],
         rows,
@@ -425,9 +425,10 @@ def report(
             lines += [
                 f"Per action at {shown['offered']:.0f} actions/s offered"
                 + (" (the highest step that met the goals)" if best else " (no step met them)")
-                + f", over {shown['seconds']:.0f} s. The time of one visit in the app (no load, "
-                "full data set) and the SQL statements are those of one visitor per role, chosen "
-                "the same way at both sizes:",
+                + f", over {shown['seconds']:.0f} s. The time in the app (no load, "
+                "full data set; a page's is the median of five visits, a write's that of one) and "
+                "the SQL statements are those of one visitor per role, chosen the same way at "
+                "both sizes:",
                 "",
                 *action_table(
                     shown,
