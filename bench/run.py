@@ -44,7 +44,7 @@ from webapp.lessons.models import ExerciseAnswer, VocabReview, WritingSubmission
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "100000"))
 USERS = int(os.environ.get("BENCH_USERS", "400"))
 # Offered actions/s, step by step (all users together).
-STEPS = "20,30,40,50,60,70,80,90,100,120,140,170,200,250,300,400,500,600,800"
+STEPS = "20,30,40,50,60,70,80,90,100,110,120,130,140,160,180,200,250,300,400,500,600,800"
 RATES = [int(rate) for rate in os.environ.get("BENCH_RATES", STEPS).split(",")]
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "30"))
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
