@@ -131,7 +131,8 @@ def summary(figures: dict, kinds: list[str]) -> list[str]:
         }
         if best is not None:
             cell = {
-                "rate": f"**{best['achieved']:.0f}** (step {_offered(best)})",
+                "rate": f"**{best['achieved']:.0f}** (step {best['offered']:.0f}"
+                + (", second try)" if best.get("attempt", 1) > 1 else ")"),
                 "learner": f"**{best['learner_rate']:.0f}**",
                 "studying": f"**{best['learner_rate'] * STUDY_SECONDS:,.0f}**",
                 "ratio": f"**{best['achieved'] / ceiling:.2f}**",
@@ -414,7 +415,7 @@ def report(
                 if load["login_failures"]
                 else ""
             )
-            + f". `/healthz` alone: {_healthz(load)} requests/s.",
+            + f". `/healthz` alone, requests/s: {_healthz(load)}.",
             "",
             "Steps:",
             "",
